@@ -1,0 +1,22 @@
+/**
+ * What a protocol asks its runtime to do, as data. A handler returns a list of effects; the
+ * runtime executes them in order. The core never performs IO itself.
+ */
+import type { Access, Message } from './wire.js';
+
+/** What a blocked program was waiting for. */
+export type ResumeKind = 'fault' | 'lock' | 'unlock' | 'barrier';
+
+export type Effect =
+  /** Send `msg` to CPU `to`. With `attachPage`, the runtime copies that page's bytes into `msg.data` first. */
+  | { kind: 'send'; to: number; msg: Message; attachPage?: number }
+  /** A step whose sender and receiver are the same CPU: handled as a local call, not sent. Runtimes trace it only. */
+  | { kind: 'local'; msg: Message }
+  /** Set this CPU's protection of `page`. */
+  | { kind: 'setAccess'; page: number; access: Access }
+  /** Copy `data` into this CPU's copy of `page`. */
+  | { kind: 'installPage'; page: number; data: Uint8Array }
+  /** The program blocked on `what` may continue. */
+  | { kind: 'resume'; what: ResumeKind };
+
+export type EffectKind = Effect['kind'];

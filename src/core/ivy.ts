@@ -1,0 +1,508 @@
+/**
+ * IVY with the fixed distributed manager (Li & Hudak, 1989): sequential consistency,
+ * one writer or many readers per page, write-invalidate.
+ *
+ * Theory of operation
+ * -------------------
+ * Every page p has a manager, CPU p mod N, which knows the page's owner and serializes the
+ * requests for the page: while one request is being served (`busy`), later ones wait in a
+ * per-page FIFO queue (at most one entry per CPU, since a CPU has at most one fault open).
+ * The owner holds a valid copy and the copyset: the CPUs that hold read copies.
+ * At start every CPU holds a read copy of every (zero-filled) page and the manager owns it.
+ *
+ *   input at            | state / condition         | action
+ *   --------------------+---------------------------+-----------------------------------------
+ *   r: read fault       | access none               | r→M READ_REQ
+ *   M: READ_REQ(r)      | busy                      | queue it
+ *                       | idle                      | busy; M→O READ_FWD(r)
+ *   O: READ_FWD(r)      | owner                     | access write→read; copyset += r; O→r READ_DATA(bytes)
+ *   r: READ_DATA        | read fault open           | install bytes, access read; r→M READ_CONFIRM; resume
+ *   M: READ_CONFIRM     | busy with r's read        | idle; serve next queued request
+ *   w: write fault      | access none or read       | w→M WRITE_REQ
+ *   M: WRITE_REQ(w)     | busy / idle               | queue it / busy; M→O WRITE_FWD(w)
+ *   O: WRITE_FWD(w)     | owner                     | O→w WRITE_DATA(copyset−w, bytes unless w ∈ copyset);
+ *                       |                           | O stops owning, drops its copy (unless O = w)
+ *   w: WRITE_DATA       | write fault open          | install bytes if sent; w→c INVALIDATE for c in copyset
+ *   c: INVALIDATE       | access read               | access none; c→w INVALIDATE_ACK
+ *   w: last ack (or k=0)| write fault open          | access write, owner, copyset {}; w→M WRITE_CONFIRM; resume
+ *   M: WRITE_CONFIRM(w) | busy with w's write       | owner := w; idle; serve next queued request
+ *
+ * A step whose sender and receiver are the same CPU is a local call (effect `local`), not a
+ * message. Locks: manager = lock mod N, FIFO queue; acquire is LOCK_REQ + LOCK_GRANT, release
+ * one UNLOCK that the releaser does not wait for. Barrier: manager CPU 0 counts arrivals of
+ * the current epoch and releases everybody when all N have arrived.
+ *
+ * Channels: the protocol needs no FIFO order between CPUs. Every message that could race
+ * with another about the same page is ordered by the manager's serialization (the next
+ * request is forwarded only after the confirmation, which the requester sends after it has
+ * installed the page and collected every ack); lock requests that overtake the same CPU's
+ * UNLOCK are queued; barrier messages carry their epoch. The simulator tests both orders.
+ */
+import type { DsmConfig } from './config.js';
+import type { Effect, ResumeKind } from './effects.js';
+import { assert, InvariantViolation } from './errors.js';
+import type { MutantName } from './mutants.js';
+import type { PageBytes, Protocol, ProtocolOptions } from './protocol.js';
+import type { Access, Message, WriteData } from './wire.js';
+
+type RequestKind = 'read' | 'write';
+
+interface PageRequest {
+  readonly kind: RequestKind;
+  readonly requester: number;
+}
+
+interface OpenFault {
+  readonly page: number;
+  readonly access: RequestKind;
+  /** For a write: acks still missing after WRITE_DATA; -1 before WRITE_DATA arrives. */
+  acksMissing: number;
+}
+
+export interface IvyState {
+  readonly id: number;
+  readonly n: number;
+  readonly pages: number;
+  readonly pageSize: number;
+  readonly mutant: MutantName | undefined;
+  /** This CPU's access to every page. */
+  readonly access: Access[];
+  /** Pages this CPU owns, and for each its copyset (sorted CPU ids, never the owner itself). */
+  readonly owned: boolean[];
+  readonly copyset: number[][];
+  /** Manager side, indexed by page; meaningful only for pages with p mod N = id. */
+  readonly managerOwner: number[];
+  readonly managerBusy: (PageRequest | null)[];
+  readonly managerQueue: PageRequest[][];
+  /** Requester side: the one fault this CPU has open. */
+  fault: OpenFault | null;
+  /** Lock manager side, for locks with id mod N = this CPU. */
+  readonly lockHolder: Map<number, number>;
+  readonly lockQueue: Map<number, number[]>;
+  /** Lock client side. */
+  lockWaiting: number | null;
+  readonly locksHeld: Set<number>;
+  /** Barrier client side: barriers passed, and whether we wait at one. */
+  barrierEpoch: number;
+  barrierWaiting: boolean;
+  /** Barrier manager side (CPU 0): the epoch it collects, and who has arrived. */
+  managerBarrierEpoch: number;
+  readonly barrierArrived: number[];
+}
+
+/** Lock ids are non-negative integers below this bound. */
+export const lockIdMax = 2 ** 31 - 1;
+
+function managerOf(s: IvyState, page: number): number {
+  return page % s.n;
+}
+
+function insertSorted(list: number[], x: number): void {
+  if (list.includes(x)) return;
+  list.push(x);
+  list.sort((a, b) => a - b);
+}
+
+/** Sends `msg` to `to`, or handles it here at once when `to` is this CPU (a local call). */
+function deliver(s: IvyState, to: number, msg: Message, out: Effect[], attachPage?: number): void {
+  if (to === s.id) {
+    out.push({ kind: 'local', msg });
+    dispatch(s, s.id, msg, out);
+  } else if (attachPage === undefined) {
+    out.push({ kind: 'send', to, msg });
+  } else {
+    out.push({ kind: 'send', to, msg, attachPage });
+  }
+}
+
+function resume(out: Effect[], what: ResumeKind): void {
+  out.push({ kind: 'resume', what });
+}
+
+function setAccess(s: IvyState, page: number, access: Access, out: Effect[]): void {
+  s.access[page] = access;
+  out.push({ kind: 'setAccess', page, access });
+}
+
+// ---------------------------------------------------------------- requester: faults
+
+function onFault(s: IvyState, page: number, access: RequestKind): Effect[] {
+  assert(page >= 0 && page < s.pages && Number.isInteger(page), s.id, `fault on page ${page} outside 0..${s.pages - 1}`);
+  assert(s.fault === null, s.id, () => `fault on page ${page} while a fault on page ${s.fault?.page} is open`);
+  const have = s.access[page];
+  assert(access === 'read' ? have === 'none' : have !== 'write', s.id, `${access} fault on page ${page} with access ${have}`);
+  s.fault = { page, access, acksMissing: -1 };
+  const out: Effect[] = [];
+  deliver(s, managerOf(s, page), access === 'read' ? { kind: 'READ_REQ', page } : { kind: 'WRITE_REQ', page }, out);
+  return out;
+}
+
+function onReadData(s: IvyState, _from: number, page: number, data: Uint8Array | undefined, out: Effect[]): void {
+  const f = s.fault;
+  assert(f !== null && f.page === page, s.id, `READ_DATA for page ${page} with no read fault open on it`);
+  // The seed paper's bug: a write request served as a read ends with the requester writing anyway.
+  const grant: Access = f.access === 'write' && s.mutant === 'writeAsRead' ? 'write' : 'read';
+  assert(f.access === 'read' || grant === 'write', s.id, `READ_DATA for page ${page} answers a write fault`);
+  assert(data !== undefined, s.id, `READ_DATA for page ${page} without bytes`);
+  out.push({ kind: 'installPage', page, data });
+  setAccess(s, page, grant, out);
+  s.fault = null;
+  deliver(s, managerOf(s, page), { kind: 'READ_CONFIRM', page }, out);
+  resume(out, 'fault');
+}
+
+function onWriteData(s: IvyState, _from: number, msg: WriteData, out: Effect[]): void {
+  const f = s.fault;
+  const page = msg.page;
+  assert(f !== null && f.page === page && f.access === 'write', s.id, `WRITE_DATA for page ${page} with no write fault open on it`);
+  assert(f.acksMissing === -1, s.id, `second WRITE_DATA for page ${page}`);
+  if (msg.withData) {
+    assert(msg.data !== undefined, s.id, `WRITE_DATA for page ${page} promised bytes and carried none`);
+    out.push({ kind: 'installPage', page, data: msg.data });
+  } else {
+    assert(s.access[page] === 'read' || s.mutant === 'upgradeWithoutData', s.id, `WRITE_DATA without bytes for page ${page}, but no valid copy here`);
+  }
+  assert(!msg.copyset.includes(s.id), s.id, `asked to invalidate myself on page ${page}`);
+  f.acksMissing = msg.copyset.length;
+  for (const c of msg.copyset) deliver(s, c, { kind: 'INVALIDATE', page }, out);
+  if (f.acksMissing === 0 || s.mutant === 'noAckWait') finishWrite(s, page, out);
+}
+
+function onInvalidateAck(s: IvyState, from: number, page: number, out: Effect[]): void {
+  const f = s.fault;
+  if (s.mutant === 'noAckWait' && (f === null || f.page !== page)) return;
+  assert(f !== null && f.page === page && f.access === 'write' && f.acksMissing > 0, s.id, `unexpected INVALIDATE_ACK for page ${page} from CPU ${from}`);
+  f.acksMissing -= 1;
+  if (f.acksMissing === 0) finishWrite(s, page, out);
+}
+
+function finishWrite(s: IvyState, page: number, out: Effect[]): void {
+  setAccess(s, page, 'write', out);
+  s.owned[page] = true;
+  s.copyset[page] = [];
+  s.fault = null;
+  deliver(s, managerOf(s, page), { kind: 'WRITE_CONFIRM', page }, out);
+  resume(out, 'fault');
+}
+
+// ---------------------------------------------------------------- copy holder
+
+function onInvalidate(s: IvyState, from: number, page: number, out: Effect[]): void {
+  assert(s.access[page] === 'read' && !s.owned[page], s.id, () => `INVALIDATE of page ${page} from CPU ${from}, but access here is ${s.access[page]}${s.owned[page] ? ' and I own it' : ''}`);
+  if (s.mutant !== 'noDowngradeOnInvalidate') setAccess(s, page, 'none', out);
+  if (s.mutant === 'lostAck') return;
+  deliver(s, from, { kind: 'INVALIDATE_ACK', page }, out);
+}
+
+// ---------------------------------------------------------------- owner
+
+function onReadForward(s: IvyState, page: number, requester: number, out: Effect[]): void {
+  assert(s.owned[page], s.id, `READ_FWD for page ${page}, which I do not own`);
+  assert(requester !== s.id, s.id, `READ_FWD for page ${page} for myself, but owners never read-fault`);
+  if (s.access[page] === 'write' && s.mutant !== 'ownerKeepsWrite') setAccess(s, page, 'read', out);
+  if (s.mutant !== 'forgetCopyset') insertSorted(s.copyset[page]!, requester);
+  deliver(s, requester, { kind: 'READ_DATA', page }, out, page);
+}
+
+function onWriteForward(s: IvyState, page: number, requester: number, out: Effect[]): void {
+  assert(s.owned[page], s.id, `WRITE_FWD for page ${page}, which I do not own`);
+  const copyset = s.copyset[page]!.filter((c) => c !== requester);
+  const requesterHasCopy = requester === s.id || s.copyset[page]!.includes(requester);
+  const withData = !requesterHasCopy && s.mutant !== 'upgradeWithoutData';
+  s.owned[page] = false;
+  s.copyset[page] = [];
+  const msg: WriteData = { kind: 'WRITE_DATA', page, copyset, withData };
+  if (requester !== s.id && s.mutant !== 'ownerKeepsCopy') {
+    // The bytes are attached when the runtime sends, so dropping access afterwards is safe.
+    deliver(s, requester, msg, out, withData ? page : undefined);
+    setAccess(s, page, 'none', out);
+  } else if (requester !== s.id) {
+    if (s.access[page] === 'write') setAccess(s, page, 'read', out);
+    deliver(s, requester, msg, out, withData ? page : undefined);
+  } else {
+    deliver(s, requester, msg, out);
+  }
+}
+
+// ---------------------------------------------------------------- manager
+
+function onPageRequest(s: IvyState, from: number, page: number, kind: RequestKind, out: Effect[]): void {
+  assert(managerOf(s, page) === s.id, s.id, `${kind} request for page ${page} from CPU ${from}, but its manager is CPU ${managerOf(s, page)}`);
+  const req: PageRequest = { kind: kind === 'write' && s.mutant === 'writeAsRead' ? 'read' : kind, requester: from };
+  const queue = s.managerQueue[page]!;
+  if (s.managerBusy[page] !== null) {
+    assert(queue.length < s.n, s.id, `queue of page ${page} exceeds ${s.n} requests`);
+    assert(!queue.some((q) => q.requester === from), s.id, `CPU ${from} has two requests queued for page ${page}`);
+    queue.push(req);
+    return;
+  }
+  serve(s, page, req, out);
+}
+
+function serve(s: IvyState, page: number, req: PageRequest, out: Effect[]): void {
+  s.managerBusy[page] = req;
+  const owner = s.managerOwner[page]!;
+  const fwd: Message = req.kind === 'read'
+    ? { kind: 'READ_FWD', page, requester: req.requester }
+    : { kind: 'WRITE_FWD', page, requester: req.requester };
+  if (s.mutant === 'earlyRelease') {
+    s.managerBusy[page] = null;
+    if (req.kind === 'write') s.managerOwner[page] = req.requester;
+  }
+  deliver(s, owner, fwd, out);
+}
+
+function onConfirm(s: IvyState, from: number, page: number, kind: RequestKind, out: Effect[]): void {
+  const busy = s.managerBusy[page];
+  if (s.mutant === 'earlyRelease') {
+    if (busy === null) serveNext(s, page, out);
+    return;
+  }
+  assert(busy !== null && busy.requester === from && (busy.kind === kind || s.mutant === 'writeAsRead'), s.id, () => `${kind} confirmation for page ${page} from CPU ${from}, but serving ${busy ? `${busy.kind} of CPU ${busy.requester}` : 'nothing'}`);
+  if (kind === 'write') s.managerOwner[page] = from;
+  s.managerBusy[page] = null;
+  serveNext(s, page, out);
+}
+
+function serveNext(s: IvyState, page: number, out: Effect[]): void {
+  const queue = s.managerQueue[page]!;
+  if (s.mutant === 'dropQueued' && queue.length > 0) queue.shift();
+  const next = queue.shift();
+  if (next !== undefined) serve(s, page, next, out);
+}
+
+// ---------------------------------------------------------------- locks
+
+function onLock(s: IvyState, lock: number): Effect[] {
+  assert(Number.isInteger(lock) && lock >= 0 && lock <= lockIdMax, s.id, `lock id ${lock} is not an integer in 0..${lockIdMax}`);
+  assert(s.lockWaiting === null, s.id, `lock(${lock}) while waiting for lock ${s.lockWaiting}`);
+  assert(!s.locksHeld.has(lock), s.id, `lock(${lock}) while already holding it (locks are not recursive)`);
+  s.lockWaiting = lock;
+  const out: Effect[] = [];
+  deliver(s, lock % s.n, { kind: 'LOCK_REQ', lock }, out);
+  return out;
+}
+
+function onUnlock(s: IvyState, lock: number): Effect[] {
+  assert(s.locksHeld.has(lock), s.id, `unlock(${lock}) without holding it`);
+  s.locksHeld.delete(lock);
+  const out: Effect[] = [];
+  deliver(s, lock % s.n, { kind: 'UNLOCK', lock }, out);
+  resume(out, 'unlock');
+  return out;
+}
+
+function onLockRequest(s: IvyState, from: number, lock: number, out: Effect[]): void {
+  assert(lock % s.n === s.id, s.id, `LOCK_REQ for lock ${lock} from CPU ${from}, but its manager is CPU ${lock % s.n}`);
+  const holder = s.lockHolder.get(lock);
+  if (holder === undefined || s.mutant === 'doubleGrant') {
+    s.lockHolder.set(lock, from);
+    deliver(s, from, { kind: 'LOCK_GRANT', lock }, out);
+    return;
+  }
+  const queue = s.lockQueue.get(lock) ?? [];
+  assert(queue.length < s.n && !queue.includes(from), s.id, `CPU ${from} queued twice for lock ${lock}`);
+  queue.push(from);
+  s.lockQueue.set(lock, queue);
+}
+
+function onUnlockMessage(s: IvyState, from: number, lock: number, out: Effect[]): void {
+  const holder = s.lockHolder.get(lock);
+  assert(holder === from, s.id, `UNLOCK of lock ${lock} from CPU ${from}, but the holder is ${holder ?? 'nobody'}`);
+  const queue = s.lockQueue.get(lock) ?? [];
+  const next = queue.shift();
+  if (queue.length === 0) s.lockQueue.delete(lock);
+  if (next === undefined) {
+    s.lockHolder.delete(lock);
+  } else {
+    s.lockHolder.set(lock, next);
+    deliver(s, next, { kind: 'LOCK_GRANT', lock }, out);
+  }
+}
+
+function onLockGrant(s: IvyState, lock: number, out: Effect[]): void {
+  assert(s.lockWaiting === lock, s.id, `LOCK_GRANT of lock ${lock}, but waiting for ${s.lockWaiting ?? 'no lock'}`);
+  s.lockWaiting = null;
+  s.locksHeld.add(lock);
+  resume(out, 'lock');
+}
+
+// ---------------------------------------------------------------- barrier
+
+const barrierManager = 0;
+
+function onBarrier(s: IvyState): Effect[] {
+  assert(!s.barrierWaiting, s.id, `barrier() while already waiting at one`);
+  s.barrierWaiting = true;
+  const out: Effect[] = [];
+  deliver(s, barrierManager, { kind: 'BARRIER_ARRIVE', epoch: s.barrierEpoch }, out);
+  return out;
+}
+
+function onBarrierArrive(s: IvyState, from: number, epoch: number, out: Effect[]): void {
+  assert(s.id === barrierManager, s.id, `BARRIER_ARRIVE from CPU ${from}, but the barrier manager is CPU ${barrierManager}`);
+  assert(epoch === s.managerBarrierEpoch, s.id, `CPU ${from} arrived at barrier ${epoch}, but barrier ${s.managerBarrierEpoch} is collecting`);
+  assert(!s.barrierArrived.includes(from), s.id, `CPU ${from} arrived twice at barrier ${epoch}`);
+  s.barrierArrived.push(from);
+  const needed = s.mutant === 'earlyBarrier' ? Math.max(1, s.n - 1) : s.n;
+  if (s.barrierArrived.length < needed) return;
+  const released = s.barrierArrived.splice(0).sort((a, b) => a - b);
+  s.managerBarrierEpoch += 1;
+  for (const c of released) deliver(s, c, { kind: 'BARRIER_RELEASE', epoch }, out);
+}
+
+function onBarrierRelease(s: IvyState, epoch: number, out: Effect[]): void {
+  assert(s.barrierWaiting && epoch === s.barrierEpoch, s.id, `BARRIER_RELEASE of barrier ${epoch}, but ${s.barrierWaiting ? `waiting at ${s.barrierEpoch}` : 'not waiting'}`);
+  s.barrierWaiting = false;
+  s.barrierEpoch += 1;
+  resume(out, 'barrier');
+}
+
+// ---------------------------------------------------------------- dispatch
+
+function dispatch(s: IvyState, from: number, msg: Message, out: Effect[]): void {
+  switch (msg.kind) {
+    case 'READ_REQ': return onPageRequest(s, from, msg.page, 'read', out);
+    case 'WRITE_REQ': return onPageRequest(s, from, msg.page, 'write', out);
+    case 'READ_FWD': return onReadForward(s, msg.page, msg.requester, out);
+    case 'WRITE_FWD': return onWriteForward(s, msg.page, msg.requester, out);
+    case 'READ_DATA': return onReadData(s, from, msg.page, msg.data, out);
+    case 'WRITE_DATA': return onWriteData(s, from, msg, out);
+    case 'READ_CONFIRM': return onConfirm(s, from, msg.page, 'read', out);
+    case 'WRITE_CONFIRM': return onConfirm(s, from, msg.page, 'write', out);
+    case 'INVALIDATE': return onInvalidate(s, from, msg.page, out);
+    case 'INVALIDATE_ACK': return onInvalidateAck(s, from, msg.page, out);
+    case 'LOCK_REQ': return onLockRequest(s, from, msg.lock, out);
+    case 'LOCK_GRANT': return onLockGrant(s, msg.lock, out);
+    case 'UNLOCK': return onUnlockMessage(s, from, msg.lock, out);
+    case 'BARRIER_ARRIVE': return onBarrierArrive(s, from, msg.epoch, out);
+    case 'BARRIER_RELEASE': return onBarrierRelease(s, msg.epoch, out);
+  }
+}
+
+// ---------------------------------------------------------------- init and invariants
+
+function init(config: DsmConfig, cpu: number, options?: ProtocolOptions): IvyState {
+  const n = config.cpus;
+  const pages = config.pages;
+  const others = (owner: number): number[] => Array.from({ length: n }, (_, i) => i).filter((i) => i !== owner);
+  return {
+    id: cpu,
+    n,
+    pages,
+    pageSize: config.pageSize,
+    mutant: options?.mutant,
+    access: new Array<Access>(pages).fill('read'),
+    owned: Array.from({ length: pages }, (_, p) => p % n === cpu),
+    copyset: Array.from({ length: pages }, (_, p) => (p % n === cpu ? others(cpu) : [])),
+    managerOwner: Array.from({ length: pages }, (_, p) => (p % n === cpu ? cpu : -1)),
+    managerBusy: new Array<PageRequest | null>(pages).fill(null),
+    managerQueue: Array.from({ length: pages }, () => []),
+    fault: null,
+    lockHolder: new Map(),
+    lockQueue: new Map(),
+    lockWaiting: null,
+    locksHeld: new Set(),
+    barrierEpoch: 0,
+    barrierWaiting: false,
+    managerBarrierEpoch: 0,
+    barrierArrived: [],
+  };
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Global invariants, true after every step:
+ *  1. at most one CPU has write access to a page, and then no other CPU has read access;
+ *  2. every CPU with a copy (read or write) holds the same bytes as every other;
+ *  3. at most one CPU owns a page, and the owner holds a copy; every read copy outside the
+ *     owner is in the owner's copyset;
+ *  4. when the manager serves no request for a page, its owner record names the one owner;
+ *  5. an open fault is for an access the CPU lacks; at most one CPU holds each lock.
+ */
+function invariants(states: readonly IvyState[], pageBytes: PageBytes): void {
+  const fail = (msg: string): never => {
+    throw new InvariantViolation(`invariant violated: ${msg}`);
+  };
+  const n = states.length;
+  const pages = states[0]?.pages ?? 0;
+  for (let p = 0; p < pages; p++) {
+    const writers: number[] = [];
+    const holders: number[] = [];
+    const owners: number[] = [];
+    for (const s of states) {
+      if (s.access[p] === 'write') writers.push(s.id);
+      if (s.access[p] !== 'none') holders.push(s.id);
+      if (s.owned[p]) owners.push(s.id);
+    }
+    if (writers.length > 1) fail(`page ${p} is writable at CPUs ${writers.join(', ')}`);
+    if (writers.length === 1 && holders.length > 1) fail(`page ${p} is writable at CPU ${writers[0]} while CPUs ${holders.filter((h) => h !== writers[0]).join(', ')} hold read copies`);
+    if (holders.length > 1) {
+      const first = pageBytes(holders[0]!, p);
+      for (const h of holders.slice(1)) {
+        if (!bytesEqual(first, pageBytes(h, p))) fail(`page ${p}: the copy at CPU ${h} differs from the copy at CPU ${holders[0]}`);
+      }
+    }
+    if (owners.length > 1) fail(`page ${p} is owned by CPUs ${owners.join(', ')}`);
+    if (owners.length === 1) {
+      const o = states[owners[0]!]!;
+      if (o.access[p] === 'none') fail(`page ${p}: owner CPU ${o.id} holds no copy`);
+      for (const h of holders) {
+        if (h !== o.id && !o.copyset[p]!.includes(h)) fail(`page ${p}: CPU ${h} holds a read copy but is not in owner CPU ${o.id}'s copyset [${o.copyset[p]!.join(', ')}]`);
+      }
+    }
+    const m = states[p % n]!;
+    if (m.managerBusy[p] === null) {
+      if (owners.length !== 1 || owners[0] !== m.managerOwner[p]) {
+        fail(`page ${p}: manager CPU ${m.id} is idle and records owner ${m.managerOwner[p]}, but the owners are [${owners.join(', ')}]`);
+      }
+    }
+  }
+  for (const s of states) {
+    if (s.fault !== null) {
+      const have = s.access[s.fault.page];
+      if (s.fault.access === 'read' ? have !== 'none' : have === 'write') fail(`CPU ${s.id} has a ${s.fault.access} fault open on page ${s.fault.page} but already has ${have} access`);
+    }
+  }
+  const lockHolders = new Map<number, number>();
+  for (const s of states) {
+    for (const l of s.locksHeld) {
+      const other = lockHolders.get(l);
+      if (other !== undefined) fail(`lock ${l} is held by CPUs ${other} and ${s.id}`);
+      lockHolders.set(l, s.id);
+    }
+  }
+}
+
+function waitingOn(s: IvyState): string | null {
+  if (s.fault !== null) {
+    const f = s.fault;
+    const phase = f.acksMissing > 0 ? ` (${f.acksMissing} invalidation ack(s) missing)` : '';
+    return `${f.access} fault on page ${f.page}${phase}`;
+  }
+  if (s.lockWaiting !== null) return `lock ${s.lockWaiting}`;
+  if (s.barrierWaiting) return `barrier ${s.barrierEpoch}`;
+  return null;
+}
+
+export const ivy: Protocol<IvyState> = {
+  name: 'ivy',
+  init,
+  onFault,
+  onMessage(s, from, msg) {
+    const out: Effect[] = [];
+    dispatch(s, from, msg, out);
+    return out;
+  },
+  onLock,
+  onUnlock,
+  onBarrier,
+  accessOf: (s, page) => s.access[page] ?? 'none',
+  invariants,
+  waitingOn,
+};

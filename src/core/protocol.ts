@@ -1,0 +1,35 @@
+/**
+ * The contract between a coherence protocol (pure, in src/core) and every runtime (the
+ * simulator, worker threads, native processes). A protocol is a state machine per CPU:
+ * `init` makes one CPU's state; `on*` handlers take one input, mutate that state in place and
+ * return the effects to execute. Handlers never do IO, read clocks or draw random numbers.
+ */
+import type { DsmConfig } from './config.js';
+import type { Effect } from './effects.js';
+import type { Access, Message } from './wire.js';
+import type { MutantName } from './mutants.js';
+
+export interface ProtocolOptions {
+  /** A deliberately injected bug, for testing the tests. Never set in production. */
+  readonly mutant?: MutantName | undefined;
+}
+
+/** A view of every CPU's page bytes, for global invariants (the runtime owns the bytes). */
+export type PageBytes = (cpu: number, page: number) => Uint8Array;
+
+export interface Protocol<S> {
+  readonly name: string;
+  init(config: DsmConfig, cpu: number, options?: ProtocolOptions): S;
+  /** The program at this CPU touched `page` without the needed access. */
+  onFault(s: S, page: number, access: 'read' | 'write'): Effect[];
+  onMessage(s: S, from: number, msg: Message): Effect[];
+  onLock(s: S, lock: number): Effect[];
+  onUnlock(s: S, lock: number): Effect[];
+  onBarrier(s: S): Effect[];
+  /** This CPU's access to `page`, as the protocol believes it. */
+  accessOf(s: S, page: number): Access;
+  /** Global invariants over every CPU's state; throws InvariantViolation. */
+  invariants(states: readonly S[], pageBytes: PageBytes): void;
+  /** A short description of what this CPU is waiting for, or null (for timeouts and deadlock reports). */
+  waitingOn(s: S): string | null;
+}

@@ -1,0 +1,15 @@
+import { DsmConfigError } from './errors.js';
+import { ivy } from './ivy.js';
+import type { Protocol } from './protocol.js';
+
+/** Every protocol by the name configs use. */
+export const protocols = { ivy } as const;
+
+export type ProtocolName = keyof typeof protocols;
+
+export function getProtocol(name: string): Protocol<unknown> {
+  if (!Object.prototype.hasOwnProperty.call(protocols, name)) {
+    throw new DsmConfigError(`invalid config: protocol = ${JSON.stringify(name)}; allowed: ${Object.keys(protocols).join(', ')}`);
+  }
+  return protocols[name as ProtocolName] as unknown as Protocol<unknown>;
+}

@@ -1,0 +1,93 @@
+/**
+ * One CPU's copy of the shared address space and its protection table. Page data lives in a
+ * private ArrayBuffer; the protection table holds one access code per page (0 none, 1 read,
+ * 2 write). Every runtime enforces access through this class: the simulator directly, the
+ * worker runtime through the typed accessor.
+ */
+import { log2, type DsmConfig } from '../core/config.js';
+import { DsmAlignmentError, DsmRangeError } from '../core/errors.js';
+import { accessCode, accessOfCode, type Access } from '../core/wire.js';
+import { loadValue, storeValue, typeSize, type Value, type ValueType } from './types.js';
+
+export class PagedMemory {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  /** Access code per page: 0 none, 1 read, 2 write. */
+  readonly access: Uint8Array;
+  readonly pageShift: number;
+  readonly pageSize: number;
+  readonly pages: number;
+  readonly regionBytes: number;
+
+  constructor(
+    config: DsmConfig,
+    readonly cpu: number,
+    initialAccess: Access = 'read',
+  ) {
+    this.pageSize = config.pageSize;
+    this.pages = config.pages;
+    this.pageShift = log2(config.pageSize);
+    this.regionBytes = config.pages * config.pageSize;
+    this.bytes = new Uint8Array(new ArrayBuffer(this.regionBytes));
+    this.view = new DataView(this.bytes.buffer);
+    this.access = new Uint8Array(config.pages).fill(accessCode[initialAccess]);
+  }
+
+  /** Throws DsmRangeError unless [address, address+length) lies inside the region. */
+  checkRange(address: number, length: number): void {
+    if (!Number.isInteger(address) || !Number.isInteger(length) || address < 0 || length < 0 || address + length > this.regionBytes) {
+      throw new DsmRangeError(this.cpu, address, length, this.regionBytes);
+    }
+  }
+
+  /** Throws DsmRangeError or DsmAlignmentError unless a `type` access at `address` is valid. */
+  checkTyped(type: ValueType, address: number): void {
+    const size = typeSize[type];
+    this.checkRange(address, size);
+    if ((address & (size - 1)) !== 0) throw new DsmAlignmentError(this.cpu, address, type, size);
+  }
+
+  pageOf(address: number): number {
+    return address >>> this.pageShift;
+  }
+
+  accessOf(page: number): Access {
+    return accessOfCode[this.access[page]!]!;
+  }
+
+  setAccess(page: number, access: Access): void {
+    this.access[page] = accessCode[access];
+  }
+
+  /** The first page in [address, address+length) without `need` access, or -1 when all have it. */
+  missingPage(address: number, length: number, need: 'read' | 'write'): number {
+    const code = need === 'write' ? 2 : 1;
+    const last = this.pageOf(address + Math.max(length, 1) - 1);
+    for (let p = this.pageOf(address); p <= last; p++) if (this.access[p]! < code) return p;
+    return -1;
+  }
+
+  /** A live view of one page's bytes. */
+  page(page: number): Uint8Array {
+    return this.bytes.subarray(page << this.pageShift, (page + 1) << this.pageShift);
+  }
+
+  /** A copy of one page's bytes, for sending. */
+  copyPage(page: number): Uint8Array {
+    return this.bytes.slice(page << this.pageShift, (page + 1) << this.pageShift);
+  }
+
+  install(page: number, data: Uint8Array): void {
+    this.bytes.set(data, page << this.pageShift);
+  }
+
+  /** Unchecked typed load; callers have checked range, alignment and access. */
+  load(type: ValueType, address: number): Value {
+    return loadValue(this.view, type, address);
+  }
+
+  /** Unchecked typed store; callers have checked range, alignment and access. */
+  store(type: ValueType, address: number, value: Value): void {
+    storeValue(this.view, type, address, value);
+  }
+}

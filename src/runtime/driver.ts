@@ -1,0 +1,108 @@
+/**
+ * The driver shared by every runtime: it feeds one CPU's inputs to the protocol and executes
+ * the effects the protocol returns against that CPU's PagedMemory, its Transport and its
+ * stats, and reports them to an optional trace sink. Runtimes differ only in how they block
+ * a program and how messages travel; this loop is the same everywhere.
+ */
+import type { Effect, ResumeKind } from '../core/effects.js';
+import type { Protocol } from '../core/protocol.js';
+import { messageBytes, type Message } from '../core/wire.js';
+import type { PagedMemory } from '../memory/paged-memory.js';
+import { countSend, emptyStats, type CpuStats } from './stats.js';
+import { traceMessage, type TraceEventInput } from './trace.js';
+
+export interface Transport {
+  /** Hands `msg` (with id `id`, unique per sending CPU) to CPU `to`. Never delivers synchronously. */
+  send(to: number, id: number, msg: Message): void;
+}
+
+export interface DriverHooks {
+  /** The protocol let the blocked program continue. */
+  onResume(what: ResumeKind): void;
+  /** Every event, when tracing. */
+  trace?: ((event: TraceEventInput) => void) | undefined;
+}
+
+export class CpuDriver<S> {
+  readonly stats: CpuStats;
+  private nextMessageId = 0;
+
+  constructor(
+    readonly protocol: Protocol<S>,
+    readonly state: S,
+    readonly memory: PagedMemory,
+    private readonly transport: Transport,
+    private readonly hooks: DriverHooks,
+  ) {
+    this.stats = emptyStats(memory.cpu);
+  }
+
+  get cpu(): number {
+    return this.memory.cpu;
+  }
+
+  fault(page: number, access: 'read' | 'write', address: number): void {
+    if (access === 'read') this.stats.readFaults += 1;
+    else this.stats.writeFaults += 1;
+    this.hooks.trace?.({ type: 'fault', cpu: this.cpu, page, access, address });
+    this.execute(this.protocol.onFault(this.state, page, access));
+  }
+
+  message(from: number, id: number, msg: Message): void {
+    if (msg.kind === 'INVALIDATE') this.stats.invalidations += 1;
+    this.hooks.trace?.({ type: 'recv', cpu: this.cpu, from, id, msg: traceMessage(msg) });
+    this.execute(this.protocol.onMessage(this.state, from, msg));
+  }
+
+  lock(lock: number): void {
+    this.stats.lockWaits += 1;
+    this.hooks.trace?.({ type: 'sync', cpu: this.cpu, op: 'lock', lock });
+    this.execute(this.protocol.onLock(this.state, lock));
+  }
+
+  unlock(lock: number): void {
+    this.hooks.trace?.({ type: 'sync', cpu: this.cpu, op: 'unlock', lock });
+    this.execute(this.protocol.onUnlock(this.state, lock));
+  }
+
+  barrier(): void {
+    this.stats.barrierWaits += 1;
+    this.hooks.trace?.({ type: 'sync', cpu: this.cpu, op: 'barrier' });
+    this.execute(this.protocol.onBarrier(this.state));
+  }
+
+  waitingOn(): string | null {
+    return this.protocol.waitingOn(this.state);
+  }
+
+  private execute(effects: readonly Effect[]): void {
+    for (const e of effects) {
+      switch (e.kind) {
+        case 'send': {
+          const msg = e.attachPage === undefined ? e.msg : { ...e.msg, data: this.memory.copyPage(e.attachPage) };
+          const bytes = messageBytes(msg);
+          const id = this.nextMessageId++;
+          countSend(this.stats, msg.kind, bytes);
+          this.hooks.trace?.({ type: 'send', cpu: this.cpu, to: e.to, id, msg: traceMessage(msg), bytes });
+          this.transport.send(e.to, id, msg);
+          break;
+        }
+        case 'local':
+          this.hooks.trace?.({ type: 'local', cpu: this.cpu, msg: traceMessage(e.msg) });
+          break;
+        case 'setAccess':
+          this.memory.setAccess(e.page, e.access);
+          this.hooks.trace?.({ type: 'access', cpu: this.cpu, page: e.page, access: e.access });
+          break;
+        case 'installPage':
+          this.memory.install(e.page, e.data);
+          this.hooks.trace?.({ type: 'install', cpu: this.cpu, page: e.page });
+          break;
+        case 'resume':
+          this.hooks.trace?.({ type: 'resume', cpu: this.cpu, what: e.what });
+          this.hooks.onResume(e.what);
+          break;
+      }
+    }
+  }
+}
