@@ -80,7 +80,7 @@ function cause(e: TraceEvent): string | null {
   switch (e.type) {
     case 'fault': return `CPU ${e.cpu}: ${e.access} fault on page ${e.page} (address ${hex(e.address)})`;
     case 'recv': return `CPU ${e.cpu}: receives ${e.msg.kind} from CPU ${e.from}`;
-    case 'local': return `CPU ${e.cpu}: handles ${e.msg.kind} locally (page ${e.msg['page'] ?? '-'})`;
+    case 'local': return `CPU ${e.cpu}: handles ${e.msg.kind} locally${e.msg['page'] !== undefined ? ` (page ${e.msg['page']})` : ''}`;
     case 'sync': return `CPU ${e.cpu}: ${e.op}${e.lock !== undefined ? `(${e.lock})` : '()'}`;
     default: return null;
   }
