@@ -1,0 +1,236 @@
+/**
+ * The Cluster API, the same for every backend:
+ *
+ *   const cluster = await Cluster.start({ cpus: 4, pages: 10 });
+ *   const { results, stats } = await cluster.run(new URL('./prog.js', import.meta.url), args);
+ *   cluster.readMemory(0x1000, 8);
+ *   await cluster.close();
+ *
+ * The cluster owns the shared memory between runs as one coherent image: a run starts with
+ * every CPU holding a read copy of the image (the protocol's initial state) and ends with
+ * each page collected from the one CPU that holds it, so nothing written is lost and the next
+ * run sees it. A failed run leaves the image as it was before the run.
+ *
+ * Backends (worker threads, later native processes) live outside src/, which must not import
+ * them (arrows point down): they register themselves here by name.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Mutex } from 'async-mutex';
+import { validateConfig, type DsmConfig, type DsmConfigInput } from '../core/config.js';
+import { DsmConfigError, DsmError, DsmRangeError } from '../core/errors.js';
+import { getProtocol } from '../core/registry.js';
+import { DsmProgramLoadError } from './errors.js';
+import { totalStats, type ClusterStats, type CpuStats } from './stats.js';
+import type { TraceEvent } from './trace.js';
+
+export interface ClusterOptions extends DsmConfigInput {
+  /** The coherence protocol (default 'ivy'). */
+  protocol?: string | undefined;
+  /** Where CPUs run (default 'workers': one worker thread per CPU). */
+  backend?: string | undefined;
+  /** Default timeout of every run, in ms; none when absent. */
+  timeoutMs?: number | undefined;
+  /** Record a trace of every run (default false). */
+  trace?: boolean | undefined;
+}
+
+export interface RunOptions {
+  timeoutMs?: number | undefined;
+  trace?: boolean | undefined;
+}
+
+export interface RunResult<R = unknown> {
+  /** Per CPU, what its program returned. */
+  results: R[];
+  stats: ClusterStats;
+  /** Every CPU's events, ordered by their global sequence number (tracing runs only). */
+  trace?: TraceEvent[];
+}
+
+/** What a backend is asked to run. */
+export interface BackendRunRequest {
+  /** A file: URL of a JavaScript module whose default export is a program. */
+  readonly programUrl: string;
+  readonly args: unknown;
+  /** The shared memory at the start of the run; every CPU starts with a read copy of it. */
+  readonly image: Uint8Array;
+  readonly timeoutMs: number | undefined;
+  readonly trace: boolean;
+}
+
+export interface BackendRunResult {
+  readonly results: unknown[];
+  readonly perCpu: CpuStats[];
+  readonly trace?: TraceEvent[] | undefined;
+  /** Each page's bytes at the end of the run, from the CPU that held it (pages no CPU reported are unchanged). */
+  readonly pages: ReadonlyArray<{ page: number; data: Uint8Array }>;
+}
+
+export interface BackendInstance {
+  /** Runs the program once on every CPU; rejects with the failing CPU's error, never hangs past its timeout. */
+  run(request: BackendRunRequest): Promise<BackendRunResult>;
+  close(): Promise<void>;
+}
+
+export interface Backend {
+  start(config: DsmConfig, protocol: string): Promise<BackendInstance>;
+}
+
+const backends = new Map<string, Backend>();
+
+/** Makes a backend available to Cluster.start by `name`. Importing 'tsdsm' registers 'workers'. */
+export function registerBackend(name: string, backend: Backend): void {
+  backends.set(name, backend);
+}
+
+export function backendNames(): string[] {
+  return [...backends.keys()];
+}
+
+export class Cluster {
+  /** Serializes run() calls: one cluster runs one program at a time, and readMemory sees a finished run. */
+  private readonly runMutex = new Mutex();
+  private readonly image: Uint8Array;
+  private readonly transpiled = new Set<string>();
+  private closed = false;
+
+  private constructor(
+    readonly config: DsmConfig,
+    readonly protocol: string,
+    readonly backendName: string,
+    private readonly backend: BackendInstance,
+    private readonly defaults: RunOptions,
+  ) {
+    this.image = new Uint8Array(config.pages * config.pageSize);
+  }
+
+  static async start(options: ClusterOptions): Promise<Cluster> {
+    const config = validateConfig(options);
+    const protocol = options.protocol ?? 'ivy';
+    getProtocol(protocol);
+    const backendName = options.backend ?? 'workers';
+    const backend = backends.get(backendName);
+    if (backend === undefined) {
+      const known = backendNames();
+      throw new DsmConfigError(
+        `invalid config: backend = ${JSON.stringify(backendName)}; allowed: ${known.length ? known.join(', ') : 'none registered (import tsdsm, not tsdsm/src/..., to register the workers backend)'}`,
+      );
+    }
+    checkTimeout(options.timeoutMs);
+    const instance = await backend.start(config, protocol);
+    return new Cluster(config, protocol, backendName, instance, { timeoutMs: options.timeoutMs, trace: options.trace });
+  }
+
+  /**
+   * Runs the program at `program` (a file: URL, or a path relative to the working directory)
+   * once on every CPU with `args`. JavaScript modules run as they are; TypeScript (.ts, .mts)
+   * is transpiled first. Concurrent calls wait their turn.
+   */
+  async run<R = unknown>(program: string | URL, args?: unknown, options: RunOptions = {}): Promise<RunResult<R>> {
+    const timeoutMs = options.timeoutMs ?? this.defaults.timeoutMs;
+    checkTimeout(timeoutMs);
+    const trace = options.trace ?? this.defaults.trace ?? false;
+    return this.runMutex.runExclusive(async () => {
+      this.checkOpen();
+      const programUrl = await this.resolveProgram(program);
+      const out = await this.backend.run({ programUrl, args, image: this.image, timeoutMs, trace });
+      for (const { page, data } of out.pages) this.image.set(data, page * this.config.pageSize);
+      const result: RunResult<R> = { results: out.results as R[], stats: totalStats(out.perCpu) };
+      if (out.trace) result.trace = out.trace;
+      return result;
+    });
+  }
+
+  /** A copy of `length` bytes of the shared memory at `address`, as the last run left it. */
+  readMemory(address: number, length: number): Uint8Array {
+    this.checkOpen();
+    if (!Number.isInteger(address) || !Number.isInteger(length) || address < 0 || length < 0 || address + length > this.image.byteLength) {
+      const err = new DsmRangeError(-1, address, length, this.image.byteLength);
+      err.message = `readMemory: ${length} byte(s) at address 0x${Number(address).toString(16)} (${address}) is outside the shared region 0x0..0x${(this.image.byteLength - 1).toString(16)} (${this.image.byteLength} bytes)`;
+      throw err;
+    }
+    return this.image.slice(address, address + length);
+  }
+
+  /** Stops the CPUs' workers (after the current run, if any) and removes transpiled programs. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.runMutex.runExclusive(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      await this.backend.close();
+      await Promise.all([...this.transpiled].map((f) => rm(f, { force: true })));
+    });
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new DsmError('the cluster is closed; start a new one with Cluster.start');
+  }
+
+  private async resolveProgram(program: string | URL): Promise<string> {
+    let url: URL;
+    if (program instanceof URL || (typeof program === 'object' && program !== null && 'href' in program)) {
+      url = new URL((program as URL).href);
+    } else if (typeof program === 'string' && program.startsWith('file:')) {
+      url = new URL(program);
+    } else if (typeof program === 'string' && program.length > 0) {
+      url = pathToFileURL(resolvePath(program));
+    } else {
+      throw new DsmProgramLoadError(`run: program must be a file path or a file: URL, got ${String(program)}`);
+    }
+    if (url.protocol !== 'file:') throw new DsmProgramLoadError(`run: program ${url.href} is not a file: URL`);
+    const path = fileURLToPath(url);
+    if (!/\.(m|c)?ts$/.test(path) || /\.d\.(m|c)?ts$/.test(path)) return url.href;
+    const out = await transpileProgram(path);
+    this.transpiled.add(out);
+    return pathToFileURL(out).href;
+  }
+}
+
+function checkTimeout(timeoutMs: number | undefined): void {
+  if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) {
+    throw new DsmConfigError(`invalid config: timeoutMs = ${String(timeoutMs)}; allowed: a positive integer (milliseconds)`);
+  }
+}
+
+/**
+ * Transpiles a TypeScript program to JavaScript with typescript's `transpileModule` (types are
+ * not checked). The output goes next to the source, as a hidden .mjs named after the content,
+ * because the program's imports must resolve as they would from the source: its relative
+ * imports and its `node_modules` (`import { defineProgram } from 'tsdsm'`). The cluster
+ * removes the file on close().
+ */
+async function transpileProgram(path: string): Promise<string> {
+  let source: string;
+  try {
+    source = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new DsmProgramLoadError(`run: cannot read program ${path}: ${(err as Error).message}`);
+  }
+  let ts: typeof import('typescript');
+  try {
+    const mod = (await import('typescript')) as unknown as { default?: typeof import('typescript') } & typeof import('typescript');
+    ts = mod.default ?? mod;
+  } catch {
+    throw new DsmProgramLoadError(
+      `run: program ${path} is TypeScript, and running it needs the 'typescript' package, which is not installed; install it (npm install -D typescript) or run the compiled .js`,
+    );
+  }
+  const out = ts.transpileModule(source, {
+    fileName: path,
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+      sourceMap: false,
+      inlineSourceMap: true,
+      verbatimModuleSyntax: false,
+    },
+  });
+  const hash = createHash('sha256').update(out.outputText).digest('hex').slice(0, 12);
+  const target = join(dirname(path), `.${basename(path)}.tsdsm-${hash}.mjs`);
+  await writeFile(target, out.outputText);
+  return target;
+}

@@ -1,0 +1,42 @@
+/**
+ * Errors of a cluster run, beside the core's (src/core/errors.ts). Each names the CPU.
+ */
+import { DsmError } from '../core/errors.js';
+
+/** The worker thread of a CPU died during a run (process.exit in the program, a crash, out of memory). */
+export class DsmWorkerExitError extends DsmError {
+  constructor(
+    readonly cpu: number,
+    detail: string,
+  ) {
+    super(`CPU ${cpu}: its worker thread died during the run: ${detail}`);
+  }
+}
+
+/** A run took longer than its timeout; the message says what each CPU was waiting on. */
+export class DsmTimeoutError extends DsmError {
+  constructor(
+    readonly timeoutMs: number,
+    /** One line per CPU: what it was doing when the run was stopped. */
+    readonly waiting: readonly string[],
+  ) {
+    super(`run timed out after ${timeoutMs} ms; ${waiting.join('; ')}`);
+  }
+}
+
+/**
+ * A CPU stopped because the run was aborted (another CPU failed, a timeout, close()). Not
+ * the cause of a failure: the run reports the cause, and uses these only to say where each
+ * CPU was when it stopped.
+ */
+export class DsmAbortedError extends DsmError {
+  constructor(
+    readonly cpu: number,
+    readonly state: string,
+  ) {
+    super(`CPU ${cpu}: stopped by abort while ${state}`);
+  }
+}
+
+/** The program module could not be loaded or is not a program. */
+export class DsmProgramLoadError extends DsmError {}

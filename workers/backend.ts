@@ -1,0 +1,188 @@
+/**
+ * The worker_threads backend, main-thread side. One piscina pool per cluster with exactly N
+ * threads (minThreads = maxThreads = N, one task per worker), so that every run's N tasks run
+ * at once on warm workers. A run:
+ *
+ *   1. makes a fresh control SharedArrayBuffer (workers/control.ts) and a MessageChannel for
+ *      every pair of CPUs (direct ports: a message crosses one queue, no hub to relay it);
+ *   2. posts one task per CPU carrying its ports, the control buffer and a private copy of the
+ *      memory image;
+ *   3. waits for every task. The first CPU that fails (its program threw, its worker died)
+ *      sets the abort word and rings every doorbell; blocked CPUs see it and unwind, computing
+ *      CPUs see it at their next poll. A CPU that does not stop within `abortGraceMs` (a
+ *      loop that never touches shared memory) has its worker terminated through piscina's
+ *      abort signal, so run() always settles and the next run starts with no leftover task.
+ */
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { DsmConfig } from '../src/core/config.js';
+import * as coreErrors from '../src/core/errors.js';
+import type { BackendInstance, BackendRunRequest, BackendRunResult } from '../src/runtime/cluster.js';
+import * as runtimeErrors from '../src/runtime/errors.js';
+import { DsmTimeoutError, DsmWorkerExitError } from '../src/runtime/errors.js';
+import type { CpuStats } from '../src/runtime/stats.js';
+import type { TraceEvent } from '../src/runtime/trace.js';
+import { abortReason, abortWord, controlWords, ringAll } from './control.js';
+import type { CpuTask, CpuTaskResult, SerializedError } from './task.js';
+
+/** How long CPUs get to stop after an abort before their workers are terminated. */
+export const abortGraceMs = 1000;
+
+const taskFile = new URL('./cpu-task.js', import.meta.url).href;
+
+type Outcome =
+  | { kind: 'result'; result: CpuTaskResult }
+  | { kind: 'died'; error: Error }
+  | { kind: 'terminated' };
+
+export class WorkersBackend implements BackendInstance {
+  private readonly pool: Piscina<CpuTask, CpuTaskResult>;
+
+  constructor(
+    readonly config: DsmConfig,
+    readonly protocol: string,
+  ) {
+    this.pool = new Piscina({
+      filename: taskFile,
+      minThreads: config.cpus,
+      maxThreads: config.cpus,
+      concurrentTasksPerWorker: 1,
+      // Warm workers are the point of the pool: never let idle ones go between runs.
+      idleTimeout: 2 ** 31 - 1,
+      name: 'default',
+    });
+  }
+
+  async run(req: BackendRunRequest): Promise<BackendRunResult> {
+    const n = this.config.cpus;
+    const control = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * controlWords(n, this.config.pages)));
+    const ports = makePorts(n);
+    const outcomes: (Outcome | undefined)[] = new Array(n).fill(undefined);
+    const signals = Array.from({ length: n }, () => new AbortController());
+    let firstFailure: number | null = null;
+    let timedOut = false;
+    let graceTimer: NodeJS.Timeout | undefined;
+
+    const abortAll = (reason: number): void => {
+      if (Atomics.compareExchange(control, abortWord, 0, reason) === 0) ringAll(control, n);
+      if (graceTimer !== undefined) return;
+      graceTimer = setTimeout(() => {
+        outcomes.forEach((o, cpu) => {
+          if (o === undefined) signals[cpu]!.abort();
+        });
+      }, abortGraceMs);
+    };
+
+    const tasks = Array.from({ length: n }, (_, cpu) => {
+      const image = req.image.slice().buffer;
+      const own = ports[cpu]!;
+      const task: CpuTask = {
+        cpu, config: this.config, protocol: this.protocol, programUrl: req.programUrl, args: req.args,
+        ports: own, control: control.buffer as SharedArrayBuffer, image, trace: req.trace,
+      };
+      const transferList = [...own.filter((p): p is MessagePort => p !== null), image];
+      return this.pool.run(task, { transferList, signal: signals[cpu]!.signal }).then(
+        (result) => {
+          outcomes[cpu] = { kind: 'result', result };
+          if (!result.ok && !result.aborted) {
+            firstFailure ??= cpu;
+            abortAll(abortReason.failure);
+          }
+        },
+        (error: Error) => {
+          if (signals[cpu]!.signal.aborted) {
+            outcomes[cpu] = { kind: 'terminated' };
+            return;
+          }
+          outcomes[cpu] = { kind: 'died', error };
+          firstFailure ??= cpu;
+          abortAll(abortReason.failure);
+        },
+      );
+    });
+
+    const timer = req.timeoutMs === undefined ? undefined : setTimeout(() => {
+      timedOut = true;
+      abortAll(abortReason.timeout);
+    }, req.timeoutMs);
+
+    try {
+      await Promise.all(tasks);
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(graceTimer);
+    }
+
+    const done = outcomes as Outcome[];
+    if (firstFailure !== null) throw failureError(done[firstFailure]!, firstFailure);
+    if (timedOut || done.some((o) => o.kind !== 'result' || !o.result.ok)) {
+      throw new DsmTimeoutError(req.timeoutMs ?? 0, done.map((o, cpu) => `CPU ${cpu}: ${describe(o)}`));
+    }
+    return merge(done.map((o) => (o as { result: Extract<CpuTaskResult, { ok: true }> }).result), req.trace);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
+
+/** ports[i][j]: CPU i's end of the channel to CPU j (null on the diagonal). */
+function makePorts(n: number): (MessagePort | null)[][] {
+  const ports: (MessagePort | null)[][] = Array.from({ length: n }, () => new Array<MessagePort | null>(n).fill(null));
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const { port1, port2 } = new MessageChannel();
+      ports[i]![j] = port1;
+      ports[j]![i] = port2;
+    }
+  }
+  return ports;
+}
+
+function describe(o: Outcome): string {
+  switch (o.kind) {
+    case 'terminated': return 'not responding (busy without touching shared memory); its worker was terminated';
+    case 'died': return `its worker died: ${o.error.message}`;
+    case 'result': return o.result.ok ? 'finished' : o.result.state;
+  }
+}
+
+function failureError(o: Outcome, cpu: number): Error {
+  if (o.kind === 'died') return new DsmWorkerExitError(cpu, o.error.message);
+  if (o.kind === 'result' && !o.result.ok) return reviveError(o.result.error, cpu);
+  return new DsmWorkerExitError(cpu, 'stopped without a result');
+}
+
+/** Error classes a CPU may throw that we rebuild by name on the main thread. */
+const errorClasses: Record<string, ErrorConstructor> = {
+  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
+  ...(coreErrors as unknown as Record<string, ErrorConstructor>),
+  ...(runtimeErrors as unknown as Record<string, ErrorConstructor>),
+};
+
+/**
+ * The CPU's error with its class, fields and stack, its message naming the CPU. Errors of
+ * user-defined classes come back as Error with the original name.
+ */
+export function reviveError(s: SerializedError, cpu: number): Error {
+  const known = Object.prototype.hasOwnProperty.call(errorClasses, s.name) ? errorClasses[s.name] : undefined;
+  const ctor = typeof known === 'function' && (known === Error || known.prototype instanceof Error) ? known : Error;
+  const err = Object.create(ctor.prototype) as Error & Record<string, unknown>;
+  Object.assign(err, s.fields);
+  const message = new RegExp(`^CPU ${cpu}\\b`).test(s.message) ? s.message : `CPU ${cpu}: ${s.message}`;
+  Object.defineProperty(err, 'message', { value: message, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(err, 'name', { value: s.name, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(err, 'stack', {
+    value: s.stack ? s.stack.replace(s.message, message) : `${s.name}: ${message}`,
+    writable: true, configurable: true, enumerable: false,
+  });
+  if (err['cpu'] === undefined) err['cpu'] = cpu;
+  return err;
+}
+
+function merge(results: Extract<CpuTaskResult, { ok: true }>[], tracing: boolean): BackendRunResult {
+  const perCpu: CpuStats[] = results.map((r) => r.stats);
+  const pages = results.flatMap((r) => r.pages);
+  const trace: TraceEvent[] | undefined = tracing ? results.flatMap((r) => r.trace).sort((a, b) => a.seq - b.seq) : undefined;
+  return { results: results.map((r) => r.result), perCpu, trace, pages };
+}

@@ -1,0 +1,60 @@
+/**
+ * The piscina task: runs one CPU's share of one run inside a pooled worker thread. The worker
+ * stays warm between runs (modules loaded, JIT warm); its CPU state does not: each task gets a
+ * fresh PagedMemory holding the run's starting image and a fresh protocol state.
+ *
+ * The task never rejects for a program's error: it returns { ok: false } with the error as
+ * data, because structured clone would drop the error's class and fields. It rejects only
+ * when the worker itself dies, which piscina reports.
+ */
+import { DsmAbortedError, DsmProgramLoadError } from '../src/runtime/errors.js';
+import { programOf } from '../src/runtime/program.js';
+import { WorkerCpu } from './cpu.js';
+import { serializeError, type CpuTask, type CpuTaskResult } from './task.js';
+
+export default async function runCpuTask(task: CpuTask): Promise<CpuTaskResult> {
+  const control = new Int32Array(task.control);
+  const node = new WorkerCpu(task.config, task.cpu, task.protocol, task.ports, control, task.image, task.trace);
+  try {
+    const program = await loadProgram(task.programUrl, task.cpu);
+    // A run aborted while this worker was still loading the program stops here.
+    node.poll();
+    const cpu = node.makeCpu();
+    const result = await program(cpu, task.args);
+    if (task.trace) node.record({ type: 'done', cpu: task.cpu, result: traceable(result) });
+    node.finish();
+    return { ok: true, cpu: task.cpu, result, stats: node.driver.stats, trace: node.trace, pages: node.collectPages() };
+  } catch (err) {
+    const aborted = err instanceof DsmAbortedError;
+    // A failing CPU stops the others itself: they may be blocked waiting for it.
+    if (!aborted) node.abortAll();
+    return { ok: false, cpu: task.cpu, aborted, state: aborted ? err.state : node.state(), error: serializeError(err) };
+  } finally {
+    for (const port of task.ports) port?.close();
+  }
+}
+
+async function loadProgram(url: string, cpu: number): Promise<ReturnType<typeof programOfFn>> {
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(url)) as { default?: unknown };
+  } catch (err) {
+    throw new DsmProgramLoadError(`CPU ${cpu}: cannot load program ${url}: ${(err as Error).message ?? String(err)}`);
+  }
+  return programOfFn(mod.default, url, cpu);
+}
+
+function programOfFn(moduleDefault: unknown, url: string, cpu: number) {
+  const program = programOf(moduleDefault);
+  if (typeof program === 'string') throw new DsmProgramLoadError(`CPU ${cpu}: program ${url} is not a program: ${program}`);
+  return program;
+}
+
+/** Results in trace events must survive JSON: bigints become strings. */
+function traceable(result: unknown): unknown {
+  try {
+    return JSON.parse(JSON.stringify(result, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)));
+  } catch {
+    return String(result);
+  }
+}

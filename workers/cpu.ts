@@ -1,0 +1,252 @@
+/**
+ * One simulated CPU inside its worker thread: its private PagedMemory, the shared CpuDriver
+ * (protocol + effect execution), a MessagePort to every other CPU, and the blocking loop.
+ *
+ * Blocking. A fault, lock or barrier hands its input to the driver, which posts the core's
+ * messages; the program then blocks until the driver executes a `resume` effect. While it
+ * blocks, the CPU serves every message that reaches it, because it may be the manager or the
+ * owner of pages other CPUs wait for: a blocked CPU that stops serving deadlocks the cluster.
+ * It takes one message at a time and stops as soon as it is resumed, leaving later messages
+ * for the next poll: handling, say, a WRITE_FWD after our own write fault was granted but
+ * before the faulting store ran would take the page away under the store, and the store
+ * would land in a copy nobody owns.
+ *
+ * Waking. A sender posts its message, then bumps the receiver's doorbell (an Int32 in shared
+ * memory) and notifies it. A waiter reads its doorbell, then looks at its ports, and sleeps
+ * with `Atomics.wait(doorbell, valueRead)` only if it found nothing: a message posted after
+ * the look bumped the doorbell after the read, so the wait returns at once and nothing is
+ * lost. The same order serves the abort word: the main thread sets it, then rings every bell.
+ */
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { DsmConfig } from '../src/core/config.js';
+import type { ResumeKind } from '../src/core/effects.js';
+import { DsmWireError } from '../src/core/errors.js';
+import { getProtocol } from '../src/core/registry.js';
+import { checkMessage, type Message } from '../src/core/wire.js';
+import { DsmMemory, type AccessHooks } from '../src/memory/accessor.js';
+import { PagedMemory } from '../src/memory/paged-memory.js';
+import type { Value, ValueType } from '../src/memory/types.js';
+import { CpuDriver, type Transport } from '../src/runtime/driver.js';
+import { DsmAbortedError } from '../src/runtime/errors.js';
+import { makeCpu, type Cpu } from '../src/runtime/program.js';
+import { formatValue, type TraceEvent, type TraceEventInput } from '../src/runtime/trace.js';
+import {
+  abortWord, claimBase, doneWord, doorbellBase, handledWord, ring, ringAll, sentWord, traceSeqWord,
+} from './control.js';
+
+/**
+ * Longest single sleep, in ms. Every wake-up we need comes from a doorbell; the bound only
+ * limits the damage of a bug in that reasoning (a missed ring costs a pause, not a hang).
+ */
+const waitSliceMs = 200;
+
+/** A message between CPUs as it travels on a port. */
+interface Envelope {
+  id: number;
+  msg: Message;
+}
+
+type Phase = 'running' | 'finished';
+
+export class WorkerCpu implements Transport, AccessHooks {
+  readonly cpu: number;
+  readonly paged: PagedMemory;
+  readonly memory: DsmMemory;
+  readonly driver: CpuDriver<unknown>;
+  readonly trace: TraceEvent[] = [];
+  private readonly doorbell: number;
+  private resumed = false;
+  private phase: Phase = 'running';
+  private seenDoorbell = 0;
+  /** Where the next port scan starts, so that no peer's messages starve another's. */
+  private nextPort = 0;
+
+  constructor(
+    readonly config: DsmConfig,
+    cpu: number,
+    protocolName: string,
+    private readonly ports: readonly (MessagePort | null)[],
+    private readonly control: Int32Array,
+    image: ArrayBuffer,
+    private readonly tracing: boolean,
+  ) {
+    this.cpu = cpu;
+    this.doorbell = doorbellBase + cpu;
+    this.paged = new PagedMemory(config, cpu, 'read');
+    this.paged.bytes.set(new Uint8Array(image));
+    const protocol = getProtocol(protocolName);
+    const trace = this.tracing ? (e: TraceEventInput): void => this.record(e) : undefined;
+    this.driver = new CpuDriver(protocol, protocol.init(config, cpu), this.paged, this, {
+      onResume: (_what: ResumeKind) => {
+        this.resumed = true;
+      },
+      trace,
+    });
+    this.memory = new DsmMemory(this.paged, this);
+  }
+
+  /** The Cpu a program sees. */
+  makeCpu(): Cpu {
+    const traceAccess = this.tracing
+      ? (kind: 'read' | 'write', type: ValueType, address: number, value: Value): void =>
+          this.record({ type: kind, cpu: this.cpu, address, valueType: type, value: formatValue(value) })
+      : undefined;
+    return makeCpu({
+      id: this.cpu,
+      cpus: this.config.cpus,
+      memory: this.memory,
+      lock: (id) => this.block(() => this.driver.lock(id)),
+      unlock: (id) => this.block(() => this.driver.unlock(id)),
+      barrier: () => this.block(() => this.driver.barrier()),
+      traceAccess,
+    });
+  }
+
+  // ------------------------------------------------------------ Transport
+
+  send(to: number, id: number, msg: Message): void {
+    const port = this.ports[to];
+    if (!port) throw new DsmWireError(`CPU ${this.cpu}: no port to CPU ${to} (cluster of ${this.config.cpus})`);
+    // Counted before posting, so that `handled === sent` can never hold while this is in flight.
+    Atomics.add(this.control, sentWord, 1);
+    const data = (msg as { data?: Uint8Array }).data;
+    // The driver attached a fresh copy of the page; moving its buffer saves a second copy.
+    port.postMessage({ id, msg } satisfies Envelope, data ? [data.buffer as ArrayBuffer] : []);
+    ring(this.control, to);
+  }
+
+  // ------------------------------------------------------------ AccessHooks
+
+  fault(page: number, access: 'read' | 'write', address: number): void {
+    this.block(() => this.driver.fault(page, access, address));
+  }
+
+  /** Called by the accessor every pollIntervalAccesses: serve what has arrived, never block. */
+  poll(): void {
+    this.checkAbort();
+    const bell = Atomics.load(this.control, this.doorbell);
+    if (bell === this.seenDoorbell) return;
+    this.seenDoorbell = bell;
+    while (this.receiveOne()) {
+      // Not blocked: nothing waits for a resume, so every pending message may be served now.
+    }
+  }
+
+  // ------------------------------------------------------------ blocking
+
+  /** Starts a blocking input (fault, lock, unlock, barrier) and serves messages until the protocol resumes us. */
+  private block(start: () => void): void {
+    const t0 = performance.now();
+    this.resumed = false;
+    try {
+      start();
+      while (!this.resumed) this.serveOrWait();
+    } finally {
+      this.driver.stats.blockedNs += Math.round((performance.now() - t0) * 1e6);
+    }
+  }
+
+  /** Serves one message if there is one, else sleeps until the doorbell rings. */
+  private serveOrWait(): void {
+    this.checkAbort();
+    // Read the doorbell BEFORE looking at the ports (see the file header: no lost wake-ups).
+    const bell = Atomics.load(this.control, this.doorbell);
+    if (this.receiveOne()) return;
+    Atomics.wait(this.control, this.doorbell, bell, waitSliceMs);
+  }
+
+  /**
+   * After the program returned: count ourselves done, then keep serving until every CPU is
+   * done and no message is in flight or being handled (sent === handled). Once all programs
+   * have returned, no new request can start, and the tail messages (confirms, unlocks) cause
+   * no further messages, so the condition, once true, stays true.
+   */
+  finish(): void {
+    this.phase = 'finished';
+    const done = Atomics.add(this.control, doneWord, 1) + 1;
+    if (done === this.config.cpus) ringAll(this.control, this.config.cpus);
+    for (;;) {
+      this.checkAbort();
+      const bell = Atomics.load(this.control, this.doorbell);
+      if (this.receiveOne()) continue;
+      if (this.quiescent()) return;
+      Atomics.wait(this.control, this.doorbell, bell, waitSliceMs);
+    }
+  }
+
+  private quiescent(): boolean {
+    return (
+      Atomics.load(this.control, doneWord) === this.config.cpus &&
+      Atomics.load(this.control, handledWord) === Atomics.load(this.control, sentWord)
+    );
+  }
+
+  /**
+   * The pages this CPU reports at the end of a quiescent run: each page with a valid copy
+   * somewhere is claimed by exactly one holder (first come), and at quiescence every valid
+   * copy of a page holds the same bytes, so any holder's copy is the page.
+   */
+  collectPages(): { page: number; data: Uint8Array }[] {
+    const base = claimBase(this.config.cpus);
+    const out: { page: number; data: Uint8Array }[] = [];
+    for (let p = 0; p < this.paged.pages; p++) {
+      if (this.paged.access[p] === 0) continue;
+      if (Atomics.compareExchange(this.control, base + p, 0, this.cpu + 1) === 0) out.push({ page: p, data: this.paged.copyPage(p) });
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------ receiving
+
+  /** Takes at most one message from the ports (round robin) and hands it to the driver. */
+  private receiveOne(): boolean {
+    const n = this.ports.length;
+    for (let k = 0; k < n; k++) {
+      const from = (this.nextPort + k) % n;
+      const port = this.ports[from];
+      if (!port) continue;
+      const got = receiveMessageOnPort(port);
+      if (got === undefined) continue;
+      this.nextPort = (from + 1) % n;
+      this.handle(from, got.message);
+      return true;
+    }
+    return false;
+  }
+
+  private handle(from: number, raw: unknown): void {
+    const env = raw as Partial<Envelope> | null;
+    if (env === null || typeof env !== 'object' || typeof env.id !== 'number') {
+      throw new DsmWireError(`CPU ${this.cpu}: malformed envelope from CPU ${from}: expected { id, msg }`);
+    }
+    const msg = checkMessage(env.msg, from, this.config);
+    this.driver.message(from, env.id, msg);
+    const handled = Atomics.add(this.control, handledWord, 1) + 1;
+    // The last message of a finished run wakes the CPUs waiting in finish().
+    if (handled === Atomics.load(this.control, sentWord) && Atomics.load(this.control, doneWord) === this.config.cpus) {
+      ringAll(this.control, this.config.cpus);
+    }
+  }
+
+  // ------------------------------------------------------------ abort, state, trace
+
+  private checkAbort(): void {
+    if (Atomics.load(this.control, abortWord) !== 0) throw new DsmAbortedError(this.cpu, this.state());
+  }
+
+  /** What this CPU is doing, for timeout and abort reports. */
+  state(): string {
+    const waiting = this.driver.waitingOn();
+    if (waiting !== null) return `blocked on ${waiting}`;
+    return this.phase === 'running' ? 'running its program' : 'finished its program, serving until every CPU finishes';
+  }
+
+  /** Signals every other CPU to stop, at once (without waiting for the main thread). */
+  abortAll(): void {
+    if (Atomics.compareExchange(this.control, abortWord, 0, 1) === 0) ringAll(this.control, this.config.cpus);
+  }
+
+  record(e: TraceEventInput): void {
+    this.trace.push({ seq: Atomics.add(this.control, traceSeqWord, 1), ...e } as TraceEvent);
+  }
+}

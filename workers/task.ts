@@ -1,0 +1,61 @@
+/**
+ * The messages between the main thread and a CPU's worker: one task per CPU per run, and
+ * its result. Both sides import these types (one module holds the wire, as in piscina).
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { DsmConfig } from '../src/core/config.js';
+import type { CpuStats } from '../src/runtime/stats.js';
+import type { TraceEvent } from '../src/runtime/trace.js';
+
+export interface CpuTask {
+  readonly cpu: number;
+  readonly config: DsmConfig;
+  readonly protocol: string;
+  readonly programUrl: string;
+  readonly args: unknown;
+  /** ports[j] talks to CPU j; ports[cpu] is null. Transferred with the task. */
+  readonly ports: (MessagePort | null)[];
+  /** Control words and doorbells (workers/control.ts). */
+  readonly control: SharedArrayBuffer;
+  /** This CPU's starting copy of the shared memory (transferred, private from here on). */
+  readonly image: ArrayBuffer;
+  readonly trace: boolean;
+}
+
+/** An error as data: structured clone drops the class of non-standard errors, so we carry its name and fields. */
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string | undefined;
+  readonly fields: Record<string, string | number | boolean | null>;
+}
+
+export type CpuTaskResult =
+  | {
+      readonly ok: true;
+      readonly cpu: number;
+      readonly result: unknown;
+      readonly stats: CpuStats;
+      readonly trace: TraceEvent[];
+      readonly pages: { page: number; data: Uint8Array }[];
+    }
+  | {
+      readonly ok: false;
+      readonly cpu: number;
+      /** True when this CPU stopped because the run was aborted, not because it failed. */
+      readonly aborted: boolean;
+      /** What the CPU was doing when it stopped (protocol `waitingOn`, or running, or finished). */
+      readonly state: string;
+      readonly error: SerializedError;
+    };
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof Error) {
+    const fields: Record<string, string | number | boolean | null> = {};
+    for (const [k, v] of Object.entries(err)) {
+      if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') fields[k] = v;
+    }
+    return { name: err.name, message: err.message, stack: err.stack, fields };
+  }
+  return { name: 'Error', message: `non-error thrown: ${String(err)}`, fields: {} };
+}
