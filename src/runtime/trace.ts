@@ -125,3 +125,110 @@ export function narrate(events: readonly TraceEvent[], cpus: number): string[] {
   flush();
   return lines;
 }
+
+// ---------------------------------------------------------------- files: header and parsing
+
+/** The version of the JSON-lines trace format described in docs/trace-format.md. */
+export const traceFormatVersion = 1;
+
+/**
+ * The optional first line of a trace file: it says what the events are about, so that a
+ * reader (`tsdsm viz`) need not guess the number of CPUs and pages from the events.
+ */
+export interface TraceHeader {
+  type: 'header';
+  format: 'tsdsm-trace';
+  version: number;
+  cpus: number;
+  pages: number;
+  pageSize: number;
+  protocol: string;
+  /** Where the events come from: 'sim', 'workers', ... */
+  runtime?: string;
+  /** A scenario name, a mutant, a seed: whatever identifies the run. */
+  [extra: string]: unknown;
+}
+
+export function traceHeader(fields: { cpus: number; pages: number; pageSize: number; protocol: string; [extra: string]: unknown }): TraceHeader {
+  return { ...fields, type: 'header', format: 'tsdsm-trace', version: traceFormatVersion };
+}
+
+export interface ParsedTrace {
+  header: TraceHeader | null;
+  events: TraceEvent[];
+  /** Lines that are neither header nor event (e.g. `tsdsm sim --json`'s summary line). */
+  other: Record<string, unknown>[];
+}
+
+const eventTypes: ReadonlySet<string> = new Set<TraceEventType>([
+  'fault', 'send', 'recv', 'local', 'access', 'install', 'resume', 'read', 'write', 'sync', 'done',
+]);
+
+/**
+ * Reads a JSON-lines trace: an optional header line, event lines, and any other object lines
+ * (kept in `other`). Blank lines are skipped. Events are returned sorted by `seq`. Throws an
+ * Error naming the line number of anything that is not a JSON object or not a valid event.
+ */
+export function parseTraceJsonLines(text: string): ParsedTrace {
+  let header: TraceHeader | null = null;
+  const events: TraceEvent[] = [];
+  const other: Record<string, unknown>[] = [];
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '') return;
+    const where = `trace line ${index + 1}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      throw new Error(`${where}: not JSON (${(err as Error).message})`);
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${where}: not a JSON object`);
+    const o = value as Record<string, unknown>;
+    if (o['type'] === 'header') {
+      if (o['format'] !== 'tsdsm-trace') throw new Error(`${where}: header format must be "tsdsm-trace", got ${JSON.stringify(o['format'])}`);
+      if (o['version'] !== traceFormatVersion) throw new Error(`${where}: trace format version ${String(o['version'])} is not supported (this reader knows version ${traceFormatVersion})`);
+      header = o as TraceHeader;
+      return;
+    }
+    if (typeof o['type'] === 'string' && eventTypes.has(o['type'])) {
+      if (!Number.isInteger(o['seq']) || !Number.isInteger(o['cpu'])) throw new Error(`${where}: a ${o['type']} event needs integer seq and cpu`);
+      events.push(o as unknown as TraceEvent);
+      return;
+    }
+    other.push(o);
+  });
+  events.sort((a, b) => a.seq - b.seq);
+  return { header, events, other };
+}
+
+/** A run of consecutive events that one input at one CPU caused: [start, end) into the events. */
+export interface TraceStep {
+  cpu: number;
+  start: number;
+  end: number;
+}
+
+/**
+ * Splits events into steps, one per input: a CPU's program operation (a fault, a sync call, a
+ * read or write that needs no fault) or the receipt of one message, with everything it causes
+ * at that CPU. A read or write right after the CPU resumed from a fault belongs to the step that
+ * resumed it (the program retries the access at once). On a simulator trace this gives exactly
+ * the simulator's steps: each of them touches one CPU and starts with one of these events.
+ */
+export function traceSteps(events: readonly TraceEvent[]): TraceStep[] {
+  const steps: TraceStep[] = [];
+  let current: TraceStep | null = null;
+  events.forEach((e, i) => {
+    const last = i > 0 ? events[i - 1]! : null;
+    const retried = (e.type === 'read' || e.type === 'write') && last !== null && last.type === 'resume' && last.what === 'fault' && last.cpu === e.cpu;
+    const starts = e.type === 'fault' || e.type === 'recv' || e.type === 'sync' || ((e.type === 'read' || e.type === 'write') && !retried);
+    if (current === null || current.cpu !== e.cpu || starts) {
+      current = { cpu: e.cpu, start: i, end: i + 1 };
+      steps.push(current);
+    } else {
+      current.end = i + 1;
+    }
+  });
+  return steps;
+}
