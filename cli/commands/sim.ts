@@ -22,6 +22,7 @@ export interface SimCommandOptions {
   seed: number;
   reorder?: boolean;
   json?: boolean;
+  protocol: string;
 }
 
 export function summary(result: SimResult, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -52,19 +53,19 @@ export function runSimCommand(opts: SimCommandOptions, print: (line: string) => 
     if (opts.workload !== 'random') throw new DsmConfigError(`unknown workload ${JSON.stringify(opts.workload)}; allowed: random`);
     config = validateConfig({ cpus: opts.cpus, pages: opts.pages, pageSize: opts.pageSize });
     programs = randomWorkload(config, { ops: opts.ops, seed: opts.seed });
-    label = { workload: 'random', cpus: config.cpus, pages: config.pages, ops: opts.ops, reorder: !!opts.reorder };
+    label = { protocol: opts.protocol, workload: 'random', cpus: config.cpus, pages: config.pages, ops: opts.ops, reorder: !!opts.reorder };
   } else {
     const scenario = getScenario(opts.scenario ?? 'seed');
     config = validateConfig(scenario.config);
     programs = scenario.programs;
-    label = { scenario: scenario.name, cpus: config.cpus, pages: config.pages, reorder: !!opts.reorder };
+    label = { protocol: opts.protocol, scenario: scenario.name, cpus: config.cpus, pages: config.pages, reorder: !!opts.reorder };
     if (!opts.json) {
       print(`${scenario.title}`);
       print(scenario.explanation);
       print('');
     }
   }
-  const result = simulate({ config, programs, seed: opts.seed, reorder: !!opts.reorder });
+  const result = simulate({ config, programs, seed: opts.seed, reorder: !!opts.reorder, protocol: opts.protocol });
   if (opts.json) {
     if (result.trace.length > 0) print(traceToJsonLines(result.trace));
     print(JSON.stringify(summary(result, label)));
@@ -89,6 +90,7 @@ export function registerSimCommand(program: Command): void {
     .option('--page-size <bytes>', 'bytes per page', parseInteger('--page-size'), 4096)
     .option('--ops <n>', 'operations per CPU (random workload)', parseInteger('--ops'), 20)
     .option('--seed <n>', 'scheduler and workload seed', parseInteger('--seed'), 1)
+    .option('--protocol <name>', 'ivy (fixed distributed manager) or ivy-central', 'ivy')
     .option('--reorder', 'deliver messages in any order (default: FIFO channels)')
     .option('--json', 'print the trace as JSON lines, the last line a summary')
     .action((opts: SimCommandOptions) => runSimCommand(opts, (line) => console.log(line)));

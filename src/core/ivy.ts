@@ -32,6 +32,10 @@
  * one UNLOCK that the releaser does not wait for. Barrier: manager CPU 0 counts arrivals of
  * the current epoch and releases everybody when all N have arrived.
  *
+ * Manager placement. The same code serves IVY's improved centralized manager (`ivy-central`:
+ * CPU 0 manages every page; the owner still keeps the copyset) and the fixed distributed
+ * manager (`ivy`: page p is managed by CPU p mod N). Only `managerOf` differs.
+ *
  * Channels: the protocol needs no FIFO order between CPUs. Every message that could race
  * with another about the same page is ordered by the manager's serialization (the next
  * request is forwarded only after the confirmation, which the requester sends after it has
@@ -59,8 +63,11 @@ interface OpenFault {
   acksMissing: number;
 }
 
+export type ManagerPlacement = 'distributed' | 'central';
+
 export interface IvyState {
   readonly id: number;
+  readonly placement: ManagerPlacement;
   readonly n: number;
   readonly pages: number;
   readonly pageSize: number;
@@ -93,8 +100,8 @@ export interface IvyState {
 /** Lock ids are non-negative integers below this bound. */
 export const lockIdMax = 2 ** 31 - 1;
 
-function managerOf(s: IvyState, page: number): number {
-  return page % s.n;
+function managerOf(s: { placement: ManagerPlacement; n: number }, page: number): number {
+  return s.placement === 'central' ? 0 : page % s.n;
 }
 
 function insertSorted(list: number[], x: number): void {
@@ -382,20 +389,22 @@ function dispatch(s: IvyState, from: number, msg: Message, out: Effect[]): void 
 
 // ---------------------------------------------------------------- init and invariants
 
-function init(config: DsmConfig, cpu: number, options?: ProtocolOptions): IvyState {
+function init(placement: ManagerPlacement, config: DsmConfig, cpu: number, options?: ProtocolOptions): IvyState {
   const n = config.cpus;
   const pages = config.pages;
+  const manages = (p: number): boolean => managerOf({ placement, n }, p) === cpu;
   const others = (owner: number): number[] => Array.from({ length: n }, (_, i) => i).filter((i) => i !== owner);
   return {
     id: cpu,
+    placement,
     n,
     pages,
     pageSize: config.pageSize,
     mutant: options?.mutant,
     access: new Array<Access>(pages).fill('read'),
-    owned: Array.from({ length: pages }, (_, p) => p % n === cpu),
-    copyset: Array.from({ length: pages }, (_, p) => (p % n === cpu ? others(cpu) : [])),
-    managerOwner: Array.from({ length: pages }, (_, p) => (p % n === cpu ? cpu : -1)),
+    owned: Array.from({ length: pages }, (_, p) => manages(p)),
+    copyset: Array.from({ length: pages }, (_, p) => (manages(p) ? others(cpu) : [])),
+    managerOwner: Array.from({ length: pages }, (_, p) => (manages(p) ? cpu : -1)),
     managerBusy: new Array<PageRequest | null>(pages).fill(null),
     managerQueue: Array.from({ length: pages }, () => []),
     fault: null,
@@ -437,7 +446,6 @@ function invariants(states: readonly IvyState[], pageBytes: PageBytes): void {
   const fail = (msg: string): never => {
     throw new InvariantViolation(`invariant violated: ${msg}`);
   };
-  const n = states.length;
   const pages = states[0]?.pages ?? 0;
   for (let p = 0; p < pages; p++) {
     const writers: number[] = [];
@@ -464,7 +472,7 @@ function invariants(states: readonly IvyState[], pageBytes: PageBytes): void {
         if (h !== o.id && !o.copyset[p]!.includes(h)) fail(`page ${p}: CPU ${h} holds a read copy but is not in owner CPU ${o.id}'s copyset [${o.copyset[p]!.join(', ')}]`);
       }
     }
-    const m = states[p % n]!;
+    const m = states[managerOf(states[0]!, p)]!;
     if (m.managerBusy[p] === null) {
       if (owners.length !== 1 || owners[0] !== m.managerOwner[p]) {
         fail(`page ${p}: manager CPU ${m.id} is idle and records owner ${m.managerOwner[p]}, but the owners are [${owners.join(', ')}]`);
@@ -498,19 +506,27 @@ function waitingOn(s: IvyState): string | null {
   return null;
 }
 
-export const ivy: Protocol<IvyState> = {
-  name: 'ivy',
-  init,
-  onFault,
-  onMessage(s, from, msg) {
-    const out: Effect[] = [];
-    dispatch(s, from, msg, out);
-    return out;
-  },
-  onLock,
-  onUnlock,
-  onBarrier,
-  accessOf: (s, page) => s.access[page] ?? 'none',
-  invariants,
-  waitingOn,
-};
+function makeIvy(name: string, placement: ManagerPlacement): Protocol<IvyState> {
+  return {
+    name,
+    init: (config, cpu, options) => init(placement, config, cpu, options),
+    onFault,
+    onMessage(s, from, msg) {
+      const out: Effect[] = [];
+      dispatch(s, from, msg, out);
+      return out;
+    },
+    onLock,
+    onUnlock,
+    onBarrier,
+    accessOf: (s, page) => s.access[page] ?? 'none',
+    invariants,
+    waitingOn,
+  };
+}
+
+/** IVY with the fixed distributed manager: page p is managed by CPU p mod N. */
+export const ivy = makeIvy('ivy', 'distributed');
+
+/** IVY with the improved centralized manager: CPU 0 manages every page. */
+export const ivyCentral = makeIvy('ivy-central', 'central');

@@ -1,9 +1,9 @@
 import { DsmConfigError } from './errors.js';
-import { ivy } from './ivy.js';
+import { ivy, ivyCentral } from './ivy.js';
 import type { Protocol } from './protocol.js';
 
 /** Every protocol by the name configs use. */
-export const protocols = { ivy } as const;
+export const protocols = { ivy, 'ivy-central': ivyCentral } as const;
 
 export type ProtocolName = keyof typeof protocols;
 

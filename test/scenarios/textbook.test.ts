@@ -17,9 +17,9 @@ const write = (page: number, value: number): Op => ({ op: 'write', type: 'int32'
 const read = (page: number): Op => ({ op: 'read', type: 'int32', address: at(page) });
 
 /** A simulation whose programs are given per CPU; `order` is the sequence of CPUs that step. */
-function drive(cpus: number, programs: Record<number, Op[]>, order: number[]): { sim: Simulation; counts: ReturnType<Simulation['stepCpuAndSettle']>[] } {
+function drive(cpus: number, programs: Record<number, Op[]>, order: number[], protocol = 'ivy'): { sim: Simulation; counts: ReturnType<Simulation['stepCpuAndSettle']>[] } {
   const all: Op[][] = Array.from({ length: cpus }, (_, c) => programs[c] ?? []);
-  const sim = new Simulation({ config: { cpus, pages: 4, pageSize }, programs: all });
+  const sim = new Simulation({ config: { cpus, pages: 4, pageSize }, programs: all, protocol });
   const counts = order.map((cpu) => sim.stepCpuAndSettle(cpu));
   return { sim, counts };
 }
@@ -138,5 +138,19 @@ describe("the seed document's test", () => {
       }
     }
     expect(scenario.config).toEqual({ cpus: 4, pages: 10, pageSize: 4096 });
+  });
+});
+
+describe('ivy-central: CPU 0 manages every page', () => {
+  test('a read fault with requester, manager and owner distinct is 4 messages', () => {
+    // Page 3: manager CPU 0 (not 3 mod N). CPU 2 writes it and owns it; then CPU 1 reads.
+    const { counts } = drive(3, { 2: [write(3, 5)], 1: [read(3)] }, [2, 1], 'ivy-central');
+    expect(counts[1]).toEqual({ messages: 4, byKind: { READ_REQ: 1, READ_FWD: 1, READ_DATA: 1, READ_CONFIRM: 1 } });
+  });
+
+  test('every page starts owned by CPU 0: a first write elsewhere is 3 + 2k messages', () => {
+    // CPU 2 writes page 3: WRITE_REQ to CPU 0, WRITE_FWD local (CPU 0 owns it), k = 1 (CPU 1).
+    const { counts } = drive(3, { 2: [write(3, 5)] }, [2], 'ivy-central');
+    expect(counts[0]).toEqual({ messages: 3 + 2, byKind: { WRITE_REQ: 1, WRITE_DATA: 1, INVALIDATE: 1, INVALIDATE_ACK: 1, WRITE_CONFIRM: 1 } });
   });
 });

@@ -12,7 +12,7 @@ import { randomWorkload } from '../../sim/workloads.js';
 const baseSeed = Number(process.env['TSDSM_SEED'] ?? 1);
 const runs = 1000;
 
-function runOne(seed: number): { messages: number; reorder: boolean } {
+function runOne(seed: number, protocol = 'ivy'): { messages: number; reorder: boolean } {
   const cpus = 3 + (seed % 6);
   const pages = 1 + ((seed >>> 3) % 4);
   const ops = 8 + ((seed >>> 5) % 16);
@@ -20,12 +20,12 @@ function runOne(seed: number): { messages: number; reorder: boolean } {
   const config = validateConfig({ cpus, pages, pageSize: 64 });
   const programs = randomWorkload(config, { ops, seed });
   try {
-    const res = simulate({ config, programs, seed, reorder, trace: false });
+    const res = simulate({ config, programs, seed, reorder, trace: false, protocol });
     return { messages: res.stats.total.messages, reorder };
   } catch (err) {
     throw new Error(
-      `random run failed with seed ${seed} (${cpus} CPUs, ${pages} pages, ${ops} ops, ${reorder ? 'reordering' : 'FIFO'}); ` +
-        `replay: node dist/cli/tsdsm.js sim --workload random --cpus ${cpus} --pages ${pages} --page-size 64 --ops ${ops} --seed ${seed}${reorder ? ' --reorder' : ''}\n` +
+      `random run of ${protocol} failed with seed ${seed} (${cpus} CPUs, ${pages} pages, ${ops} ops, ${reorder ? 'reordering' : 'FIFO'}); ` +
+        `replay: node dist/cli/tsdsm.js sim --workload random --cpus ${cpus} --pages ${pages} --page-size 64 --ops ${ops} --seed ${seed} --protocol ${protocol}${reorder ? ' --reorder' : ''}\n` +
         `${(err as Error).message}`,
     );
   }
@@ -47,5 +47,12 @@ describe('random simulator runs', () => {
     expect(reordered).toBeGreaterThanOrEqual(runs / 2 - 1);
     // The workloads really exercise the protocol: on average several messages per run.
     expect(messages / runs).toBeGreaterThan(10);
+  });
+
+  test(`300 runs of ivy-central (CPU 0 manages every page) from seed ${baseSeed}`, () => {
+    console.log(`random ivy-central runs: seeds ${baseSeed}..${baseSeed + 299}`);
+    let messages = 0;
+    for (let seed = baseSeed; seed < baseSeed + 300; seed++) messages += runOne(seed, 'ivy-central').messages;
+    expect(messages / 300).toBeGreaterThan(10);
   });
 });
