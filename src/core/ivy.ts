@@ -28,9 +28,7 @@
  *   M: WRITE_CONFIRM(w) | busy with w's write       | owner := w; idle; serve next queued request
  *
  * A step whose sender and receiver are the same CPU is a local call (effect `local`), not a
- * message. Locks: manager = lock mod N, FIFO queue; acquire is LOCK_REQ + LOCK_GRANT, release
- * one UNLOCK that the releaser does not wait for. Barrier: manager CPU 0 counts arrivals of
- * the current epoch and releases everybody when all N have arrived.
+ * message. Locks and the barrier are the shared message-based ones of sync.ts.
  *
  * Manager placement. The same code serves IVY's improved centralized manager (`ivy-central`:
  * CPU 0 manages every page; the owner still keeps the copyset) and the fixed distributed
@@ -45,7 +43,7 @@
 import type { DsmConfig } from './config.js';
 import type { Effect, ResumeKind } from './effects.js';
 import { assert, InvariantViolation } from './errors.js';
-import type { MutantName } from './mutants.js';
+import { checkLocks, initSync, onBarrier, onLock, onSyncMessage, onUnlock, syncWaitingOn, type SyncState } from './sync.js';
 import type { PageBytes, Protocol, ProtocolOptions } from './protocol.js';
 import type { Access, Message, WriteData } from './wire.js';
 
@@ -65,13 +63,10 @@ interface OpenFault {
 
 export type ManagerPlacement = 'distributed' | 'central';
 
-export interface IvyState {
-  readonly id: number;
+export interface IvyState extends SyncState {
   readonly placement: ManagerPlacement;
-  readonly n: number;
   readonly pages: number;
   readonly pageSize: number;
-  readonly mutant: MutantName | undefined;
   /** This CPU's access to every page. */
   readonly access: Access[];
   /** Pages this CPU owns, and for each its copyset (sorted CPU ids, never the owner itself). */
@@ -83,22 +78,7 @@ export interface IvyState {
   readonly managerQueue: PageRequest[][];
   /** Requester side: the one fault this CPU has open. */
   fault: OpenFault | null;
-  /** Lock manager side, for locks with id mod N = this CPU. */
-  readonly lockHolder: Map<number, number>;
-  readonly lockQueue: Map<number, number[]>;
-  /** Lock client side. */
-  lockWaiting: number | null;
-  readonly locksHeld: Set<number>;
-  /** Barrier client side: barriers passed, and whether we wait at one. */
-  barrierEpoch: number;
-  barrierWaiting: boolean;
-  /** Barrier manager side (CPU 0): the epoch it collects, and who has arrived. */
-  managerBarrierEpoch: number;
-  readonly barrierArrived: number[];
 }
-
-/** Lock ids are non-negative integers below this bound. */
-export const lockIdMax = 2 ** 31 - 1;
 
 function managerOf(s: { placement: ManagerPlacement; n: number }, page: number): number {
   return s.placement === 'central' ? 0 : page % s.n;
@@ -278,93 +258,6 @@ function serveNext(s: IvyState, page: number, out: Effect[]): void {
   if (next !== undefined) serve(s, page, next, out);
 }
 
-// ---------------------------------------------------------------- locks
-
-function onLock(s: IvyState, lock: number): Effect[] {
-  assert(Number.isInteger(lock) && lock >= 0 && lock <= lockIdMax, s.id, `lock id ${lock} is not an integer in 0..${lockIdMax}`);
-  assert(s.lockWaiting === null, s.id, `lock(${lock}) while waiting for lock ${s.lockWaiting}`);
-  assert(!s.locksHeld.has(lock), s.id, `lock(${lock}) while already holding it (locks are not recursive)`);
-  s.lockWaiting = lock;
-  const out: Effect[] = [];
-  deliver(s, lock % s.n, { kind: 'LOCK_REQ', lock }, out);
-  return out;
-}
-
-function onUnlock(s: IvyState, lock: number): Effect[] {
-  assert(s.locksHeld.has(lock), s.id, `unlock(${lock}) without holding it`);
-  s.locksHeld.delete(lock);
-  const out: Effect[] = [];
-  deliver(s, lock % s.n, { kind: 'UNLOCK', lock }, out);
-  resume(out, 'unlock');
-  return out;
-}
-
-function onLockRequest(s: IvyState, from: number, lock: number, out: Effect[]): void {
-  assert(lock % s.n === s.id, s.id, `LOCK_REQ for lock ${lock} from CPU ${from}, but its manager is CPU ${lock % s.n}`);
-  const holder = s.lockHolder.get(lock);
-  if (holder === undefined || s.mutant === 'doubleGrant') {
-    s.lockHolder.set(lock, from);
-    deliver(s, from, { kind: 'LOCK_GRANT', lock }, out);
-    return;
-  }
-  const queue = s.lockQueue.get(lock) ?? [];
-  assert(queue.length < s.n && !queue.includes(from), s.id, `CPU ${from} queued twice for lock ${lock}`);
-  queue.push(from);
-  s.lockQueue.set(lock, queue);
-}
-
-function onUnlockMessage(s: IvyState, from: number, lock: number, out: Effect[]): void {
-  const holder = s.lockHolder.get(lock);
-  assert(holder === from, s.id, `UNLOCK of lock ${lock} from CPU ${from}, but the holder is ${holder ?? 'nobody'}`);
-  const queue = s.lockQueue.get(lock) ?? [];
-  const next = queue.shift();
-  if (queue.length === 0) s.lockQueue.delete(lock);
-  if (next === undefined) {
-    s.lockHolder.delete(lock);
-  } else {
-    s.lockHolder.set(lock, next);
-    deliver(s, next, { kind: 'LOCK_GRANT', lock }, out);
-  }
-}
-
-function onLockGrant(s: IvyState, lock: number, out: Effect[]): void {
-  assert(s.lockWaiting === lock, s.id, `LOCK_GRANT of lock ${lock}, but waiting for ${s.lockWaiting ?? 'no lock'}`);
-  s.lockWaiting = null;
-  s.locksHeld.add(lock);
-  resume(out, 'lock');
-}
-
-// ---------------------------------------------------------------- barrier
-
-const barrierManager = 0;
-
-function onBarrier(s: IvyState): Effect[] {
-  assert(!s.barrierWaiting, s.id, `barrier() while already waiting at one`);
-  s.barrierWaiting = true;
-  const out: Effect[] = [];
-  deliver(s, barrierManager, { kind: 'BARRIER_ARRIVE', epoch: s.barrierEpoch }, out);
-  return out;
-}
-
-function onBarrierArrive(s: IvyState, from: number, epoch: number, out: Effect[]): void {
-  assert(s.id === barrierManager, s.id, `BARRIER_ARRIVE from CPU ${from}, but the barrier manager is CPU ${barrierManager}`);
-  assert(epoch === s.managerBarrierEpoch, s.id, `CPU ${from} arrived at barrier ${epoch}, but barrier ${s.managerBarrierEpoch} is collecting`);
-  assert(!s.barrierArrived.includes(from), s.id, `CPU ${from} arrived twice at barrier ${epoch}`);
-  s.barrierArrived.push(from);
-  const needed = s.mutant === 'earlyBarrier' ? Math.max(1, s.n - 1) : s.n;
-  if (s.barrierArrived.length < needed) return;
-  const released = s.barrierArrived.splice(0).sort((a, b) => a - b);
-  s.managerBarrierEpoch += 1;
-  for (const c of released) deliver(s, c, { kind: 'BARRIER_RELEASE', epoch }, out);
-}
-
-function onBarrierRelease(s: IvyState, epoch: number, out: Effect[]): void {
-  assert(s.barrierWaiting && epoch === s.barrierEpoch, s.id, `BARRIER_RELEASE of barrier ${epoch}, but ${s.barrierWaiting ? `waiting at ${s.barrierEpoch}` : 'not waiting'}`);
-  s.barrierWaiting = false;
-  s.barrierEpoch += 1;
-  resume(out, 'barrier');
-}
-
 // ---------------------------------------------------------------- dispatch
 
 function dispatch(s: IvyState, from: number, msg: Message, out: Effect[]): void {
@@ -379,11 +272,10 @@ function dispatch(s: IvyState, from: number, msg: Message, out: Effect[]): void 
     case 'WRITE_CONFIRM': return onConfirm(s, from, msg.page, 'write', out);
     case 'INVALIDATE': return onInvalidate(s, from, msg.page, out);
     case 'INVALIDATE_ACK': return onInvalidateAck(s, from, msg.page, out);
-    case 'LOCK_REQ': return onLockRequest(s, from, msg.lock, out);
-    case 'LOCK_GRANT': return onLockGrant(s, msg.lock, out);
-    case 'UNLOCK': return onUnlockMessage(s, from, msg.lock, out);
-    case 'BARRIER_ARRIVE': return onBarrierArrive(s, from, msg.epoch, out);
-    case 'BARRIER_RELEASE': return onBarrierRelease(s, msg.epoch, out);
+    default: {
+      const handled = onSyncMessage(s, from, msg, out, (to, m, o) => deliver(s, to, m, o));
+      assert(handled, s.id, `unexpected message ${msg.kind} from CPU ${from}`);
+    }
   }
 }
 
@@ -395,12 +287,10 @@ function init(placement: ManagerPlacement, config: DsmConfig, cpu: number, optio
   const manages = (p: number): boolean => managerOf({ placement, n }, p) === cpu;
   const others = (owner: number): number[] => Array.from({ length: n }, (_, i) => i).filter((i) => i !== owner);
   return {
-    id: cpu,
+    ...initSync(n, cpu, options?.mutant),
     placement,
-    n,
     pages,
     pageSize: config.pageSize,
-    mutant: options?.mutant,
     access: new Array<Access>(pages).fill('read'),
     owned: Array.from({ length: pages }, (_, p) => manages(p)),
     copyset: Array.from({ length: pages }, (_, p) => (manages(p) ? others(cpu) : [])),
@@ -408,14 +298,6 @@ function init(placement: ManagerPlacement, config: DsmConfig, cpu: number, optio
     managerBusy: new Array<PageRequest | null>(pages).fill(null),
     managerQueue: Array.from({ length: pages }, () => []),
     fault: null,
-    lockHolder: new Map(),
-    lockQueue: new Map(),
-    lockWaiting: null,
-    locksHeld: new Set(),
-    barrierEpoch: 0,
-    barrierWaiting: false,
-    managerBarrierEpoch: 0,
-    barrierArrived: [],
   };
 }
 
@@ -485,14 +367,7 @@ function invariants(states: readonly IvyState[], pageBytes: PageBytes): void {
       if (s.fault.access === 'read' ? have !== 'none' : have === 'write') fail(`CPU ${s.id} has a ${s.fault.access} fault open on page ${s.fault.page} but already has ${have} access`);
     }
   }
-  const lockHolders = new Map<number, number>();
-  for (const s of states) {
-    for (const l of s.locksHeld) {
-      const other = lockHolders.get(l);
-      if (other !== undefined) fail(`lock ${l} is held by CPUs ${other} and ${s.id}`);
-      lockHolders.set(l, s.id);
-    }
-  }
+  checkLocks(states);
 }
 
 function waitingOn(s: IvyState): string | null {
@@ -501,9 +376,7 @@ function waitingOn(s: IvyState): string | null {
     const phase = f.acksMissing > 0 ? ` (${f.acksMissing} invalidation ack(s) missing)` : '';
     return `${f.access} fault on page ${f.page}${phase}`;
   }
-  if (s.lockWaiting !== null) return `lock ${s.lockWaiting}`;
-  if (s.barrierWaiting) return `barrier ${s.barrierEpoch}`;
-  return null;
+  return syncWaitingOn(s);
 }
 
 function makeIvy(name: string, placement: ManagerPlacement): Protocol<IvyState> {
@@ -516,9 +389,9 @@ function makeIvy(name: string, placement: ManagerPlacement): Protocol<IvyState> 
       dispatch(s, from, msg, out);
       return out;
     },
-    onLock,
-    onUnlock,
-    onBarrier,
+    onLock: (s, lock) => onLock(s, lock, (to, m, o) => deliver(s, to, m, o)),
+    onUnlock: (s, lock) => onUnlock(s, lock, (to, m, o) => deliver(s, to, m, o)),
+    onBarrier: (s) => onBarrier(s, (to, m, o) => deliver(s, to, m, o)),
     accessOf: (s, page) => s.access[page] ?? 'none',
     invariants,
     waitingOn,
