@@ -224,7 +224,10 @@ export class DsmMemory {
       this.badAddress(address, size, type);
     }
     const page = address >>> this.pageShift;
-    if (this.access[page]! < code) this.hooks.fault(page, code === writeCode ? 'write' : 'read', address);
+    // A loop, not an if: the protocol may resume us after the page has already moved on (when
+    // this CPU manages the page, its own confirmation serves the next queued request at once,
+    // before the resume), so the access is retried, as a real CPU retries a faulting instruction.
+    while (this.access[page]! < code) this.hooks.fault(page, code === writeCode ? 'write' : 'read', address);
   }
 
   private tick(): void {

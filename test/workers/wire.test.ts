@@ -1,0 +1,77 @@
+/**
+ * The worker CPU's receive path, driven on the main thread: a WorkerCpu is an ordinary
+ * object over MessagePorts and a control buffer, so we can post it malformed messages and
+ * a real one, and check what it does without starting workers.
+ */
+import { MessageChannel } from 'node:worker_threads';
+import { describe, expect, test } from '@jest/globals';
+import { DsmWireError } from '../../src/core/errors.js';
+import { validateConfig } from '../../src/core/config.js';
+import { DsmAbortedError } from '../../src/runtime/errors.js';
+import { controlWords, abortWord, doorbellBase, ring, sentWord, handledWord } from '../../workers/control.js';
+import { WorkerCpu } from '../../workers/cpu.js';
+
+const config = validateConfig({ cpus: 2, pages: 2, pageSize: 64 });
+
+function setUp() {
+  const { port1, port2 } = new MessageChannel();
+  const control = new Int32Array(new SharedArrayBuffer(4 * controlWords(2, 2)));
+  // CPU 0 under test; port2 plays CPU 1.
+  const cpu0 = new WorkerCpu(config, 0, 'ivy', [null, port1], control, new ArrayBuffer(128), false);
+  const post = (message: unknown): void => {
+    Atomics.add(control, sentWord, 1);
+    port2.postMessage(message);
+    ring(control, 0);
+  };
+  const close = (): void => {
+    port1.close();
+    port2.close();
+  };
+  return { cpu0, control, post, close, peer: port2 };
+}
+
+describe('WorkerCpu receive path', () => {
+  test('a message of unknown kind is a DsmWireError naming the sender', () => {
+    const { cpu0, post, close } = setUp();
+    post({ id: 0, msg: { kind: 'GIVE_ME_EVERYTHING', page: 0 } });
+    expect(() => cpu0.poll()).toThrow(DsmWireError);
+    post({ id: 1, msg: { kind: 'READ_REQ', page: 9 } });
+    expect(() => cpu0.poll()).toThrow('malformed message from CPU 1: page 9 >= pages 2');
+    close();
+  });
+
+  test('an envelope without an id is a DsmWireError naming the sender', () => {
+    const { cpu0, post, close } = setUp();
+    post({ msg: { kind: 'READ_REQ', page: 0 } });
+    expect(() => cpu0.poll()).toThrow('CPU 0: malformed envelope from CPU 1: expected { id, msg }');
+    close();
+  });
+
+  test('a valid READ_REQ for a page CPU 0 manages and owns is served: READ_DATA goes back with the bytes', () => {
+    const { cpu0, post, close, control, peer } = setUp();
+    cpu0.paged.bytes[3] = 77;
+    post({ id: 0, msg: { kind: 'READ_REQ', page: 0 } });
+    cpu0.poll();
+    expect(Atomics.load(control, handledWord)).toBe(1);
+    expect(Atomics.load(control, doorbellBase + 1)).toBe(1);
+    // Read what CPU 0 sent to CPU 1 straight off the port.
+    return new Promise<void>((resolve) => {
+      peer.once('message', (env: { id: number; msg: { kind: string; page: number; data: Uint8Array } }) => {
+        expect(env.msg.kind).toBe('READ_DATA');
+        expect(env.msg.page).toBe(0);
+        expect(env.msg.data.length).toBe(64);
+        expect(env.msg.data[3]).toBe(77);
+        close();
+        resolve();
+      });
+    });
+  });
+
+  test('the abort word stops a CPU at its next poll, saying what it was doing', () => {
+    const { cpu0, control, close } = setUp();
+    Atomics.store(control, abortWord, 1);
+    expect(() => cpu0.poll()).toThrow(DsmAbortedError);
+    expect(() => cpu0.poll()).toThrow('CPU 0: stopped by abort while running its program');
+    close();
+  });
+});
