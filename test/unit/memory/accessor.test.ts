@@ -58,6 +58,7 @@ describe('faults', () => {
     memory.store('uint32', 48, 7);
     expect(paged.view.getUint32(48, true)).toBe(7);
   });
+
   test('a fault that resumes without the access (the page moved on at once) is retried until it sticks', () => {
     const paged = new PagedMemory(config, 0, 'read');
     const faults: number[] = [];
