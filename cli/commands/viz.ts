@@ -1,0 +1,85 @@
+/**
+ * `tsdsm viz`: writes one self-contained HTML page that walks through a run step by step —
+ * a message sequence diagram, every page's access at every CPU, the managers' owner records
+ * and the owners' copysets. The run is a preset (a named scenario, run here on the simulator,
+ * optionally with a bug switched on) or a JSON-lines trace file (docs/trace-format.md).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { DsmConfigError } from '../../src/core/errors.js';
+import { mutants, mutantNames } from '../../src/core/mutants.js';
+import { toChromeTrace } from '../../src/runtime/chrome-trace.js';
+import { getScenario, scenarioNames } from '../../sim/scenarios.js';
+import { presetModel, traceModel, type VizModel } from '../../viz/model.js';
+import { renderPage } from '../../viz/page.js';
+import { parseInteger } from '../options.js';
+
+export interface VizCommandOptions {
+  preset?: string;
+  mutant?: string;
+  seed?: number;
+  output?: string;
+  chrome?: string;
+  list?: boolean;
+}
+
+export function listPresets(print: (line: string) => void): void {
+  print('presets (tsdsm viz --preset NAME, tsdsm demo NAME):');
+  for (const name of scenarioNames) print(`  ${name.padEnd(20)} ${getScenario(name).title}`);
+  print('');
+  print('bugs to switch on (--mutant NAME):');
+  for (const name of mutantNames) print(`  ${name.padEnd(24)} ${mutants[name]}`);
+}
+
+/** Builds the page; returns the model so callers (and tests) can see what was written. */
+export function runVizCommand(trace: string | undefined, opts: VizCommandOptions, print: (line: string) => void): VizModel | null {
+  if (opts.list) {
+    listPresets(print);
+    return null;
+  }
+  if ((trace === undefined) === (opts.preset === undefined)) {
+    throw new DsmConfigError('give either a trace file or --preset NAME (one of them)');
+  }
+  if (trace !== undefined && opts.mutant !== undefined) {
+    throw new DsmConfigError('--mutant replays a preset with a bug switched on; it needs --preset, not a trace file');
+  }
+  let model: VizModel;
+  if (opts.preset !== undefined) {
+    model = presetModel(opts.preset, { seed: opts.seed ?? 1, mutant: opts.mutant });
+  } else {
+    let text: string;
+    try {
+      text = readFileSync(trace!, 'utf8');
+    } catch (err) {
+      throw new DsmConfigError(`cannot read trace file ${trace}: ${(err as Error).message}`);
+    }
+    model = traceModel(text, basename(trace!));
+  }
+  const output = opts.output ?? `tsdsm-${model.source === 'preset' ? model.name : basename(trace!).replace(/\.[^.]*$/, '')}${model.mutant ? `-${model.mutant.name}` : ''}.html`;
+  writeFileSync(output, renderPage(model));
+  print(`wrote ${output}: ${model.title}, ${model.steps.length - 1} steps, ${model.events.filter((e) => e.type === 'send').length} messages. Open it in a browser.`);
+  if (model.violation !== null) print(`the run stopped at a broken check (step ${model.steps.length - 1}): ${model.violation}`);
+  for (const note of model.notes) if (model.mutant) print(note);
+  if (opts.chrome !== undefined) {
+    writeFileSync(opts.chrome, `${JSON.stringify(toChromeTrace(model.events, { cpus: model.cpus, title: `tsdsm: ${model.title}` }))}\n`);
+    print(`wrote ${opts.chrome}: Chrome trace-event JSON; open it in https://ui.perfetto.dev`);
+  }
+  return model;
+}
+
+export function registerVizCommand(program: Command): void {
+  program
+    .command('viz')
+    .description('write one self-contained HTML page that walks through a run step by step (messages, page states, owners, copysets)')
+    .argument('[trace]', 'a JSON-lines trace file (tsdsm sim --json > run.jsonl); or use --preset')
+    .option('--preset <name>', `a named scenario: ${scenarioNames.join(', ')}`)
+    .option('--mutant <name>', 'replay the preset with a deliberate bug switched on (see --list)')
+    .option('--seed <n>', 'scheduler seed for the preset', parseInteger('--seed'), 1)
+    .option('-o, --output <file>', 'the HTML file to write (default tsdsm-NAME.html)')
+    .option('--chrome <file>', 'also write the run as Chrome trace-event JSON, for Perfetto')
+    .option('--list', 'list the presets and the bugs that can be switched on')
+    .action((trace: string | undefined, opts: VizCommandOptions) => {
+      runVizCommand(trace, opts, (line) => console.log(line));
+    });
+}

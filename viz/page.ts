@@ -1,0 +1,162 @@
+/**
+ * Renders a VizModel as ONE self-contained HTML file: the CSS, the script (viz/client.ts) and
+ * the data are inline, and nothing is fetched, so the file works offline, by e-mail, from a
+ * USB stick. The static frame is written here; the script fills the diagram and the tables.
+ */
+import { vizClient } from './client.js';
+import type { VizModel } from './model.js';
+
+const css = `
+:root { --bg:#fbfbf8; --ink:#1d232b; --muted:#6b7480; --line:#d7dbe0; --read:#2e8b57; --write:#c0392b; --none:#9aa3ad;
+        --msg:#1f5fa8; --fly:#d9822b; --sel:#b5179e; --bad:#b00020; }
+* { box-sizing: border-box; }
+body { margin:0; font:14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color:var(--ink); background:var(--bg); }
+header { padding:14px 22px 8px; border-bottom:1px solid var(--line); background:#fff; }
+h1 { font-size:20px; margin:0 0 4px; }
+h2 { font-size:15px; margin:14px 0 6px; }
+h3 { font-size:14px; margin:0 0 6px; }
+.explanation { max-width:980px; margin:4px 0; }
+.meta { color:var(--muted); font-size:12px; }
+.notes li { color:var(--muted); font-size:12.5px; }
+#mutant { background:#fff4e5; border:1px solid #f0b36b; border-radius:6px; padding:6px 10px; margin:6px 0; max-width:980px; }
+#violation { background:#fde7ea; border:2px solid var(--bad); color:var(--bad); border-radius:6px; padding:8px 12px; margin:8px 0; max-width:980px; font-weight:600; }
+#violation button { margin-left:10px; }
+#controls { position:sticky; top:0; z-index:5; display:flex; flex-wrap:wrap; gap:8px; align-items:center; padding:8px 22px; background:#eef2f6; border-bottom:1px solid var(--line); }
+#controls button { font:inherit; padding:3px 10px; border:1px solid #aab4bf; border-radius:5px; background:#fff; cursor:pointer; }
+#controls button:disabled { opacity:.45; cursor:default; }
+#step-slider { width:260px; }
+#step-label { font-variant-numeric:tabular-nums; min-width:100px; }
+.counter { background:#fff; border:1px solid var(--line); border-radius:5px; padding:2px 8px; font-variant-numeric:tabular-nums; }
+.counter b { font-size:15px; }
+main { display:grid; grid-template-columns:minmax(420px, 1.1fr) minmax(420px, 1fr); gap:18px; padding:10px 22px 30px; }
+#diagram { max-height:78vh; overflow:auto; border:1px solid var(--line); background:#fff; border-radius:6px; }
+svg text { font-size:11px; fill:var(--ink); }
+.lane { stroke:#b8c0c8; stroke-width:2; }
+.lane-label { font-size:13px; font-weight:600; }
+.row-hit { fill:transparent; cursor:pointer; }
+.row-hit:hover { fill:#f2f5f8; }
+.row-label { fill:var(--muted); font-size:10px; }
+.band { fill:#fff3b0; }
+.band-violation { fill:#f8c9d0; }
+.msg { cursor:pointer; }
+.msg-hit { stroke:transparent; stroke-width:10; }
+.msg-line { stroke:var(--msg); stroke-width:1.6; marker-end:url(#arrow); }
+.msg-label { fill:var(--msg); paint-order:stroke; stroke:#fff; stroke-width:3px; font-size:10.5px; }
+.msg.flying .msg-line { stroke:var(--fly); stroke-dasharray:5 3; marker-end:url(#arrow-fly); }
+.msg.flying .msg-label { fill:var(--fly); }
+.msg.now .msg-line { stroke-width:2.6; }
+.msg.now .msg-label { font-weight:700; }
+.msg.selected .msg-line { stroke:var(--sel); marker-end:url(#arrow-sel); stroke-width:3; }
+.msg.selected .msg-label { fill:var(--sel); }
+.future { opacity:.13; }
+.fault circle { fill:#fff; stroke:var(--write); stroke-width:2.5; cursor:pointer; }
+.fault-label { fill:var(--write); font-weight:600; paint-order:stroke; stroke:#fff; stroke-width:3px; }
+.local-loop { fill:none; stroke:#7a5af8; stroke-width:1.5; }
+.local-label { fill:#7a5af8; font-size:10px; paint-order:stroke; stroke:#fff; stroke-width:3px; }
+table#pages { border-collapse:collapse; background:#fff; font-variant-numeric:tabular-nums; }
+#pages th, #pages td { border:1px solid var(--line); padding:3px 8px; text-align:center; }
+#pages th { background:#f3f5f7; font-weight:600; font-size:12.5px; }
+td.acc { font-weight:700; min-width:54px; }
+td.acc-none { color:var(--none); }
+td.acc-read { color:var(--read); background:#eaf6ef; }
+td.acc-write { color:var(--write); background:#fbeaea; }
+td.owner { box-shadow: inset 0 0 0 2px #333; }
+td.changed, #pages td.changed { outline:3px solid #f5c400; outline-offset:-3px; }
+td.queue { font-size:12px; color:var(--muted); text-align:left; }
+#step-title { font-weight:700; }
+#step-title.violation, li.violation { color:var(--bad); font-weight:700; }
+#step-lines { margin:4px 0; padding-left:18px; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size:12.5px; }
+#msg-details { background:#fff; border:1px solid var(--line); border-radius:6px; padding:8px 12px; min-height:48px; }
+#msg-details dl { display:grid; grid-template-columns:max-content 1fr; gap:2px 12px; margin:0; }
+#msg-details dt { color:var(--muted); }
+#msg-details dd { margin:0; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
+#in-flight li.flying { color:var(--fly); cursor:pointer; }
+.muted { color:var(--muted); }
+.legend span { display:inline-block; margin-right:14px; font-size:12.5px; }
+#log { position:relative; max-height:220px; overflow:auto; margin:0; padding-left:0; list-style:none; border:1px solid var(--line); background:#fff; border-radius:6px; font-size:12.5px; }
+#log li { padding:1px 8px; cursor:pointer; }
+#log li.current { background:#fff3b0; }
+@media (max-width: 980px) { main { grid-template-columns: 1fr; } }
+`;
+
+const escapeHtml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** JSON that is safe inside <script>: no "</script>", no "<!--", no line separators. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+export function renderPage(model: VizModel): string {
+  const source = model.source === 'preset'
+    ? `preset <b>${escapeHtml(model.name)}</b> on the deterministic simulator, scheduler seed ${model.seed ?? 1}`
+    : `trace file <b>${escapeHtml(model.name)}</b>`;
+  const mutant = model.mutant
+    ? `<div id="mutant" data-mutant="${escapeHtml(model.mutant.name)}"><b>Bug switched on: ${escapeHtml(model.mutant.name)}</b> — ${escapeHtml(model.mutant.description)}.
+       Step through and find where the protocol goes wrong.</div>`
+    : '';
+  const violation = model.violation
+    ? `<div id="violation" role="alert">A check failed at step ${model.steps.length - 1}: ${escapeHtml(model.violation)}
+       <button id="btn-violation" type="button">go to that step</button></div>`
+    : '';
+  const notes = model.notes.length > 0
+    ? `<ul class="notes" id="notes">${model.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`
+    : '';
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<title>tsdsm · ${escapeHtml(model.title)}</title>
+<style>${css}</style>
+</head>
+<body data-step="0" data-source="${model.source}" data-cpus="${model.cpus}" data-pages="${model.pages}" data-steps="${model.steps.length - 1}">
+<header>
+  <h1 id="title">${escapeHtml(model.title)}</h1>
+  <p class="explanation" id="explanation">${escapeHtml(model.explanation)}</p>
+  <div class="meta">${source} · ${model.cpus} CPUs, ${model.pages} pages of ${model.pageSize} bytes · page p is managed by CPU p mod ${model.cpus} · IVY, fixed distributed manager</div>
+  ${mutant}
+  ${violation}
+  ${notes}
+</header>
+<div id="controls">
+  <button id="btn-first" type="button" title="go to the start">« start</button>
+  <button id="btn-prev" type="button" title="step back (←)">◀ back</button>
+  <button id="btn-play" type="button" title="play / pause (space)" data-playing="false">▶ play</button>
+  <button id="btn-next" type="button" title="step forward (→)">forward ▶</button>
+  <button id="btn-next-fault" type="button" title="jump to the next fault (f)">next fault ⚡</button>
+  <button id="btn-last" type="button" title="go to the end">end »</button>
+  <input id="step-slider" type="range" min="0" max="0" value="0" aria-label="step">
+  <span id="step-label" data-step="0">step 0</span>
+  <span class="counter">faults <b id="count-faults" data-value="0">0</b></span>
+  <span class="counter">messages <b id="count-messages" data-value="0">0</b></span>
+  <span class="counter" title="protocol steps between a CPU and itself: no message is sent">local calls <b id="count-local">0</b></span>
+</div>
+<main>
+  <section>
+    <h2>Messages, step by step <span class="muted">(time runs down; a lane per CPU; click an arrow for its fields, a row to go there)</span></h2>
+    <div id="diagram"></div>
+  </section>
+  <section>
+    <div id="step-title"></div>
+    <ul id="step-lines"></ul>
+    <h2>Pages at this step</h2>
+    <div class="legend"><span style="color:var(--write)"><b>W</b> write</span><span style="color:var(--read)"><b>R</b> read-only copy</span><span style="color:var(--none)"><b>–</b> no access</span><span><b>★</b> owner</span><span><span style="outline:3px solid #f5c400">&nbsp;changed&nbsp;</span> in this step</span></div>
+    <table id="pages"></table>
+    <h2>Messages in flight</h2>
+    <ul id="in-flight"></ul>
+    <h2>Locks and barrier</h2>
+    <ul id="sync-state"></ul>
+    <h2>Selected message</h2>
+    <div id="msg-details"><span class="muted">Click an arrow in the diagram.</span></div>
+    <h2>All steps</h2>
+    <ol id="log"></ol>
+  </section>
+</main>
+<script type="application/json" id="viz-data">${scriptJson(model)}</script>
+<script>(${vizClient.toString()})();</script>
+</body>
+</html>
+`;
+}
