@@ -40,7 +40,8 @@ export interface SimOptions {
   seed?: number;
   /** Deliver in-flight messages in any order (default: FIFO per channel). */
   reorder?: boolean;
-  protocol?: string;
+  /** A protocol name from the registry, or a Protocol object (a variant under test). */
+  protocol?: string | Protocol<unknown>;
   mutant?: MutantName | undefined;
   /** Record the trace (default true). */
   trace?: boolean;
@@ -135,7 +136,7 @@ export class Simulation {
     this.tracing = options.trace ?? true;
     const opCount = this.programs.reduce((n, p) => n + p.length, 0);
     this.stepMax = options.stepMax ?? 1000 + defaultStepMaxPerOp * (opCount + this.config.cpus);
-    this.protocol = getProtocol(options.protocol ?? 'ivy');
+    this.protocol = typeof options.protocol === 'object' ? options.protocol : getProtocol(options.protocol ?? 'ivy');
     this.shadow = new PagedMemory(this.config, -1, 'write');
     this.states = [];
     this.memories = [];
