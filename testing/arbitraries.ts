@@ -1,0 +1,173 @@
+/**
+ * fast-check arbitraries for protocol testing: cluster configs, programs and schedules.
+ *
+ * Programs are built so that a correct protocol always terminates: reads and writes of int32
+ * words at a few hot addresses (so faults, queueing at managers and invalidations are common),
+ * every written value unique (it names its CPU and its index), lock sections that never nest
+ * and never contain a barrier, and the same number of barriers on every CPU. A deadlock is
+ * then always the protocol's fault.
+ *
+ * Values are assigned after generation (`uniqueValue(cpu, k)` for the k-th write of a CPU), so
+ * shrinking a program never breaks their uniqueness.
+ *
+ * Swarm testing: `caseArbitrary` draws per run the shape of the case (CPUs, pages, ops, FIFO or
+ * reordering, how many lock sections and barriers) unless the caller fixes it, so that one
+ * seed explores programs with no locks at all as well as programs made mostly of them.
+ */
+import fc from 'fast-check';
+import type { DsmConfig } from '../src/core/config.js';
+import type { Op } from '../src/runtime/ops.js';
+import { uniqueValue } from '../sim/workloads.js';
+
+/** An inclusive integer range, or one fixed value. */
+export type IntRange = number | { min: number; max: number };
+
+export function rangeOf(r: IntRange): { min: number; max: number } {
+  return typeof r === 'number' ? { min: r, max: r } : r;
+}
+
+export interface ConfigArbitraryOptions {
+  /** CPUs (default 2..5). */
+  cpus?: IntRange;
+  /** Pages (default 1..3). */
+  pages?: IntRange;
+  /** Bytes per page (default 64: small pages keep the per-step invariant check cheap). */
+  pageSize?: number;
+}
+
+export function configArbitrary(options: ConfigArbitraryOptions = {}): fc.Arbitrary<DsmConfig> {
+  const cpus = rangeOf(options.cpus ?? { min: 2, max: 5 });
+  const pages = rangeOf(options.pages ?? { min: 1, max: 3 });
+  const pageSize = options.pageSize ?? 64;
+  return fc.record({
+    cpus: fc.integer(cpus),
+    pages: fc.integer(pages),
+  }).map(({ cpus: c, pages: p }) => ({ cpus: c, pages: p, pageSize }));
+}
+
+/** The mix of a program: how many ops, how many lock sections and barriers. */
+export interface ProgramShape {
+  /** Items per CPU, at most: an item is one read or write, or a lock section of 1 to 3 of them. */
+  opsMax: number;
+  /** Relative weight of a lock section against a single access (0: no locks). */
+  lockWeight: number;
+  /** Number of distinct locks. */
+  locks: number;
+  /** Barriers per CPU, at most (every CPU gets the same number). */
+  barriersMax: number;
+  /** Word slots per page that programs touch (default 2: two addresses share each page). */
+  slotsPerPage?: number;
+}
+
+export const defaultShape: ProgramShape = { opsMax: 8, lockWeight: 1, locks: 2, barriersMax: 2 };
+
+/** The hot addresses of a config: the first `slots` int32 words of every page. */
+export function hotAddresses(config: DsmConfig, slots = 2): number[] {
+  const perPage = Math.max(1, Math.min(slots, config.pageSize / 4));
+  const out: number[] = [];
+  for (let p = 0; p < config.pages; p++) for (let s = 0; s < perPage; s++) out.push(p * config.pageSize + s * 4);
+  return out;
+}
+
+type Access = { write: boolean; at: number };
+type Item = { kind: 'access'; access: Access } | { kind: 'section'; lock: number; body: Access[] };
+
+/** Turns generated items into ops: unique write values, barriers at the given item indices. */
+function toOps(cpu: number, items: Item[], barrierAt: number[], hot: number[]): Op[] {
+  const ops: Op[] = [];
+  let writes = 0;
+  const access = (a: Access): Op => {
+    const address = hot[a.at % hot.length]!;
+    return a.write
+      ? { op: 'write', type: 'int32', address, value: uniqueValue(cpu, writes++) }
+      : { op: 'read', type: 'int32', address };
+  };
+  const positions = barrierAt.map((b) => b % (items.length + 1)).sort((a, b) => a - b);
+  let next = 0;
+  items.forEach((item, i) => {
+    while (next < positions.length && positions[next] === i) { ops.push({ op: 'barrier' }); next++; }
+    if (item.kind === 'access') {
+      ops.push(access(item.access));
+    } else {
+      ops.push({ op: 'lock', lock: item.lock });
+      for (const a of item.body) ops.push(access(a));
+      ops.push({ op: 'unlock', lock: item.lock });
+    }
+  });
+  while (next++ < positions.length) ops.push({ op: 'barrier' });
+  return ops;
+}
+
+/** Programs for `config`, one op list per CPU, of the given shape. */
+export function programsArbitrary(config: DsmConfig, shape: ProgramShape = defaultShape): fc.Arbitrary<Op[][]> {
+  const hot = hotAddresses(config, shape.slotsPerPage);
+  const access: fc.Arbitrary<Access> = fc.record({ write: fc.boolean(), at: fc.nat({ max: hot.length - 1 }) });
+  const single: fc.Arbitrary<Item> = access.map((a) => ({ kind: 'access', access: a }));
+  const section: fc.Arbitrary<Item> = fc.record({
+    lock: fc.nat({ max: Math.max(0, shape.locks - 1) }),
+    body: fc.array(access, { minLength: 1, maxLength: 3 }),
+  }).map(({ lock, body }) => ({ kind: 'section', lock, body }));
+  const item = shape.lockWeight > 0 && shape.locks > 0
+    ? fc.oneof({ weight: 4, arbitrary: single }, { weight: shape.lockWeight, arbitrary: section })
+    : single;
+  const items = fc.array(item, { maxLength: Math.max(0, shape.opsMax), size: 'max' });
+  return fc.nat({ max: shape.barriersMax }).chain((barriers) =>
+    fc.array(
+      fc.tuple(items, fc.array(fc.nat({ max: 64 }), { minLength: barriers, maxLength: barriers })),
+      { minLength: config.cpus, maxLength: config.cpus },
+    ).map((perCpu) => perCpu.map(([its, at], cpu) => toOps(cpu, its, at, hot))),
+  );
+}
+
+/**
+ * A schedule: a generated sequence of choices, each taken modulo the number of enabled steps.
+ * When the sequence runs out the fixed rule takes over: the first enabled step (the lowest
+ * CPU's next op, else the oldest message on the first channel). Shrinking shortens the
+ * sequence and moves choices toward 0, i.e. toward the fixed rule, so a shrunk schedule lists
+ * only the choices that matter.
+ */
+export function scheduleArbitrary(lengthMax = 400): fc.Arbitrary<number[]> {
+  return fc.array(fc.nat({ max: 1023 }), { maxLength: lengthMax, size: 'max' });
+}
+
+/** Everything one property run needs: a config, programs, the channel model and a schedule. */
+export interface ProtocolCase {
+  config: DsmConfig;
+  programs: Op[][];
+  reorder: boolean;
+  schedule: number[];
+  /** The drawn shape (for the story; not needed to replay). */
+  shape: ProgramShape;
+}
+
+export interface CaseArbitraryOptions extends ConfigArbitraryOptions {
+  /** Fixed channel model; drawn per run when absent (swarm). */
+  reorder?: boolean;
+  /** Items (accesses or lock sections) per CPU at most; drawn from 1..12 per run when absent. */
+  opsMax?: IntRange;
+  /** Fixed lock weight (0 = no locks); drawn from 0..4 per run when absent. */
+  lockWeight?: number;
+  /** Fixed barriers per CPU at most; drawn from 0..3 per run when absent. */
+  barriersMax?: number;
+  locks?: number;
+  /** Longest generated schedule (default 400 choices). */
+  scheduleLengthMax?: number;
+}
+
+/** A whole case, with the options not given drawn per run (swarm testing). */
+export function caseArbitrary(options: CaseArbitraryOptions = {}): fc.Arbitrary<ProtocolCase> {
+  const ops = rangeOf(options.opsMax ?? { min: 1, max: 12 });
+  const shapeArb: fc.Arbitrary<ProgramShape> = fc.record({
+    opsMax: fc.integer(ops),
+    lockWeight: options.lockWeight !== undefined ? fc.constant(options.lockWeight) : fc.integer({ min: 0, max: 4 }),
+    locks: fc.constant(options.locks ?? 2),
+    barriersMax: options.barriersMax !== undefined ? fc.constant(options.barriersMax) : fc.integer({ min: 0, max: 3 }),
+  });
+  const reorderArb = options.reorder !== undefined ? fc.constant(options.reorder) : fc.boolean();
+  return fc.tuple(configArbitrary(options), shapeArb, reorderArb).chain(([config, shape, reorder]) =>
+    fc.record({
+      programs: programsArbitrary(config, shape),
+      schedule: scheduleArbitrary(options.scheduleLengthMax),
+    }).map(({ programs, schedule }) => ({ config, programs, reorder, schedule, shape })),
+  );
+}

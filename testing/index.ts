@@ -1,0 +1,35 @@
+/**
+ * `tsdsm/testing`: property-based testing of coherence protocols.
+ *
+ *   import { checkProtocol, formatStory } from 'tsdsm/testing';
+ *   const report = checkProtocol({ protocol: myVariant, numRuns: 300, seed: 1 });
+ *   if (!report.ok) console.log(formatStory(report));
+ *
+ * - arbitraries: configs, programs (unique write values, non-nested lock sections, equal
+ *   barrier counts) and schedules (a shrinkable choice sequence fed to the simulator);
+ * - runner: the property (invariants and oracle after every step, termination at the end),
+ *   `checkProtocol` with a fixed seed, and the replay of a shrunk case with its trace;
+ * - story: a failure as program, schedule, narrated trace and replay line;
+ * - sc-checker: a bounded search that decides sequential consistency of recorded histories.
+ * See docs/testing-protocols.md.
+ */
+export {
+  caseArbitrary, configArbitrary, programsArbitrary, scheduleArbitrary, hotAddresses, rangeOf, defaultShape,
+  type CaseArbitraryOptions, type ConfigArbitraryOptions, type IntRange, type ProgramShape, type ProtocolCase,
+} from './arbitraries.js';
+export {
+  checkProtocol, protocolProperty, runCase, scheduleChooser, freshSeed,
+  type CaseOutcome, type CheckProtocolOptions, type CheckReport, type RunCaseOptions, type StepRecord,
+} from './runner.js';
+export { formatStory, formatCase, formatPrograms, formatSchedule, type StoryOptions } from './story.js';
+export {
+  checkSequentialConsistency, historyFromRun, formatHistoryOp, formatOrder, defaultStatesMax,
+  type History, type HistoryOp, type OpRef, type ScCheckOptions, type ScVerdict,
+} from './sc-checker.js';
+export { mutants, mutantNames, isMutantName, type MutantName } from '../src/core/mutants.js';
+/** The IVY protocol object and its state, for writing variants of it (see the docs). */
+export { ivy, type IvyState } from '../src/core/ivy.js';
+export type { Protocol, ProtocolOptions, PageBytes } from '../src/core/protocol.js';
+export type { Effect } from '../src/core/effects.js';
+export type { Message } from '../src/core/wire.js';
+export { simulate, Simulation, SimulationError, formatStep, type SimOptions, type SimResult, type SimStep } from '../sim/simulator.js';
