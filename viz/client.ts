@@ -134,7 +134,7 @@ export function vizClient(): void {
   const table = $('pages');
   const head = el('tr');
   head.appendChild(el('th', {}, 'page'));
-  head.appendChild(el('th', { title: 'the manager of page p is CPU p mod N' }, 'manager'));
+  head.appendChild(el('th', { title: 'the CPU that knows the page\u2019s owner and serializes its requests' }, 'manager'));
   for (let c = 0; c < model.cpus; c++) head.appendChild(el('th', {}, 'CPU ' + c));
   head.appendChild(el('th', { title: 'who the manager believes owns the page' }, 'manager\u2019s owner record'));
   head.appendChild(el('th', { title: 'the CPU that holds the page as owner' }, 'owner'));
@@ -144,7 +144,7 @@ export function vizClient(): void {
   for (let p = 0; p < model.pages; p++) {
     const tr = el('tr', { id: 'page-row-' + p, 'data-page': p });
     tr.appendChild(el('th', {}, String(p)));
-    tr.appendChild(el('td', { class: 'mgr' }, 'CPU ' + (p % model.cpus)));
+    tr.appendChild(el('td', { class: 'mgr', id: 'manager-p' + p }, 'CPU ' + steps[0].pages[p].manager));
     for (let c = 0; c < model.cpus; c++) tr.appendChild(el('td', { id: 'acc-p' + p + '-c' + c, class: 'acc', 'data-page': p, 'data-cpu': c }));
     tr.appendChild(el('td', { id: 'record-p' + p }));
     tr.appendChild(el('td', { id: 'owner-p' + p }));

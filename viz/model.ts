@@ -62,6 +62,8 @@ export interface VizStep {
 
 export interface VizModel {
   version: number;
+  /** 'ivy' (fixed distributed manager: page p's manager is CPU p mod N) or 'ivy-central' (CPU 0 manages every page). */
+  protocol: string;
   source: 'preset' | 'trace';
   name: string;
   title: string;
@@ -79,8 +81,17 @@ export interface VizModel {
   steps: VizStep[];
 }
 
+/** The protocols the page can show: their state has IVY's records. */
+export const vizProtocols = ['ivy', 'ivy-central'] as const;
+
+/** Page p's manager under `protocol`. */
+export function managerOfPage(protocol: string, cpus: number, page: number): number {
+  return protocol === 'ivy-central' ? 0 : page % cpus;
+}
+
 export interface PresetOptions {
   seed?: number;
+  protocol?: string;
   mutant?: string | undefined;
   /** Steps at most (a mutant may livelock; the page stops there and says so). Default 2000. */
   stepMax?: number;
@@ -104,16 +115,17 @@ function counts(events: readonly TraceEvent[], end: number, base: { faults: numb
   base.at = end;
 }
 
-function ivySnapshot(states: readonly IvyState[]): { pages: PageSnapshot[]; sync: SyncSnapshot } {
+function ivySnapshot(protocol: string, states: readonly IvyState[]): { pages: PageSnapshot[]; sync: SyncSnapshot } {
   const n = states.length;
   const pageCount = states[0]!.pages;
   const pages: PageSnapshot[] = [];
   const describe = (r: { kind: string; requester: number } | null): string | null => (r === null ? null : `${r.kind} for CPU ${r.requester}`);
   for (let p = 0; p < pageCount; p++) {
-    const m = states[p % n]!;
+    const manager = managerOfPage(protocol, n, p);
+    const m = states[manager]!;
     pages.push({
       access: states.map((s) => s.access[p]!),
-      manager: p % n,
+      manager,
       record: m.managerOwner[p]!,
       owners: states.filter((s) => s.owned[p]).map((s) => ({ cpu: s.id, copyset: [...s.copyset[p]!] })),
       busy: describe(m.managerBusy[p]!),
@@ -139,13 +151,16 @@ export function presetModel(name: string, options: PresetOptions = {}): VizModel
   const scenario = getScenario(name);
   const mutant = checkMutant(options.mutant);
   const seed = options.seed ?? 1;
+  const protocol = options.protocol ?? 'ivy';
+  if (!(vizProtocols as readonly string[]).includes(protocol)) {
+    throw new DsmConfigError(`the page shows the records of ${vizProtocols.join(' and ')}; protocol ${JSON.stringify(protocol)} keeps other records`);
+  }
   const sim = new Simulation({
-    config: scenario.config, programs: scenario.programs, seed, mutant, stepMax: options.stepMax ?? defaultStepMax,
+    config: scenario.config, programs: scenario.programs, seed, mutant, protocol, stepMax: options.stepMax ?? defaultStepMax,
   });
-  if (sim.protocol.name !== 'ivy') throw new DsmConfigError(`viz shows the IVY protocol only, not ${sim.protocol.name}`);
   const states = sim.states as IvyState[];
   const tally = { faults: 0, messages: 0, localCalls: 0, at: 0 };
-  const steps: VizStep[] = [{ index: 0, eventStart: 0, eventEnd: 0, cpu: null, title: 'Start: every CPU holds a read copy of every page; each page\'s manager owns it', lines: [], faults: 0, messages: 0, localCalls: 0, ...ivySnapshot(states) }];
+  const steps: VizStep[] = [{ index: 0, eventStart: 0, eventEnd: 0, cpu: null, title: 'Start: every CPU holds a read copy of every page; each page\'s manager owns it', lines: [], faults: 0, messages: 0, localCalls: 0, ...ivySnapshot(protocol, states) }];
   const snap = (title: string, cpu: number | null, violation: boolean): void => {
     const eventStart = steps[steps.length - 1]!.eventEnd;
     const eventEnd = sim.trace.length;
@@ -154,7 +169,7 @@ export function presetModel(name: string, options: PresetOptions = {}): VizModel
       index: steps.length, eventStart, eventEnd, cpu, title,
       lines: narrate(sim.trace.slice(eventStart, eventEnd), scenario.config.cpus ?? 0),
       faults: tally.faults, messages: tally.messages, localCalls: tally.localCalls,
-      ...ivySnapshot(states),
+      ...ivySnapshot(protocol, states),
     };
     if (violation) step.violation = true;
     steps.push(step);
@@ -197,6 +212,7 @@ export function presetModel(name: string, options: PresetOptions = {}): VizModel
   }
   return {
     version: vizModelVersion,
+    protocol,
     source: 'preset',
     name: scenario.name,
     title: scenario.title,
@@ -222,12 +238,13 @@ class TraceReplay {
   readonly owned: boolean[][];
   readonly copyset: number[][][];
 
-  constructor(readonly cpus: number, readonly pages: number) {
+  constructor(readonly protocol: string, readonly cpus: number, readonly pages: number) {
     const all = Array.from({ length: cpus }, (_, c) => c);
+    const manager = (p: number): number => managerOfPage(protocol, cpus, p);
     this.access = Array.from({ length: pages }, () => new Array<string>(cpus).fill('read'));
-    this.record = Array.from({ length: pages }, (_, p) => p % cpus);
-    this.owned = Array.from({ length: pages }, (_, p) => all.map((c) => c === p % cpus));
-    this.copyset = Array.from({ length: pages }, (_, p) => all.map((c) => (c === p % cpus ? all.filter((o) => o !== c) : [])));
+    this.record = Array.from({ length: pages }, (_, p) => manager(p));
+    this.owned = Array.from({ length: pages }, (_, p) => all.map((c) => c === manager(p)));
+    this.copyset = Array.from({ length: pages }, (_, p) => all.map((c) => (c === manager(p) ? all.filter((o) => o !== c) : [])));
   }
 
   apply(e: TraceEvent): void {
@@ -261,7 +278,7 @@ class TraceReplay {
   snapshot(): PageSnapshot[] {
     return this.access.map((access, p) => ({
       access: [...access],
-      manager: p % this.cpus,
+      manager: managerOfPage(this.protocol, this.cpus, p),
       record: this.record[p]!,
       owners: this.owned[p]!.flatMap((o, cpu) => (o ? [{ cpu, copyset: [...this.copyset[p]![cpu]!] }] : [])),
     }));
@@ -309,7 +326,11 @@ export function traceModel(text: string, name = 'trace'): VizModel {
     'A trace does not record the managers\' busy flags and request queues, lock holders and queues, or the barrier: the page cannot show them.',
   ];
   if (!header && !summary) notes.push(`The trace has no header: ${cpus} CPUs and ${pages} pages are the highest ids its events mention.`);
-  const replay = new TraceReplay(cpus, pages);
+  const protocol = typeof header?.protocol === 'string' ? header.protocol : 'ivy';
+  if (!(vizProtocols as readonly string[]).includes(protocol)) {
+    notes.push(`The trace is of protocol ${protocol}, whose records differ from IVY's: only page access is exact; the owner records and copysets shown assume IVY and may be wrong.`);
+  }
+  const replay = new TraceReplay(protocol, cpus, pages);
   const tally = { faults: 0, messages: 0, localCalls: 0, at: 0 };
   const steps: VizStep[] = [{ index: 0, eventStart: 0, eventEnd: 0, cpu: null, title: 'Start (IVY: every CPU holds a read copy of every page; each page\'s manager owns it)', lines: [], faults: 0, messages: 0, localCalls: 0, pages: replay.snapshot() }];
   for (const s of traceSteps(events)) {
@@ -326,6 +347,7 @@ export function traceModel(text: string, name = 'trace'): VizModel {
   const mutant = typeof described['mutant'] === 'string' ? described['mutant'] : null;
   return {
     version: vizModelVersion,
+    protocol,
     source: 'trace',
     name,
     title: scenario ? `Trace of the ${scenario} scenario` : `Trace ${name}`,

@@ -115,7 +115,7 @@ export function renderPage(model: VizModel): string {
 <header>
   <h1 id="title">${escapeHtml(model.title)}</h1>
   <p class="explanation" id="explanation">${escapeHtml(model.explanation)}</p>
-  <div class="meta">${source} · ${model.cpus} CPUs, ${model.pages} pages of ${model.pageSize} bytes · page p is managed by CPU p mod ${model.cpus} · IVY, fixed distributed manager</div>
+  <div class="meta">${source} · ${model.cpus} CPUs, ${model.pages} pages of ${model.pageSize} bytes · ${model.protocol === 'ivy-central' ? 'IVY, central manager: CPU 0 manages every page' : model.protocol === 'ivy' ? `IVY, fixed distributed manager: page p is managed by CPU p mod ${model.cpus}` : `protocol ${escapeHtml(model.protocol)}`}</div>
   ${mutant}
   ${violation}
   ${notes}

@@ -11,7 +11,7 @@ import { DsmConfigError } from '../../src/core/errors.js';
 import { mutants, mutantNames } from '../../src/core/mutants.js';
 import { toChromeTrace } from '../../src/runtime/chrome-trace.js';
 import { getScenario, scenarioNames } from '../../sim/scenarios.js';
-import { presetModel, traceModel, type VizModel } from '../../viz/model.js';
+import { presetModel, traceModel, vizProtocols, type VizModel } from '../../viz/model.js';
 import { renderPage } from '../../viz/page.js';
 import { parseInteger } from '../options.js';
 
@@ -19,6 +19,7 @@ export interface VizCommandOptions {
   preset?: string;
   mutant?: string;
   seed?: number;
+  protocol?: string;
   output?: string;
   chrome?: string;
   list?: boolean;
@@ -46,7 +47,7 @@ export function runVizCommand(trace: string | undefined, opts: VizCommandOptions
   }
   let model: VizModel;
   if (opts.preset !== undefined) {
-    model = presetModel(opts.preset, { seed: opts.seed ?? 1, mutant: opts.mutant });
+    model = presetModel(opts.preset, { seed: opts.seed ?? 1, mutant: opts.mutant, protocol: opts.protocol ?? 'ivy' });
   } else {
     let text: string;
     try {
@@ -76,6 +77,7 @@ export function registerVizCommand(program: Command): void {
     .option('--preset <name>', `a named scenario: ${scenarioNames.join(', ')}`)
     .option('--mutant <name>', 'replay the preset with a deliberate bug switched on (see --list)')
     .option('--seed <n>', 'scheduler seed for the preset', parseInteger('--seed'), 1)
+    .option('--protocol <name>', `the protocol for the preset: ${vizProtocols.join(', ')}`, 'ivy')
     .option('-o, --output <file>', 'the HTML file to write (default tsdsm-NAME.html)')
     .option('--chrome <file>', 'also write the run as Chrome trace-event JSON, for Perfetto')
     .option('--list', 'list the presets and the bugs that can be switched on')

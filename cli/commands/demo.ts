@@ -1,0 +1,149 @@
+/**
+ * `tsdsm demo [PRESET] [--step]`: narrates a run in the terminal, one sentence per fault,
+ * message or sync call, saying why each message is sent. With --step it waits for Enter
+ * between sentences. With no PRESET it runs the seed's scenario on real worker threads when
+ * the CLI provides that runner, else on the deterministic simulator.
+ *
+ * Stepping reads lines from stdin. When stdin ends (a pipe, /dev/null, CI), the demo stops
+ * waiting and prints the rest: it must never hang on input that cannot come.
+ */
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { narrate } from '../../src/runtime/trace.js';
+import { getScenario } from '../../sim/scenarios.js';
+import { simulate } from '../../sim/simulator.js';
+import { checkMutant } from '../../viz/model.js';
+import { parseInteger } from '../options.js';
+import { listPresets } from './viz.js';
+
+export interface DemoCommandOptions {
+  step?: boolean;
+  seed?: number;
+  mutant?: string;
+  list?: boolean;
+}
+
+export interface DemoRegistration {
+  /** Runs the seed's scenario on worker threads and returns its narrated lines. */
+  seedOnWorkers?: () => Promise<string[]>;
+}
+
+export interface DemoIo {
+  print: (line: string) => void;
+  /** Where Enter comes from (default process.stdin). */
+  input?: NodeJS.ReadableStream;
+  /** Written before each wait when the input is a terminal. */
+  prompt?: (text: string) => void;
+}
+
+/** Waits for one line of input at a time; once the input has ended every wait returns at once. */
+export class EnterWaiter {
+  private closed = false;
+  private buffered = 0;
+  private readonly waiters: (() => void)[] = [];
+  private readonly rl;
+
+  constructor(input: NodeJS.ReadableStream) {
+    this.rl = createInterface({ input, terminal: false });
+    this.rl.on('line', () => {
+      const w = this.waiters.shift();
+      if (w) w();
+      else this.buffered += 1;
+    });
+    this.rl.on('close', () => {
+      this.closed = true;
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  get ended(): boolean {
+    return this.closed;
+  }
+
+  next(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.buffered > 0) {
+      this.buffered -= 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Stops reading, so that the process can exit. */
+  close(): void {
+    this.rl.close();
+  }
+}
+
+async function narrateLines(lines: readonly string[], opts: DemoCommandOptions, io: DemoIo): Promise<void> {
+  if (!opts.step) {
+    for (const line of lines) io.print(line);
+    return;
+  }
+  const waiter = new EnterWaiter(io.input ?? process.stdin);
+  try {
+    for (const [i, line] of lines.entries()) {
+      io.print(line);
+      if (i === lines.length - 1) break;
+      if (!waiter.ended) io.prompt?.('  [Enter: next] ');
+      await waiter.next();
+    }
+  } finally {
+    waiter.close();
+  }
+}
+
+export async function runDemoCommand(preset: string | undefined, opts: DemoCommandOptions, io: DemoIo, registration: DemoRegistration = {}): Promise<void> {
+  if (opts.list) {
+    listPresets(io.print);
+    return;
+  }
+  const mutant = checkMutant(opts.mutant);
+  const scenario = getScenario(preset ?? 'seed');
+  if (preset === undefined && registration.seedOnWorkers && mutant === undefined) {
+    io.print(scenario.title);
+    io.print(scenario.explanation);
+    io.print('(running on worker threads: one thread per CPU, real messages between them)');
+    io.print('');
+    await narrateLines(await registration.seedOnWorkers(), opts, io);
+    return;
+  }
+  io.print(scenario.title);
+  io.print(scenario.explanation);
+  io.print(`(on the deterministic simulator, scheduler seed ${opts.seed ?? 1}${mutant ? `, with the bug ${mutant} switched on` : ''})`);
+  io.print('');
+  let trace;
+  let failure: string | null = null;
+  let summary = '';
+  try {
+    const result = simulate({ config: scenario.config, programs: scenario.programs, seed: opts.seed ?? 1, mutant });
+    trace = result.trace;
+    const t = result.stats.total;
+    summary = `done: ${t.readFaults + t.writeFaults} faults, ${t.messages} messages; values read: ${result.results.map((r, cpu) => `CPU ${cpu} [${r.join(', ')}]`).join(', ')}`;
+  } catch (err) {
+    const e = err as Error & { trace?: unknown };
+    if (!Array.isArray(e.trace)) throw err;
+    trace = e.trace as ReturnType<typeof simulate>['trace'];
+    failure = `${e.name}: ${e.message}`;
+  }
+  await narrateLines(narrate(trace, scenario.config.cpus ?? 0), opts, io);
+  io.print('');
+  io.print(failure === null ? summary : `CHECK FAILED: ${failure}`);
+}
+
+export function registerDemoCommand(program: Command, options: DemoRegistration = {}): void {
+  program
+    .command('demo')
+    .description('narrate a preset in the terminal: every fault and message, and why it is sent')
+    .argument('[preset]', 'a named scenario (see --list); default: the seed\'s test, on worker threads')
+    .option('--step', 'wait for Enter between events')
+    .option('--seed <n>', 'scheduler seed for the simulator', parseInteger('--seed'), 1)
+    .option('--mutant <name>', 'switch on a deliberate bug (see --list) and watch the run break')
+    .option('--list', 'list the presets and the bugs that can be switched on')
+    .action(async (preset: string | undefined, opts: DemoCommandOptions) => {
+      await runDemoCommand(preset, opts, {
+        print: (line) => console.log(line),
+        prompt: process.stdin.isTTY ? (text) => process.stdout.write(text) : undefined,
+      }, options);
+    });
+}
