@@ -39,7 +39,12 @@ async function loadProgram(url: string, cpu: number): Promise<ReturnType<typeof 
   try {
     mod = (await import(url)) as { default?: unknown };
   } catch (err) {
-    throw new DsmProgramLoadError(`CPU ${cpu}: cannot load program ${url}: ${(err as Error).message ?? String(err)}`);
+    // A transpiled TypeScript program keeps its import specifiers: './lib.js' next to a
+    // lib.ts does not exist at run time. Say so, since the file name alone would puzzle.
+    const hint = /\.tsdsm-[0-9a-f]+\.mjs$/.test(url)
+      ? ' (a TypeScript program is transpiled alone: its imports must resolve as written, e.g. from \'tsdsm\' or to compiled .js files)'
+      : '';
+    throw new DsmProgramLoadError(`CPU ${cpu}: cannot load program ${url}: ${(err as Error).message ?? String(err)}${hint}`);
   }
   return programOfFn(mod.default, url, cpu);
 }
