@@ -265,7 +265,9 @@ class TraceReplay {
       const cs = this.copyset[page]![e.cpu]!;
       if (!cs.includes(e.to)) cs.push(e.to);
       cs.sort((a, b) => a - b);
-    } else if (e.type === 'send' && e.msg.kind === 'WRITE_DATA') {
+    } else if ((e.type === 'send' || e.type === 'local') && e.msg.kind === 'WRITE_DATA') {
+      // The owner hands the page over, even to itself (an upgrade): until the writer has
+      // collected every ack and takes write access, nobody owns the page.
       this.owned[page]![e.cpu] = false;
       this.copyset[page]![e.cpu] = [];
     } else if (e.type === 'recv' && e.msg.kind === 'WRITE_CONFIRM') {

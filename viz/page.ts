@@ -28,8 +28,9 @@ h3 { font-size:14px; margin:0 0 6px; }
 #step-label { font-variant-numeric:tabular-nums; min-width:100px; }
 .counter { background:#fff; border:1px solid var(--line); border-radius:5px; padding:2px 8px; font-variant-numeric:tabular-nums; }
 .counter b { font-size:15px; }
-main { display:grid; grid-template-columns:minmax(420px, 1.1fr) minmax(420px, 1fr); gap:18px; padding:10px 22px 30px; }
-#diagram { max-height:78vh; overflow:auto; border:1px solid var(--line); background:#fff; border-radius:6px; }
+main { display:grid; align-items:start; grid-template-columns:minmax(420px, 1.1fr) minmax(420px, 1fr); gap:18px; padding:10px 22px 30px; }
+#diagram-section { position:sticky; top:48px; }
+#diagram { max-height:calc(100vh - 130px); overflow:auto; border:1px solid var(--line); background:#fff; border-radius:6px; }
 svg text { font-size:11px; fill:var(--ink); }
 .lane { stroke:#b8c0c8; stroke-width:2; }
 .lane-label { font-size:13px; font-weight:600; }
@@ -49,6 +50,7 @@ svg text { font-size:11px; fill:var(--ink); }
 .msg.selected .msg-line { stroke:var(--sel); marker-end:url(#arrow-sel); stroke-width:3; }
 .msg.selected .msg-label { fill:var(--sel); }
 .future { opacity:.13; }
+.msg.selected.future { opacity:.8; }
 .fault circle { fill:#fff; stroke:var(--write); stroke-width:2.5; cursor:pointer; }
 .fault-label { fill:var(--write); font-weight:600; paint-order:stroke; stroke:#fff; stroke-width:3px; }
 .local-loop { fill:none; stroke:#7a5af8; stroke-width:1.5; }
@@ -134,7 +136,7 @@ export function renderPage(model: VizModel): string {
   <span class="counter" title="protocol steps between a CPU and itself: no message is sent">local calls <b id="count-local">0</b></span>
 </div>
 <main>
-  <section>
+  <section id="diagram-section">
     <h2>Messages, step by step <span class="muted">(time runs down; a lane per CPU; click an arrow for its fields, a row to go there)</span></h2>
     <div id="diagram"></div>
   </section>
