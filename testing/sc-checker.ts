@@ -15,9 +15,11 @@
  * Search: depth-first over interleavings, with
  *  - memoization of states that cannot be completed (key: each CPU's position and the value at
  *    every address; lock holders follow from the positions);
- *  - a partial-order reduction: a read whose value is the current one, and an unlock, are taken
- *    at once. Both commute with every operation of other CPUs that could come between (a read
- *    changes nothing; a value, once overwritten, never comes back, since writes are unique);
+ *  - a partial-order reduction: a read whose value is the current one, an unlock, and a write
+ *    to an address that no remaining read looks at, are taken at once. Each commutes with
+ *    every operation of other CPUs that could come between (a read changes nothing, and a
+ *    value, once overwritten, never comes back, since writes are unique; nobody can tell
+ *    when an unread write happened);
  *  - pruning: a CPU whose next read wants a value already overwritten can never proceed;
  *  - a bound on states explored; when it is hit the answer is 'unknown', never a guess.
  * The answer 'sc' comes with a witness order; 'not-sc' with the deepest prefix the search
@@ -148,9 +150,23 @@ export function checkSequentialConsistency(history: History, options: ScCheckOpt
   let deepest: OpRef[] = [];
   let blockedAtDeepest = '';
 
+  // Reads not yet taken, per address: a write to an address with none left is unobservable.
+  const readsLeft = new Array<number>(addresses.length).fill(0);
+  for (const ops of history) for (const h of ops) if (h.op === 'read') readsLeft[slot.get(h.address)!]! += 1;
+
   const next = (cpu: number): HistoryOp | undefined => history[cpu]![pcs[cpu]!];
-  const advance = (cpu: number): void => { path.push({ cpu, index: pcs[cpu]! }); pcs[cpu]! += 1; };
-  const retreat = (cpu: number): void => { pcs[cpu]! -= 1; path.pop(); };
+  const advance = (cpu: number): void => {
+    const h = history[cpu]![pcs[cpu]!]!;
+    if (h.op === 'read') readsLeft[slot.get(h.address)!]! -= 1;
+    path.push({ cpu, index: pcs[cpu]! });
+    pcs[cpu]! += 1;
+  };
+  const retreat = (cpu: number): void => {
+    pcs[cpu]! -= 1;
+    path.pop();
+    const h = history[cpu]![pcs[cpu]!]!;
+    if (h.op === 'read') readsLeft[slot.get(h.address)!]! += 1;
+  };
 
   /** True when the value `h` wants is gone for good (its write done and overwritten). */
   const dead = (h: Extract<HistoryOp, { op: 'read' }>): boolean => {
@@ -177,9 +193,10 @@ export function checkSequentialConsistency(history: History, options: ScCheckOpt
 
   const search = (): boolean => {
     if (++explored > statesMax) throw new BoundHit();
-    // Partial-order reduction: take current reads and unlocks at once.
+    // Partial-order reduction: take current reads, unlocks and unobservable writes at once.
     const taken: number[] = [];
     const released: Array<{ lock: number; cpu: number }> = [];
+    const overwritten: Array<{ slot: number; value: string }> = [];
     for (let changed = true; changed; ) {
       changed = false;
       for (let cpu = 0; cpu < n; cpu++) {
@@ -190,6 +207,11 @@ export function checkSequentialConsistency(history: History, options: ScCheckOpt
             if (holder.get(h.lock) !== cpu) break; // unlock without lock: never enabled
             holder.delete(h.lock);
             released.push({ lock: h.lock, cpu });
+            advance(cpu);
+          } else if (h.op === 'write' && readsLeft[slot.get(h.address)!] === 0) {
+            const s = slot.get(h.address)!;
+            overwritten.push({ slot: s, value: mem[s]! });
+            mem[s] = keyOf(h.value);
             advance(cpu);
           } else {
             break;
@@ -202,6 +224,7 @@ export function checkSequentialConsistency(history: History, options: ScCheckOpt
     const undoClosure = (): void => {
       for (let i = taken.length - 1; i >= 0; i--) retreat(taken[i]!);
       for (const { lock, cpu } of released) holder.set(lock, cpu);
+      for (let i = overwritten.length - 1; i >= 0; i--) mem[overwritten[i]!.slot] = overwritten[i]!.value;
     };
     if (path.length === total) return true;
     if (path.length > deepest.length) {
