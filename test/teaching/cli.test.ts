@@ -1,0 +1,162 @@
+/**
+ * `tsdsm viz` and `tsdsm demo` through their register functions on a fresh commander program
+ * (as cli/tsdsm.ts wires them), and once in a child process with a real, ended stdin, where
+ * `demo --step` must finish instead of waiting for Enter forever.
+ */
+import { describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Command } from 'commander';
+import { registerDemoCommand, runDemoCommand, EnterWaiter } from '../../cli/commands/demo.js';
+import { registerVizCommand, runVizCommand } from '../../cli/commands/viz.js';
+import { narrate, traceToJsonLines } from '../../src/runtime/trace.js';
+import { getScenario } from '../../sim/scenarios.js';
+import { simulate } from '../../sim/simulator.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../../..');
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'tsdsm-teaching-'));
+
+async function cli(args: string[]): Promise<string[]> {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...parts: unknown[]) => { lines.push(parts.join(' ')); };
+  try {
+    const program = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+    registerVizCommand(program);
+    registerDemoCommand(program);
+    await program.parseAsync(args, { from: 'user' });
+  } finally {
+    console.log = log;
+  }
+  return lines;
+}
+
+function narrated(name: string, seed = 1): string[] {
+  const s = getScenario(name);
+  return narrate(simulate({ config: s.config, programs: s.programs, seed }).trace, s.config.cpus ?? 0);
+}
+
+describe('tsdsm viz', () => {
+  test('--preset writes one HTML page and, with --chrome, a Perfetto trace', async () => {
+    const dir = tmp();
+    const out = await cli(['viz', '--preset', 'seed', '-o', join(dir, 'seed.html'), '--chrome', join(dir, 'seed.json')]);
+    expect(out[0]).toMatch(/^wrote .*seed\.html: The seed document's test, 31 steps, 23 messages/);
+    const html = readFileSync(join(dir, 'seed.html'), 'utf8');
+    expect(html).toContain('<script type="application/json" id="viz-data">');
+    const chrome = JSON.parse(readFileSync(join(dir, 'seed.json'), 'utf8'));
+    expect(chrome.traceEvents.filter((e: { ph: string }) => e.ph === 's')).toHaveLength(23);
+  });
+
+  test('reads the trace that tsdsm sim --json prints (events and a summary line)', async () => {
+    const dir = tmp();
+    const s = getScenario('ping-pong');
+    const result = simulate({ config: s.config, programs: s.programs, seed: 1 });
+    const file = join(dir, 'run.jsonl');
+    writeFileSync(file, `${traceToJsonLines(result.trace)}\n${JSON.stringify({ type: 'summary', scenario: 'ping-pong', cpus: 2, pages: 2 })}\n`);
+    const model = runVizCommand(file, { output: join(dir, 'run.html') }, () => {});
+    expect(model!.source).toBe('trace');
+    expect(model!.title).toBe('Trace of the ping-pong scenario');
+    expect(model!.steps.length - 1).toBe(result.steps);
+    expect(existsSync(join(dir, 'run.html'))).toBe(true);
+  });
+
+  test('--mutant replays a preset with the bug and reports where it broke', async () => {
+    const dir = tmp();
+    const out = await cli(['viz', '--preset', 'seed', '--mutant', 'noAckWait', '-o', join(dir, 'bug.html')]);
+    expect(out.join('\n')).toMatch(/the run stopped at a broken check \(step 4\): SimulationError: invariant violated/);
+    expect(readFileSync(join(dir, 'bug.html'), 'utf8')).toContain('id="violation"');
+  });
+
+  test('says what is wrong with the arguments', async () => {
+    await expect(cli(['viz'])).rejects.toThrow(/give either a trace file or --preset NAME/);
+    await expect(cli(['viz', 'x.jsonl', '--preset', 'seed'])).rejects.toThrow(/give either a trace file or --preset NAME/);
+    await expect(cli(['viz', 'x.jsonl', '--mutant', 'noAckWait'])).rejects.toThrow(/--mutant .* needs --preset/);
+    await expect(cli(['viz', join(tmp(), 'missing.jsonl')])).rejects.toThrow(/cannot read trace file .*missing\.jsonl/);
+    await expect(cli(['viz', '--preset', 'nope', '-o', join(tmp(), 'x.html')])).rejects.toThrow(/unknown scenario "nope"; allowed: seed, ping-pong/);
+    await expect(cli(['viz', '--preset', 'seed', '--mutant', 'nope', '-o', join(tmp(), 'x.html')])).rejects.toThrow(/unknown mutant "nope"/);
+  });
+
+  test('--list names every preset and every bug', async () => {
+    const out = (await cli(['viz', '--list'])).join('\n');
+    for (const name of ['seed', 'ping-pong', 'false-sharing', 'no-false-sharing', 'producer-consumer', 'readers-then-writer', 'noAckWait', 'forgetCopyset']) {
+      expect(out).toContain(name);
+    }
+  });
+});
+
+describe('tsdsm demo', () => {
+  test('narrates a preset: title, explanation, then one line per cause', async () => {
+    const out = await cli(['demo', 'false-sharing']);
+    const s = getScenario('false-sharing');
+    expect(out.slice(0, 2)).toEqual([s.title, s.explanation]);
+    const lines = narrated('false-sharing');
+    expect(out.slice(4, 4 + lines.length)).toEqual(lines);
+    expect(out.at(-1)).toMatch(/^done: \d+ faults, \d+ messages; values read: CPU 0 \[\], CPU 1 \[\]$/);
+  });
+
+  test('without a preset it runs the seed on worker threads when the CLI provides them', async () => {
+    const printed: string[] = [];
+    await runDemoCommand(undefined, {}, { print: (l) => printed.push(l) }, { seedOnWorkers: async () => ['line from workers'] });
+    expect(printed).toContain('line from workers');
+    expect(printed.join('\n')).toContain('worker threads');
+    const onSim: string[] = [];
+    await runDemoCommand(undefined, {}, { print: (l) => onSim.push(l) });
+    expect(onSim.slice(4, 4 + narrated('seed').length)).toEqual(narrated('seed'));
+  });
+
+  test('--mutant narrates up to the broken check and prints it', async () => {
+    const out = await cli(['demo', 'seed', '--mutant', 'earlyRelease']);
+    expect(out.at(-1)).toMatch(/^CHECK FAILED: SimulationError: invariant violated/);
+  });
+
+  test('--step prints the next line only after Enter', async () => {
+    const input = new PassThrough();
+    let entersWritten = 0;
+    const lines = narrated('no-false-sharing');
+    const seen: { line: string; enters: number }[] = [];
+    let header = 4;
+    await runDemoCommand('no-false-sharing', { step: true }, {
+      input,
+      print: (line) => { if (header > 0) header -= 1; else seen.push({ line, enters: entersWritten }); },
+      // The "user" presses Enter a little later than the prompt appears.
+      prompt: () => { setImmediate(() => { entersWritten += 1; input.write('\n'); }); },
+    });
+    expect(seen.slice(0, lines.length).map((s) => s.line)).toEqual(lines);
+    expect(seen.slice(0, lines.length).map((s) => s.enters)).toEqual(lines.map((_, i) => i));
+  });
+
+  test('EnterWaiter: a line lets one wait through; an ended input lets every wait through', async () => {
+    const input = new PassThrough();
+    const waiter = new EnterWaiter(input);
+    input.write('\n\n');
+    await waiter.next();
+    await waiter.next();
+    input.end();
+    await waiter.next();
+    await waiter.next();
+    expect(waiter.ended).toBe(true);
+    waiter.close();
+  });
+
+  test('--step with an ended stdin, in a real process, prints everything and exits', () => {
+    const url = (p: string): string => pathToFileURL(join(root, 'dist', p)).href;
+    const script = [
+      `import { Command } from 'commander';`,
+      `import { registerDemoCommand } from '${url('cli/commands/demo.js')}';`,
+      `const program = new Command();`,
+      `registerDemoCommand(program);`,
+      `await program.parseAsync(['demo', 'seed', '--step'], { from: 'user' });`,
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, input: '\n', encoding: 'utf8', timeout: 60000 });
+    expect(run.error).toBeUndefined();
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const out = run.stdout.split('\n');
+    for (const line of narrated('seed')) expect(out).toContain(line);
+  });
+});
