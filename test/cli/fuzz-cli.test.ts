@@ -1,0 +1,100 @@
+/**
+ * `tsdsm fuzz` through its registration on a fresh commander program (the same call
+ * cli/tsdsm.ts makes), with stdout and stderr captured.
+ */
+import { describe, expect, test } from '@jest/globals';
+import { Command } from 'commander';
+import { FuzzFailure, parseRange, registerFuzzCommand, replayCommand, type FuzzIo } from '../../cli/commands/fuzz.js';
+import { DsmConfigError } from '../../src/core/errors.js';
+import { mutantNames, mutants } from '../../src/core/mutants.js';
+
+interface Captured { out: string[]; err: string; error: unknown }
+
+async function fuzz(args: string[], isTTY = false): Promise<Captured> {
+  const captured: Captured = { out: [], err: '', error: undefined };
+  const io: FuzzIo = { out: (line) => captured.out.push(line), err: { write: (t: string) => { captured.err += t; }, isTTY } };
+  const program = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  registerFuzzCommand(program, io);
+  try {
+    await program.parseAsync(['fuzz', ...args], { from: 'user' });
+  } catch (err) {
+    captured.error = err;
+  }
+  return captured;
+}
+
+describe('tsdsm fuzz', () => {
+  test('--runs 500 --seed 1 passes on the real protocol; the seed comes first', async () => {
+    const r = await fuzz(['--runs', '500', '--seed', '1']);
+    expect(r.error).toBeUndefined();
+    expect(r.out[0]).toBe('seed 1');
+    expect(r.out[1]).toMatch(/drawn per run from the seed: cpus, pages, ops, channel order, lock mix, barriers/);
+    expect(r.out[2]).toMatch(/^passed: 500 runs in /);
+    // Not a terminal: plain progress lines, one per tenth.
+    expect(r.err.split('\n').filter(Boolean)).toHaveLength(9);
+    expect(r.err).toContain('fuzz: 250/500 runs\n');
+  });
+
+  test.each(mutantNames.map((m) => [m]))('--runs 500 --seed 1 --mutant %s fails with a shrunk story and a replay command that replays it', async (mutant) => {
+    const r = await fuzz(['--runs', '500', '--seed', '1', '--mutant', mutant]);
+    expect(r.error).toBeInstanceOf(FuzzFailure);
+    const text = r.out.join('\n');
+    expect(r.out[0]).toBe('seed 1');
+    expect(text).toContain(mutants[mutant]);
+    expect(text).toMatch(/\nFAILED: /);
+    expect(text).toMatch(/\nprogram:\n {2}CPU 0: /);
+    expect(text).toMatch(/\nschedule: \d+ steps/);
+    expect(text).toMatch(/\ntrace \(narrated/);
+    const replay = /\n {2}(tsdsm fuzz --seed 1 --mutant \S+ --replay \S+)$/.exec(text)?.[1];
+    expect(replay).toBeDefined();
+    expect((r.error as Error).message).toContain(`replay: ${replay}`);
+    const again = await fuzz(replay!.split(' ').slice(2));
+    expect(again.error).toBeInstanceOf(FuzzFailure);
+    const failed = (c: Captured): string => c.out.join('\n').split('\n').find((l) => l.startsWith('FAILED: '))!;
+    expect(failed(again)).toBe(failed(r));
+  });
+
+  test('a terminal gets a progress bar on one line', async () => {
+    const r = await fuzz(['--runs', '60', '--seed', '3', '--cpus', '2-3', '--fifo'], true);
+    expect(r.error).toBeUndefined();
+    expect(r.err).toContain('\rfuzz [');
+    expect(r.err).toContain('] 60/60 runs');
+    expect(r.err.endsWith('\n')).toBe(true);
+    expect(r.err.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  test('fixed options are kept and repeated in the replay command', () => {
+    expect(replayCommand({ runs: 5, protocol: 'ivy-central', mutant: 'lostAck', cpus: { min: 2, max: 4 }, ops: 6, reorder: true, lockWeight: 0, barriers: 1 }, 9, '1:2'))
+      .toBe('tsdsm fuzz --seed 9 --protocol ivy-central --mutant lostAck --cpus 2-4 --ops 6 --reorder --lock-weight 0 --barriers 1 --replay 1:2');
+  });
+
+  test('--list-mutants lists every mutant with its one-line description', async () => {
+    const r = await fuzz(['--list-mutants']);
+    expect(r.error).toBeUndefined();
+    expect(r.out).toHaveLength(mutantNames.length);
+    mutantNames.forEach((m, i) => expect(r.out[i]).toMatch(new RegExp(`^${m} +${mutants[m].replace(/[()]/g, '\\$&')}$`)));
+  });
+
+  test.each([
+    [['--mutant', 'nope'], /^unknown mutant "nope"; allowed: noAckWait, forgetCopyset, .*noDowngradeOnInvalidate$/],
+    [['--cpus', '0'], /^--cpus must be N or MIN-MAX with integers from 1 to 256, got "0"$/],
+    [['--cpus', '5-2'], /^--cpus must be N or MIN-MAX/],
+    [['--reorder', '--fifo'], /^give either --reorder or --fifo, not both$/],
+    [['--runs', '0'], /^--runs = 0; allowed: an integer from 1 to/],
+    [['--page-size', '100'], /pageSize = 100; allowed: a power of two/],
+    [['--protocol', 'mesi'], /protocol = "mesi"; allowed: ivy, /],
+    [['--lock-weight', '-1'], /^--lock-weight = -1; allowed/],
+  ])('bad option %p: a DsmConfigError naming what is allowed', async (args, why) => {
+    const r = await fuzz(args);
+    expect(r.error).toBeInstanceOf(DsmConfigError);
+    expect((r.error as Error).message).toMatch(why);
+    expect((r.error as Error).message.split('\n')).toHaveLength(1);
+  });
+
+  test('parseRange accepts N and MIN-MAX', () => {
+    expect(parseRange('--cpus', 1, 8)('3')).toBe(3);
+    expect(parseRange('--cpus', 1, 8)('2-5')).toEqual({ min: 2, max: 5 });
+    expect(parseRange('--cpus', 1, 8)('4-4')).toBe(4);
+    expect(() => parseRange('--cpus', 1, 8)('9')).toThrow(DsmConfigError);
+  });
+});
