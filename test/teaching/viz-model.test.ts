@@ -127,3 +127,24 @@ describe('renderPage', () => {
     expect(JSON.parse(data).title).toBe(model.title);
   });
 });
+
+describe('the presets\' explanations', () => {
+  test('state the counts the runs really have', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const last = presetModel('no-false-sharing', { seed }).steps.at(-1)!;
+      expect([last.faults, last.messages]).toEqual([2, 4]);
+    }
+    const five = presetModel('false-sharing', { seed: 5 }).steps.at(-1)!;
+    expect([five.faults, five.messages]).toEqual([5, 13]);
+    expect(getScenario('false-sharing').explanation).toContain('seed 5 interleaves the writes more and costs 5 faults and 13 messages');
+    expect(getScenario('no-false-sharing').explanation).toContain('2 faults and 4 messages');
+  });
+
+  test('the seed preset invalidates CPUs 0 and 3 and records CPU 1 as owner, as its explanation says', () => {
+    const model = presetModel('seed');
+    const writeData = model.events.find((e) => e.type === 'send' && e.msg.kind === 'WRITE_DATA');
+    expect(writeData?.type === 'send' && writeData.msg['copyset']).toEqual([0, 3]);
+    expect(model.steps.at(-1)!.pages[2]!.record).toBe(1);
+    expect(model.steps.at(-1)!.pages[2]!.owners).toEqual([{ cpu: 1, copyset: [0, 2, 3] }]);
+  });
+});
