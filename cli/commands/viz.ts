@@ -51,13 +51,14 @@ export function runVizCommand(trace: string | undefined, opts: VizCommandOptions
   } else {
     let text: string;
     try {
-      text = readFileSync(trace!, 'utf8');
+      // "-" reads standard input, so that `tsdsm sim --json | tsdsm viz - -o run.html` works.
+      text = trace === '-' ? readFileSync(0, 'utf8') : readFileSync(trace!, 'utf8');
     } catch (err) {
       throw new DsmConfigError(`cannot read trace file ${trace}: ${(err as Error).message}`);
     }
-    model = traceModel(text, basename(trace!));
+    model = traceModel(text, trace === '-' ? 'stdin' : basename(trace!));
   }
-  const output = opts.output ?? `tsdsm-${model.source === 'preset' ? model.name : basename(trace!).replace(/\.[^.]*$/, '')}${model.mutant ? `-${model.mutant.name}` : ''}.html`;
+  const output = opts.output ?? `tsdsm-${model.source === 'preset' ? model.name : model.name.replace(/\.[^.]*$/, '')}${model.mutant ? `-${model.mutant.name}` : ''}.html`;
   writeFileSync(output, renderPage(model));
   print(`wrote ${output}: ${model.title}, ${model.steps.length - 1} steps, ${model.events.filter((e) => e.type === 'send').length} messages. Open it in a browser.`);
   if (model.violation !== null) print(`the run stopped at a broken check (step ${model.steps.length - 1}): ${model.violation}`);
@@ -73,7 +74,7 @@ export function registerVizCommand(program: Command): void {
   program
     .command('viz')
     .description('write one self-contained HTML page that walks through a run step by step (messages, page states, owners, copysets)')
-    .argument('[trace]', 'a JSON-lines trace file (tsdsm sim --json > run.jsonl); or use --preset')
+    .argument('[trace]', 'a JSON-lines trace file (tsdsm sim --json > run.jsonl), or - for standard input; or use --preset')
     .option('--preset <name>', `a named scenario: ${scenarioNames.join(', ')}`)
     .option('--mutant <name>', 'replay the preset with a deliberate bug switched on (see --list)')
     .option('--seed <n>', 'scheduler seed for the preset', parseInteger('--seed'), 1)
