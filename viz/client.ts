@@ -129,6 +129,14 @@ export function vizClient(): void {
     }
   });
   $('diagram').appendChild(svg);
+  // The lane names again above the scrolling box, so they stay in view.
+  const heads = $('lane-heads');
+  heads.style.width = width + 'px';
+  for (let c = 0; c < model.cpus; c++) {
+    const h = el('span', { class: 'lane-head' }, 'CPU ' + c);
+    h.style.left = (laneX(c) - 50) + 'px';
+    heads.appendChild(h);
+  }
 
   // ------------------------------------------------------------ state table
   const table = $('pages');
@@ -265,9 +273,14 @@ export function vizClient(): void {
     band.setAttribute('y', String(top + current * rowH));
     band.setAttribute('class', s.violation ? 'band band-violation' : 'band');
     for (const li of log.children) li.classList.toggle('current', Number(li.getAttribute('data-step')) === current);
+    // Keep the current row inside the part of the diagram box that the window shows.
     const box = $('diagram');
     const y = rowY(current);
-    if (y < box.scrollTop + rowH || y > box.scrollTop + box.clientHeight - rowH) box.scrollTop = Math.max(0, y - box.clientHeight / 2);
+    const rect = box.getBoundingClientRect();
+    const visibleTop = Math.max(rect.top, 0) - rect.top;
+    const visibleBottom = Math.max(visibleTop + 2 * rowH, Math.min(rect.bottom, win.innerHeight) - rect.top);
+    const yInBox = y - box.scrollTop;
+    if (yInBox < visibleTop + rowH || yInBox > visibleBottom - rowH) box.scrollTop = Math.max(0, y - (visibleTop + visibleBottom) / 2);
     // Scroll the step list itself, never the window (scrollIntoView would move the whole page).
     const item = $('log-' + current);
     if (item.offsetTop < log.scrollTop || item.offsetTop + item.offsetHeight > log.scrollTop + log.clientHeight) {

@@ -30,7 +30,9 @@ h3 { font-size:14px; margin:0 0 6px; }
 .counter b { font-size:15px; }
 main { display:grid; align-items:start; grid-template-columns:minmax(420px, 1.1fr) minmax(420px, 1fr); gap:18px; padding:10px 22px 30px; }
 #diagram-section { position:sticky; top:48px; }
-#diagram { max-height:calc(100vh - 130px); overflow:auto; border:1px solid var(--line); background:#fff; border-radius:6px; }
+#lane-heads { position:relative; height:20px; }
+.lane-head { position:absolute; width:100px; text-align:center; font-weight:600; font-size:13px; }
+#diagram { max-height:calc(100vh - 150px); overflow:auto; border:1px solid var(--line); background:#fff; border-radius:6px; }
 svg text { font-size:11px; fill:var(--ink); }
 .lane { stroke:#b8c0c8; stroke-width:2; }
 .lane-label { font-size:13px; font-weight:600; }
@@ -138,6 +140,7 @@ export function renderPage(model: VizModel): string {
 <main>
   <section id="diagram-section">
     <h2>Messages, step by step <span class="muted">(time runs down; a lane per CPU; click an arrow for its fields, a row to go there)</span></h2>
+    <div id="lane-heads"></div>
     <div id="diagram"></div>
   </section>
   <section>
