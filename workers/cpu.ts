@@ -95,9 +95,19 @@ export class WorkerCpu implements Transport, AccessHooks {
       id: this.cpu,
       cpus: this.config.cpus,
       memory: this.memory,
-      lock: (id) => this.block(() => this.driver.lock(id)),
-      unlock: (id) => this.block(() => this.driver.unlock(id)),
-      barrier: () => this.block(() => this.driver.barrier()),
+      // A sync call performs no access after its resume: release held-back effects at once.
+      lock: (id) => {
+        this.block(() => this.driver.lock(id));
+        this.afterResume();
+      },
+      unlock: (id) => {
+        this.block(() => this.driver.unlock(id));
+        this.afterResume();
+      },
+      barrier: () => {
+        this.block(() => this.driver.barrier());
+        this.afterResume();
+      },
       traceAccess,
     });
   }
@@ -118,12 +128,24 @@ export class WorkerCpu implements Transport, AccessHooks {
   // ------------------------------------------------------------ AccessHooks
 
   fault(page: number, access: 'read' | 'write', address: number): void {
+    // The faulting access runs after we return; the accessor polls at its next access, which
+    // releases whatever the driver held back behind the resume (see afterResume).
     this.block(() => this.driver.fault(page, access, address));
+  }
+
+  /**
+   * Runs the effects the driver holds back behind a `resume` until the resumed program has
+   * made its access (for instance serving the next queued request for the page). Drivers
+   * without that hold-back have nothing to run.
+   */
+  private afterResume(): void {
+    (this.driver as { afterResume?: () => void }).afterResume?.();
   }
 
   /** Called by the accessor every pollIntervalAccesses: serve what has arrived, never block. */
   poll(): void {
     this.checkAbort();
+    this.afterResume();
     const bell = Atomics.load(this.control, this.doorbell);
     if (bell === this.seenDoorbell) return;
     this.seenDoorbell = bell;
@@ -162,6 +184,7 @@ export class WorkerCpu implements Transport, AccessHooks {
    * no further messages, so the condition, once true, stays true.
    */
   finish(): void {
+    this.afterResume();
     this.phase = 'finished';
     const done = Atomics.add(this.control, doneWord, 1) + 1;
     if (done === this.config.cpus) ringAll(this.control, this.config.cpus);

@@ -61,9 +61,9 @@ describe('a worker that dies', () => {
 
 describe('a run timeout', () => {
   test('rejects with what each CPU was waiting on, and stops a CPU that never touches shared memory', async () => {
-    const err = await cluster.run(program('deadlock'), { spin: true }, { timeoutMs: 300 }).then(() => null, (e: unknown) => e as DsmTimeoutError);
+    const err = await cluster.run(program('deadlock'), { spin: true }, { timeoutMs: 1000 }).then(() => null, (e: unknown) => e as DsmTimeoutError);
     expect(err).toBeInstanceOf(DsmTimeoutError);
-    expect(err!.timeoutMs).toBe(300);
+    expect(err!.timeoutMs).toBe(1000);
     expect(err!.waiting).toEqual([
       'CPU 0: finished its program, serving until every CPU finishes',
       'CPU 1: finished its program, serving until every CPU finishes',
@@ -75,8 +75,11 @@ describe('a run timeout', () => {
   });
 
   test('a cluster-wide default timeout applies to every run', async () => {
-    const short = await Cluster.start({ cpus: 3, pages: 3, timeoutMs: 200 });
+    // Long enough for warm workers to reach their lock on a loaded machine; a warm-up run
+    // first, so that the timeout does not race the workers' start.
+    const short = await Cluster.start({ cpus: 3, pages: 3, timeoutMs: 1500 });
     try {
+      await short.run(program('add-one'), { address: 0 });
       const err = await short.run(program('deadlock'), { spin: false }).then(() => null, (e: unknown) => e as DsmTimeoutError);
       expect(err).toBeInstanceOf(DsmTimeoutError);
       expect(err!.waiting[2]).toBe('CPU 2: blocked on lock 5');

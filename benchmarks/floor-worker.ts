@@ -1,0 +1,79 @@
+/**
+ * The two floors' worker, in two roles. 'port': a MessagePort round trip carried exactly as
+ * the runtime carries messages (post, bump a doorbell and notify; the receiver blocks in
+ * Atomics.wait and drains with receiveMessageOnPort). 'sab': a SharedArrayBuffer ping-pong
+ * that copies 4 KiB each way through shared memory, the cheapest a page could possibly move.
+ * The initiator (role *-a) returns its round-trip samples in µs.
+ */
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+
+interface Setup {
+  role: 'port-a' | 'port-b' | 'sab-a' | 'sab-b';
+  rounds: number;
+  port?: MessagePort;
+  control: SharedArrayBuffer;
+  data?: SharedArrayBuffer;
+}
+
+const setup = workerData as Setup;
+const control = new Int32Array(setup.control);
+// control[0]: A's doorbell, control[1]: B's doorbell.
+const me = setup.role.endsWith('a') ? 0 : 1;
+const peer = 1 - me;
+
+function waitFor(index: number, seen: number): number {
+  while (Atomics.load(control, index) === seen) Atomics.wait(control, index, seen, 1000);
+  return Atomics.load(control, index);
+}
+
+function ring(index: number): void {
+  Atomics.add(control, index, 1);
+  Atomics.notify(control, index);
+}
+
+const samples: number[] = [];
+const warmup = 200;
+if (setup.role.startsWith('port')) {
+  const port = setup.port!;
+  let seen = 0;
+  for (let r = 0; r < setup.rounds + warmup; r++) {
+    const t0 = performance.now();
+    if (me === 0) {
+      port.postMessage({ id: r, msg: { kind: 'READ_REQ', page: 1 } });
+      ring(peer);
+    }
+    let got = receiveMessageOnPort(port);
+    while (got === undefined) {
+      seen = waitFor(me, seen);
+      got = receiveMessageOnPort(port);
+    }
+    if (me === 1) {
+      port.postMessage({ id: r, msg: { kind: 'READ_CONFIRM', page: 1 } });
+      ring(peer);
+    } else if (r >= warmup) {
+      samples.push((performance.now() - t0) * 1000);
+    }
+  }
+  port.close();
+} else {
+  const data = new Uint8Array(setup.data!);
+  const local = new Uint8Array(4096);
+  let seen = 0;
+  for (let r = 0; r < setup.rounds + warmup; r++) {
+    const t0 = performance.now();
+    if (me === 0) {
+      local[0] = r & 0xff;
+      data.set(local);
+      ring(peer);
+    }
+    seen = waitFor(me, seen);
+    local.set(data);
+    if (me === 1) {
+      data.set(local);
+      ring(peer);
+    } else if (r >= warmup) {
+      samples.push((performance.now() - t0) * 1000);
+    }
+  }
+}
+parentPort!.postMessage(samples);
