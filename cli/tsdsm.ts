@@ -4,7 +4,11 @@
  * turns every error into one line on stderr and a non-zero exit.
  */
 import { Command, CommanderError } from 'commander';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerFuzzCommand } from './commands/fuzz.js';
+import { demoSeedOnWorkers, registerRunCommand } from './commands/run.js';
 import { registerSimCommand } from './commands/sim.js';
+import { registerVizCommand } from './commands/viz.js';
 
 export function makeProgram(): Command {
   const program = new Command();
@@ -14,6 +18,10 @@ export function makeProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: () => {} });
   registerSimCommand(program);
+  registerRunCommand(program);
+  registerDemoCommand(program, { seedOnWorkers: demoSeedOnWorkers });
+  registerVizCommand(program);
+  registerFuzzCommand(program);
   return program;
 }
 

@@ -310,11 +310,14 @@ export class Simulation {
     run.resumed = false;
     if (op.op === 'read' || op.op === 'write') {
       if (this.tryAccess(cpu, op)) run.blocked = null;
-      return;
+    } else {
+      run.blocked = null;
+      run.pc += 1;
+      if (this.tracing && run.pc === this.programs[cpu]!.length) this.record({ type: 'done', cpu });
     }
-    run.blocked = null;
-    run.pc += 1;
-    if (this.tracing && run.pc === this.programs[cpu]!.length) this.record({ type: 'done', cpu });
+    this.drivers[cpu]!.afterResume();
+    // The held-back effects may resume nothing: this CPU's one blocking input is complete.
+    if (run.resumed) this.fail(`CPU ${cpu} resumed twice for one ${formatOp(op)}`);
   }
 
   checkInvariants(): void {

@@ -16,7 +16,10 @@ export type Effect =
   | { kind: 'setAccess'; page: number; access: Access }
   /** Copy `data` into this CPU's copy of `page`. */
   | { kind: 'installPage'; page: number; data: Uint8Array }
-  /** The program blocked on `what` may continue. */
+  /**
+   * The program blocked on `what` may continue. Effects after it in the same list run only
+   * once the program has performed the access it faulted on (CpuDriver.afterResume).
+   */
   | { kind: 'resume'; what: ResumeKind };
 
 export type EffectKind = Effect['kind'];

@@ -134,8 +134,10 @@ function onReadData(s: IvyState, _from: number, page: number, data: Uint8Array |
   out.push({ kind: 'installPage', page, data });
   setAccess(s, page, grant, out);
   s.fault = null;
-  deliver(s, managerOf(s, page), { kind: 'READ_CONFIRM', page }, out);
+  // Resume first: the runtime lets the program's access run before the confirmation, which
+  // (when the manager is local) may serve a queued request that takes the page away.
   resume(out, 'fault');
+  deliver(s, managerOf(s, page), { kind: 'READ_CONFIRM', page }, out);
 }
 
 function onWriteData(s: IvyState, _from: number, msg: WriteData, out: Effect[]): void {
@@ -168,8 +170,8 @@ function finishWrite(s: IvyState, page: number, out: Effect[]): void {
   s.owned[page] = true;
   s.copyset[page] = [];
   s.fault = null;
-  deliver(s, managerOf(s, page), { kind: 'WRITE_CONFIRM', page }, out);
   resume(out, 'fault');
+  deliver(s, managerOf(s, page), { kind: 'WRITE_CONFIRM', page }, out);
 }
 
 // ---------------------------------------------------------------- copy holder

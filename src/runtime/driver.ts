@@ -26,6 +26,14 @@ export interface DriverHooks {
 export class CpuDriver<S> {
   readonly stats: CpuStats;
   private nextMessageId = 0;
+  /**
+   * Effects that came after a `resume` in one batch. The resumed program must first perform
+   * the access it faulted on: a later effect of the same batch (say, serving a queued request
+   * for the page through a local call) could otherwise take the page away before the access
+   * runs, and the program would fault forever. The runtime calls `afterResume()` once the
+   * access is done; any other input runs them first too.
+   */
+  private afterResumeEffects: Effect[] = [];
 
   constructor(
     readonly protocol: Protocol<S>,
@@ -42,6 +50,7 @@ export class CpuDriver<S> {
   }
 
   fault(page: number, access: 'read' | 'write', address: number): void {
+    this.afterResume();
     if (access === 'read') this.stats.readFaults += 1;
     else this.stats.writeFaults += 1;
     this.hooks.trace?.({ type: 'fault', cpu: this.cpu, page, access, address });
@@ -49,23 +58,27 @@ export class CpuDriver<S> {
   }
 
   message(from: number, id: number, msg: Message): void {
+    this.afterResume();
     if (msg.kind === 'INVALIDATE') this.stats.invalidations += 1;
     this.hooks.trace?.({ type: 'recv', cpu: this.cpu, from, id, msg: traceMessage(msg) });
     this.execute(this.protocol.onMessage(this.state, from, msg));
   }
 
   lock(lock: number): void {
+    this.afterResume();
     this.stats.lockWaits += 1;
     this.hooks.trace?.({ type: 'sync', cpu: this.cpu, op: 'lock', lock });
     this.execute(this.protocol.onLock(this.state, lock));
   }
 
   unlock(lock: number): void {
+    this.afterResume();
     this.hooks.trace?.({ type: 'sync', cpu: this.cpu, op: 'unlock', lock });
     this.execute(this.protocol.onUnlock(this.state, lock));
   }
 
   barrier(): void {
+    this.afterResume();
     this.stats.barrierWaits += 1;
     this.hooks.trace?.({ type: 'sync', cpu: this.cpu, op: 'barrier' });
     this.execute(this.protocol.onBarrier(this.state));
@@ -75,8 +88,17 @@ export class CpuDriver<S> {
     return this.protocol.waitingOn(this.state);
   }
 
+  /** Executes the effects held back behind the last `resume` (see `afterResumeEffects`). */
+  afterResume(): void {
+    if (this.afterResumeEffects.length === 0) return;
+    const held = this.afterResumeEffects;
+    this.afterResumeEffects = [];
+    this.execute(held);
+  }
+
   private execute(effects: readonly Effect[]): void {
-    for (const e of effects) {
+    for (let i = 0; i < effects.length; i++) {
+      const e = effects[i]!;
       switch (e.kind) {
         case 'send': {
           const msg = e.attachPage === undefined ? e.msg : { ...e.msg, data: this.memory.copyPage(e.attachPage) };
@@ -101,7 +123,8 @@ export class CpuDriver<S> {
         case 'resume':
           this.hooks.trace?.({ type: 'resume', cpu: this.cpu, what: e.what });
           this.hooks.onResume(e.what);
-          break;
+          this.afterResumeEffects = effects.slice(i + 1);
+          return;
       }
     }
   }
