@@ -4,6 +4,7 @@
  */
 import { formatOp, type Op } from '../src/runtime/ops.js';
 import { narrate } from '../src/runtime/trace.js';
+import { SimulationError } from '../sim/simulator.js';
 import type { ProtocolCase } from './arbitraries.js';
 import type { CheckReport, StepRecord } from './runner.js';
 
@@ -52,8 +53,12 @@ export function formatStory(report: CheckReport, options: StoryOptions = {}): st
   const traceMax = options.traceLinesMax ?? 200;
   const narrated = narrate(f.trace, c.config.cpus);
   const traceShown = narrated.length > traceMax ? narrated.slice(narrated.length - traceMax) : narrated;
+  // The simulator's own seed is not used under a generated schedule: keep only its step.
+  const failed = f.error instanceof SimulationError
+    ? `FAILED at step ${f.error.step}: ${f.error.message.replace(/ \(seed \d+, step \d+\)$/, '')}`
+    : `FAILED: ${f.error.name}: ${f.error.message}`;
   const lines = [
-    `FAILED: ${f.error.message}`,
+    failed,
     `found after ${report.numRuns} run${report.numRuns === 1 ? '' : 's'}, shrunk in ${report.numShrinks} step${report.numShrinks === 1 ? '' : 's'}`,
     '',
     ...formatCase(c),

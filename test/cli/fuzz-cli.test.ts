@@ -41,7 +41,7 @@ describe('tsdsm fuzz', () => {
     const text = r.out.join('\n');
     expect(r.out[0]).toBe('seed 1');
     expect(text).toContain(mutants[mutant]);
-    expect(text).toMatch(/\nFAILED: /);
+    expect(text).toMatch(/\nFAILED at step \d+: /);
     expect(text).toMatch(/\nprogram:\n {2}CPU 0: /);
     expect(text).toMatch(/\nschedule: \d+ steps/);
     expect(text).toMatch(/\ntrace \(narrated/);
@@ -50,7 +50,7 @@ describe('tsdsm fuzz', () => {
     expect((r.error as Error).message).toContain(`replay: ${replay}`);
     const again = await fuzz(replay!.split(' ').slice(2));
     expect(again.error).toBeInstanceOf(FuzzFailure);
-    const failed = (c: Captured): string => c.out.join('\n').split('\n').find((l) => l.startsWith('FAILED: '))!;
+    const failed = (c: Captured): string => c.out.join('\n').split('\n').find((l) => l.startsWith('FAILED'))!;
     expect(failed(again)).toBe(failed(r));
   });
 

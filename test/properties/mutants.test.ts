@@ -34,7 +34,8 @@ describe('mutation score of the protocol property', () => {
     const report = checkProtocol({ mutant, seed: 1, numRuns: runsMax });
     expect(report.ok).toBe(false);
     const story = formatStory(report, { replay: `tsdsm fuzz --seed 1 --mutant ${mutant} --replay ${report.path}` });
-    expect(story).toMatch(/^FAILED: /);
+    expect(story).toMatch(/^FAILED at step \d+: \S/);
+    expect(story.split('\n')[0]).not.toMatch(/seed/);
     expect(story).toContain('program:\n  CPU 0: ');
     expect(story).toMatch(/\n schedule: \d+ steps|\nschedule: \d+ steps/);
     expect(story).toContain('trace (narrated');
