@@ -3,10 +3,15 @@
  * cli/tsdsm.ts makes), with stdout and stderr captured.
  */
 import { describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { FuzzFailure, parseRange, registerFuzzCommand, replayCommand, type FuzzIo } from '../../cli/commands/fuzz.js';
 import { DsmConfigError } from '../../src/core/errors.js';
 import { mutantNames, mutants } from '../../src/core/mutants.js';
+
+const cli = fileURLToPath(new URL('../../cli/tsdsm.js', import.meta.url));
+const tsdsm = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60000 });
 
 interface Captured { out: string[]; err: string; error: unknown }
 
@@ -96,5 +101,36 @@ describe('tsdsm fuzz', () => {
     expect(parseRange('--cpus', 1, 8)('2-5')).toEqual({ min: 2, max: 5 });
     expect(parseRange('--cpus', 1, 8)('4-4')).toBe(4);
     expect(() => parseRange('--cpus', 1, 8)('9')).toThrow(DsmConfigError);
+  });
+
+  describe('through the tsdsm executable', () => {
+    test('fuzz --runs 500 --seed 1 exits 0', () => {
+      const r = tsdsm('fuzz', '--runs', '500', '--seed', '1');
+      expect(r.status).toBe(0);
+      expect(r.stdout.split('\n')[0]).toBe('seed 1');
+      expect(r.stdout).toMatch(/\npassed: 500 runs in /);
+    });
+
+    test('fuzz --mutant lostAck: the story on stdout, one line with the replay command on stderr, exit 1', () => {
+      const r = tsdsm('fuzz', '--runs', '500', '--seed', '1', '--mutant', 'lostAck');
+      expect(r.status).toBe(1);
+      expect(r.stdout).toMatch(/\nFAILED at step \d+: deadlock: /);
+      const last = r.stderr.trim().split('\n').pop()!;
+      expect(last).toMatch(/^tsdsm: FuzzFailure: the property failed after \d+ run\(s\) \(seed 1, path [\d:]+\); replay: tsdsm fuzz --seed 1 --mutant lostAck --replay [\d:]+$/);
+      const replay = /replay: tsdsm (fuzz .*)$/.exec(last)![1]!.split(' ');
+      const again = tsdsm(...replay);
+      expect(again.status).toBe(1);
+      expect(again.stdout).toMatch(/\nFAILED at step \d+: deadlock: /);
+    });
+
+    test('fuzz --list-mutants and a bad mutant name', () => {
+      const list = tsdsm('fuzz', '--list-mutants');
+      expect(list.status).toBe(0);
+      expect(list.stdout.trim().split('\n')).toHaveLength(mutantNames.length);
+      const bad = tsdsm('fuzz', '--mutant', 'nope');
+      expect(bad.status).not.toBe(0);
+      expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+      expect(bad.stderr.trim()).toMatch(/^tsdsm: DsmConfigError: unknown mutant "nope"; allowed: noAckWait, /);
+    });
   });
 });
