@@ -70,53 +70,78 @@ export function hotAddresses(config: DsmConfig, slots = 2): number[] {
 }
 
 type Access = { write: boolean; at: number };
-type Item = { kind: 'access'; access: Access } | { kind: 'section'; lock: number; body: Access[] };
+/**
+ * A generated item, before the shape is applied: a single access, or a lock section when
+ * `roll` is high enough for the shape's lock weight. Shrinking moves `roll` toward 0, which
+ * turns sections back into single accesses: the simpler program.
+ */
+type RawItem = { roll: number; lock: number; first: Access; more: Access[] };
 
-/** Turns generated items into ops: unique write values, barriers at the given item indices. */
-function toOps(cpu: number, items: Item[], barrierAt: number[], hot: number[]): Op[] {
-  const ops: Op[] = [];
-  let writes = 0;
-  const access = (a: Access): Op => {
-    const address = hot[a.at % hot.length]!;
-    return a.write
-      ? { op: 'write', type: 'int32', address, value: uniqueValue(cpu, writes++) }
-      : { op: 'read', type: 'int32', address };
-  };
-  const positions = barrierAt.map((b) => b % (items.length + 1)).sort((a, b) => a - b);
-  let next = 0;
-  items.forEach((item, i) => {
-    while (next < positions.length && positions[next] === i) { ops.push({ op: 'barrier' }); next++; }
-    if (item.kind === 'access') {
-      ops.push(access(item.access));
-    } else {
-      ops.push({ op: 'lock', lock: item.lock });
-      for (const a of item.body) ops.push(access(a));
-      ops.push({ op: 'unlock', lock: item.lock });
-    }
+const rollMax = 99;
+
+const rawItemArbitrary: fc.Arbitrary<RawItem> = fc.record({
+  roll: fc.nat({ max: rollMax }),
+  lock: fc.nat({ max: 15 }),
+  first: fc.record({ write: fc.boolean(), at: fc.nat({ max: 63 }) }),
+  more: fc.array(fc.record({ write: fc.boolean(), at: fc.nat({ max: 63 }) }), { maxLength: 2 }),
+});
+
+/** The generated material of a program for up to `cpus` CPUs; the shape decides what is used. */
+interface RawPrograms {
+  /** Per CPU, its items. */
+  items: RawItem[][];
+  /** Per barrier, per CPU, the item index it comes before (modulo the item count + 1). */
+  barriers: number[][];
+}
+
+function rawProgramsArbitrary(cpus: number, itemsMax: number, barriersMax: number): fc.Arbitrary<RawPrograms> {
+  return fc.record({
+    items: fc.array(fc.array(rawItemArbitrary, { maxLength: Math.max(0, itemsMax), size: 'max' }), { minLength: cpus, maxLength: cpus }),
+    barriers: fc.array(fc.array(fc.nat({ max: 64 }), { minLength: cpus, maxLength: cpus }), { maxLength: Math.max(0, barriersMax) }),
   });
-  while (next++ < positions.length) ops.push({ op: 'barrier' });
-  return ops;
+}
+
+/**
+ * Turns generated material into ops for `config` and `shape`: the first `opsMax` items of
+ * each CPU, the first `barriersMax` barriers (each at a position per CPU, so every CPU passes
+ * the same number), unique write values.
+ */
+function buildPrograms(config: DsmConfig, shape: ProgramShape, raw: RawPrograms): Op[][] {
+  const hot = hotAddresses(config, shape.slotsPerPage);
+  const sectionChance = shape.locks > 0 && shape.lockWeight > 0 ? shape.lockWeight / (4 + shape.lockWeight) : 0;
+  const sectionFrom = Math.round((rollMax + 1) * (1 - sectionChance));
+  const barriers = raw.barriers.slice(0, Math.max(0, shape.barriersMax));
+  return Array.from({ length: config.cpus }, (_, cpu) => {
+    const items = (raw.items[cpu] ?? []).slice(0, Math.max(0, shape.opsMax));
+    const ops: Op[] = [];
+    let writes = 0;
+    const access = (a: Access): Op => {
+      const address = hot[a.at % hot.length]!;
+      return a.write
+        ? { op: 'write', type: 'int32', address, value: uniqueValue(cpu, writes++) }
+        : { op: 'read', type: 'int32', address };
+    };
+    const positions = barriers.map((at) => (at[cpu] ?? 0) % (items.length + 1)).sort((a, b) => a - b);
+    let next = 0;
+    items.forEach((item, i) => {
+      while (next < positions.length && positions[next] === i) { ops.push({ op: 'barrier' }); next++; }
+      if (sectionChance > 0 && item.roll >= sectionFrom) {
+        const lock = item.lock % shape.locks;
+        ops.push({ op: 'lock', lock });
+        for (const a of [item.first, ...item.more]) ops.push(access(a));
+        ops.push({ op: 'unlock', lock });
+      } else {
+        ops.push(access(item.first));
+      }
+    });
+    while (next++ < positions.length) ops.push({ op: 'barrier' });
+    return ops;
+  });
 }
 
 /** Programs for `config`, one op list per CPU, of the given shape. */
 export function programsArbitrary(config: DsmConfig, shape: ProgramShape = defaultShape): fc.Arbitrary<Op[][]> {
-  const hot = hotAddresses(config, shape.slotsPerPage);
-  const access: fc.Arbitrary<Access> = fc.record({ write: fc.boolean(), at: fc.nat({ max: hot.length - 1 }) });
-  const single: fc.Arbitrary<Item> = access.map((a) => ({ kind: 'access', access: a }));
-  const section: fc.Arbitrary<Item> = fc.record({
-    lock: fc.nat({ max: Math.max(0, shape.locks - 1) }),
-    body: fc.array(access, { minLength: 1, maxLength: 3 }),
-  }).map(({ lock, body }) => ({ kind: 'section', lock, body }));
-  const item = shape.lockWeight > 0 && shape.locks > 0
-    ? fc.oneof({ weight: 4, arbitrary: single }, { weight: shape.lockWeight, arbitrary: section })
-    : single;
-  const items = fc.array(item, { maxLength: Math.max(0, shape.opsMax), size: 'max' });
-  return fc.nat({ max: shape.barriersMax }).chain((barriers) =>
-    fc.array(
-      fc.tuple(items, fc.array(fc.nat({ max: 64 }), { minLength: barriers, maxLength: barriers })),
-      { minLength: config.cpus, maxLength: config.cpus },
-    ).map((perCpu) => perCpu.map(([its, at], cpu) => toOps(cpu, its, at, hot))),
-  );
+  return rawProgramsArbitrary(config.cpus, shape.opsMax, shape.barriersMax).map((raw) => buildPrograms(config, shape, raw));
 }
 
 /**
@@ -154,20 +179,29 @@ export interface CaseArbitraryOptions extends ConfigArbitraryOptions {
   scheduleLengthMax?: number;
 }
 
-/** A whole case, with the options not given drawn per run (swarm testing). */
+/**
+ * A whole case, with the options not given drawn per run (swarm testing). Built without
+ * `chain`: the shape, the config and the programs' material are independent fields of one
+ * record, and the shape is applied afterwards (CPUs beyond `cpus` and items beyond `opsMax`
+ * are dropped), so that fast-check shrinks each of them on its own: fewer CPUs, fewer pages,
+ * fewer items, no locks, fewer barriers, a shorter schedule.
+ */
 export function caseArbitrary(options: CaseArbitraryOptions = {}): fc.Arbitrary<ProtocolCase> {
   const ops = rangeOf(options.opsMax ?? { min: 1, max: 12 });
-  const shapeArb: fc.Arbitrary<ProgramShape> = fc.record({
+  const cpus = rangeOf(options.cpus ?? { min: 2, max: 5 });
+  const barriersMax = options.barriersMax !== undefined ? { min: options.barriersMax, max: options.barriersMax } : { min: 0, max: 3 };
+  const pageSize = options.pageSize ?? 64;
+  return fc.record({
+    config: configArbitrary(options),
     opsMax: fc.integer(ops),
     lockWeight: options.lockWeight !== undefined ? fc.constant(options.lockWeight) : fc.integer({ min: 0, max: 4 }),
-    locks: fc.constant(options.locks ?? 2),
-    barriersMax: options.barriersMax !== undefined ? fc.constant(options.barriersMax) : fc.integer({ min: 0, max: 3 }),
+    barriersMax: fc.integer(barriersMax),
+    reorder: options.reorder !== undefined ? fc.constant(options.reorder) : fc.boolean(),
+    raw: rawProgramsArbitrary(cpus.max, ops.max, barriersMax.max),
+    schedule: scheduleArbitrary(options.scheduleLengthMax),
+  }).map(({ config, opsMax, lockWeight, barriersMax: b, reorder, raw, schedule }) => {
+    const shape: ProgramShape = { opsMax, lockWeight, locks: options.locks ?? 2, barriersMax: b };
+    const c: DsmConfig = { ...config, pageSize };
+    return { config: c, programs: buildPrograms(c, shape, raw), reorder, schedule, shape };
   });
-  const reorderArb = options.reorder !== undefined ? fc.constant(options.reorder) : fc.boolean();
-  return fc.tuple(configArbitrary(options), shapeArb, reorderArb).chain(([config, shape, reorder]) =>
-    fc.record({
-      programs: programsArbitrary(config, shape),
-      schedule: scheduleArbitrary(options.scheduleLengthMax),
-    }).map(({ programs, schedule }) => ({ config, programs, reorder, schedule, shape })),
-  );
 }

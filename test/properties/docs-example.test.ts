@@ -54,6 +54,10 @@ describe('docs/testing-protocols.md worked example', () => {
     expect(report.ok).toBe(false);
     expect(report.failure!.error.message).toMatch(/^invariant violated: page \d+ is writable at CPU \d+ while CPUs? [\d, ]+ hold read copies/);
     expect(formatStory(report)).toContain(`checkProtocol({ ...sameOptions, seed: 42, path: '${report.path}' })`);
+    // The doc shows exactly what this prints.
+    const doc = readFileSync(fileURLToPath(new URL('../../../docs/testing-protocols.md', import.meta.url)), 'utf8');
+    const printed = /It prints:\n\n```\n([\s\S]*?)\n```/.exec(doc)?.[1];
+    expect(printed).toBe(`ivy: passed 300 runs (seed 42)\n${formatStory(report)}`);
   });
 
   test('a hand-written schedule replays the same failure without fast-check', () => {
