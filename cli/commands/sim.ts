@@ -90,7 +90,7 @@ export function registerSimCommand(program: Command): void {
     .option('--page-size <bytes>', 'bytes per page', parseInteger('--page-size'), 4096)
     .option('--ops <n>', 'operations per CPU (random workload)', parseInteger('--ops'), 20)
     .option('--seed <n>', 'scheduler and workload seed', parseInteger('--seed'), 1)
-    .option('--protocol <name>', 'ivy (fixed distributed manager) or ivy-central', 'ivy')
+    .option('--protocol <name>', 'ivy (fixed distributed manager), ivy-central or ivy-dynamic', 'ivy')
     .option('--reorder', 'deliver messages in any order (default: FIFO channels)')
     .option('--json', 'print the trace as JSON lines, the last line a summary')
     .action((opts: SimCommandOptions) => runSimCommand(opts, (line) => console.log(line)));

@@ -154,3 +154,35 @@ describe('ivy-central: CPU 0 manages every page', () => {
     expect(counts[0]).toEqual({ messages: 3 + 2, byKind: { WRITE_REQ: 1, WRITE_DATA: 1, INVALIDATE: 1, INVALIDATE_ACK: 1, WRITE_CONFIRM: 1 } });
   });
 });
+
+describe('ivy-dynamic: requests follow probable-owner hints; no manager, no confirmations', () => {
+  test('a read fault whose hint names the owner is 2 messages', () => {
+    // At start CPU 1 owns page 1 and every hint for page 1 names CPU 1. CPU 1 writes (an
+    // upgrade: only invalidations), then CPU 0 reads straight from it.
+    const { counts } = drive(3, { 1: [write(1, 5)], 0: [read(1)] }, [1, 0], 'ivy-dynamic');
+    expect(counts[0]).toEqual({ messages: 4, byKind: { INVALIDATE: 2, INVALIDATE_ACK: 2 } });
+    expect(counts[1]).toEqual({ messages: 2, byKind: { READ_REQ: 1, READ_DATA: 1 } });
+  });
+
+  test('a stale hint costs one forward per hop: CPU 2 reads through the old owner, 3 messages', () => {
+    // CPU 0 takes page 1 from CPU 1 (CPU 1's hint now names CPU 0); CPU 2's hint still names
+    // CPU 1, which forwards the read to CPU 0.
+    const { counts } = drive(3, { 0: [write(1, 5)], 2: [read(1)] }, [0, 2], 'ivy-dynamic');
+    expect(counts[0]).toEqual({ messages: 2 + 2 * 1, byKind: { WRITE_REQ: 1, WRITE_DATA: 1, INVALIDATE: 1, INVALIDATE_ACK: 1 } });
+    expect(counts[1]).toEqual({ messages: 3, byKind: { READ_REQ: 1, READ_FWD: 1, READ_DATA: 1 } });
+  });
+
+  test.each([0, 1, 2, 3])('a write fault whose hint names the owner, invalidating k = %i readers: 2 + 2k messages', (k) => {
+    // CPU 2 takes page 1 (hint of CPU 0 still names CPU 1); readers 3.. read through hints;
+    // then CPU 1, whose hint names CPU 2, writes.
+    const cpus = k + 3;
+    const readers = Array.from({ length: k }, (_, i) => i + 3);
+    const programs: Record<number, Op[]> = { 2: [write(1, 5)], 1: [write(1, 6)] };
+    for (const r of readers) programs[r] = [read(1)];
+    const { counts } = drive(cpus, programs, [2, ...readers, 1], 'ivy-dynamic');
+    expect(counts[counts.length - 1]).toEqual({
+      messages: 2 + 2 * k,
+      byKind: { WRITE_REQ: 1, WRITE_DATA: 1, ...(k > 0 ? { INVALIDATE: k, INVALIDATE_ACK: k } : {}) },
+    });
+  });
+});

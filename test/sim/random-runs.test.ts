@@ -55,4 +55,11 @@ describe('random simulator runs', () => {
     for (let seed = baseSeed; seed < baseSeed + 300; seed++) messages += runOne(seed, 'ivy-central').messages;
     expect(messages / 300).toBeGreaterThan(10);
   });
+
+  test(`600 runs of ivy-dynamic (probable-owner hints, no manager) from seed ${baseSeed}`, () => {
+    console.log(`random ivy-dynamic runs: seeds ${baseSeed}..${baseSeed + 599}`);
+    let messages = 0;
+    for (let seed = baseSeed; seed < baseSeed + 600; seed++) messages += runOne(seed, 'ivy-dynamic').messages;
+    expect(messages / 600).toBeGreaterThan(10);
+  });
 });
