@@ -15,7 +15,7 @@ import type { Command } from 'commander';
 import { cpuCountMax, validateConfig } from '../../src/core/config.js';
 import { DsmConfigError, DsmError } from '../../src/core/errors.js';
 import { isMutantName, mutantNames, mutants, type MutantName } from '../../src/core/mutants.js';
-import { getProtocol } from '../../src/core/registry.js';
+import { getProtocol, protocols } from '../../src/core/registry.js';
 import type { IntRange } from '../../testing/arbitraries.js';
 import { checkProtocol, freshSeed, type CheckProtocolOptions } from '../../testing/runner.js';
 import { formatStory } from '../../testing/story.js';
@@ -193,7 +193,7 @@ export function registerFuzzCommand(program: Command, io: FuzzIo = defaultIo): v
     .option('--runs <n>', 'runs of the property', parseInteger('--runs'), 100)
     .option('--seed <n>', 'fast-check seed; every option not given is drawn from it per run (default: fresh, printed)', parseInteger('--seed'))
     .option('--mutant <name>', 'switch on a protocol bug (see --list-mutants)')
-    .option('--protocol <name>', 'ivy (fixed distributed manager) or ivy-central', 'ivy')
+    .option('--protocol <name>', `the protocol: ${Object.keys(protocols).join(', ')}`, 'ivy')
     .option('--cpus <n|min-max>', 'CPUs (default: drawn from 2-5)', parseRange('--cpus', 1, cpuCountMax))
     .option('--pages <n|min-max>', 'pages (default: drawn from 1-3)', parseRange('--pages', 1, 64))
     .option('--ops <n|min-max>', 'accesses or lock sections per CPU, at most (default: drawn from 1-12)', parseRange('--ops', 0, 1000))
