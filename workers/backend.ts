@@ -28,7 +28,7 @@ import type { CpuTask, CpuTaskResult, SerializedError } from './task.js';
 /** How long CPUs get to stop after an abort before their workers are terminated. */
 export const abortGraceMs = 1000;
 
-const taskFile = new URL('./cpu-task.js', import.meta.url).href;
+const taskFile = new URL('./task-entry.cjs', import.meta.url).href;
 
 type Outcome =
   | { kind: 'result'; result: CpuTaskResult }
