@@ -48,9 +48,10 @@
  */
 import type { DsmConfig } from './config.js';
 import type { Effect } from './effects.js';
-import { assert, InvariantViolation } from './errors.js';
+import { checkSingleWriter, deliver as deliverVia, invariantFailure, makeProtocol, setAccess } from './common.js';
+import { assert } from './errors.js';
 import type { PageBytes, Protocol, ProtocolOptions } from './protocol.js';
-import { checkLocks, initSync, onBarrier, onLock, onSyncMessage, onUnlock, syncWaitingOn, type SyncState } from './sync.js';
+import { checkLocks, initSync, onSyncMessage, syncWaitingOn, type SyncState } from './sync.js';
 import type { Access, Message, WriteData } from './wire.js';
 
 type RequestKind = 'read' | 'write';
@@ -83,19 +84,7 @@ export interface IvyDynamicState extends SyncState {
 }
 
 function deliver(s: IvyDynamicState, to: number, msg: Message, out: Effect[], attachPage?: number): void {
-  if (to === s.id) {
-    out.push({ kind: 'local', msg });
-    dispatch(s, s.id, msg, out);
-  } else if (attachPage === undefined) {
-    out.push({ kind: 'send', to, msg });
-  } else {
-    out.push({ kind: 'send', to, msg, attachPage });
-  }
-}
-
-function setAccess(s: IvyDynamicState, page: number, access: Access, out: Effect[]): void {
-  s.access[page] = access;
-  out.push({ kind: 'setAccess', page, access });
+  deliverVia(s, dispatch, to, msg, out, attachPage);
 }
 
 function faultOn(s: IvyDynamicState, page: number): OpenFault | null {
@@ -268,12 +257,6 @@ function init(config: DsmConfig, cpu: number, options?: ProtocolOptions): IvyDyn
   };
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * Global invariants, true after every step:
  *  1. at most one CPU can write a page, and then nobody else holds a copy; all copies agree;
@@ -283,17 +266,12 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
  *     owns it, it is the tail, and every CPU's chain of hints reaches it in fewer than N hops.
  */
 function invariants(states: readonly IvyDynamicState[], pageBytes: PageBytes): void {
-  const fail = (msg: string): never => {
-    throw new InvariantViolation(`invariant violated: ${msg}`);
-  };
+  const fail = invariantFailure;
   const n = states.length;
   const pages = states[0]?.pages ?? 0;
   for (let p = 0; p < pages; p++) {
-    const holders = states.filter((s) => s.access[p] !== 'none').map((s) => s.id);
-    const writers = states.filter((s) => s.access[p] === 'write').map((s) => s.id);
+    const holders = checkSingleWriter(states, p, pageBytes);
     const owners = states.filter((s) => s.owned[p]).map((s) => s.id);
-    if (writers.length > 1 || (writers.length === 1 && holders.length > 1)) fail(`page ${p}: writers [${writers.join(', ')}] with copies at [${holders.join(', ')}]`);
-    for (const h of holders.slice(1)) if (!bytesEqual(pageBytes(holders[0]!, p), pageBytes(h, p))) fail(`page ${p}: the copy at CPU ${h} differs from the copy at CPU ${holders[0]}`);
     if (owners.length > 1) fail(`page ${p} is owned by CPUs ${owners.join(', ')}`);
     if (owners.length === 1) {
       const o = states[owners[0]!]!;
@@ -332,19 +310,4 @@ function waitingOn(s: IvyDynamicState): string | null {
 }
 
 /** IVY with the dynamic distributed manager: requests follow probable-owner hints. */
-export const ivyDynamic: Protocol<IvyDynamicState> = {
-  name: 'ivy-dynamic',
-  init,
-  onFault,
-  onMessage(s, from, msg) {
-    const out: Effect[] = [];
-    dispatch(s, from, msg, out);
-    return out;
-  },
-  onLock: (s, lock) => onLock(s, lock, (to, m, o) => deliver(s, to, m, o)),
-  onUnlock: (s, lock) => onUnlock(s, lock, (to, m, o) => deliver(s, to, m, o)),
-  onBarrier: (s) => onBarrier(s, (to, m, o) => deliver(s, to, m, o)),
-  accessOf: (s, page) => s.access[page] ?? 'none',
-  invariants,
-  waitingOn,
-};
+export const ivyDynamic: Protocol<IvyDynamicState> = makeProtocol({ name: 'ivy-dynamic', init, onFault, dispatch, invariants, waitingOn });

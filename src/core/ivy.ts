@@ -42,8 +42,9 @@
  */
 import type { DsmConfig } from './config.js';
 import type { Effect, ResumeKind } from './effects.js';
-import { assert, InvariantViolation } from './errors.js';
-import { checkLocks, initSync, onBarrier, onLock, onSyncMessage, onUnlock, syncWaitingOn, type SyncState } from './sync.js';
+import { checkSingleWriter, deliver as deliverVia, invariantFailure, makeProtocol, setAccess } from './common.js';
+import { assert } from './errors.js';
+import { checkLocks, initSync, onSyncMessage, syncWaitingOn, type SyncState } from './sync.js';
 import type { PageBytes, Protocol, ProtocolOptions } from './protocol.js';
 import type { Access, Message, WriteData } from './wire.js';
 
@@ -90,25 +91,12 @@ function insertSorted(list: number[], x: number): void {
   list.sort((a, b) => a - b);
 }
 
-/** Sends `msg` to `to`, or handles it here at once when `to` is this CPU (a local call). */
 function deliver(s: IvyState, to: number, msg: Message, out: Effect[], attachPage?: number): void {
-  if (to === s.id) {
-    out.push({ kind: 'local', msg });
-    dispatch(s, s.id, msg, out);
-  } else if (attachPage === undefined) {
-    out.push({ kind: 'send', to, msg });
-  } else {
-    out.push({ kind: 'send', to, msg, attachPage });
-  }
+  deliverVia(s, dispatch, to, msg, out, attachPage);
 }
 
 function resume(out: Effect[], what: ResumeKind): void {
   out.push({ kind: 'resume', what });
-}
-
-function setAccess(s: IvyState, page: number, access: Access, out: Effect[]): void {
-  s.access[page] = access;
-  out.push({ kind: 'setAccess', page, access });
 }
 
 // ---------------------------------------------------------------- requester: faults
@@ -303,20 +291,6 @@ function init(placement: ManagerPlacement, config: DsmConfig, cpu: number, optio
   };
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  // Pages are at least 8 bytes, a power of two, and start at multiples of their size, so
-  // they can be compared a 32-bit word at a time: this check runs after every simulated step.
-  if (a.byteLength % 4 === 0 && a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
-    const wa = new Int32Array(a.buffer, a.byteOffset, a.byteLength >> 2);
-    const wb = new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
-    for (let i = 0; i < wa.length; i++) if (wa[i] !== wb[i]) return false;
-    return true;
-  }
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * Global invariants, true after every step:
  *  1. at most one CPU has write access to a page, and then no other CPU has read access;
@@ -327,27 +301,11 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
  *  5. an open fault is for an access the CPU lacks; at most one CPU holds each lock.
  */
 function invariants(states: readonly IvyState[], pageBytes: PageBytes): void {
-  const fail = (msg: string): never => {
-    throw new InvariantViolation(`invariant violated: ${msg}`);
-  };
+  const fail = invariantFailure;
   const pages = states[0]?.pages ?? 0;
   for (let p = 0; p < pages; p++) {
-    const writers: number[] = [];
-    const holders: number[] = [];
-    const owners: number[] = [];
-    for (const s of states) {
-      if (s.access[p] === 'write') writers.push(s.id);
-      if (s.access[p] !== 'none') holders.push(s.id);
-      if (s.owned[p]) owners.push(s.id);
-    }
-    if (writers.length > 1) fail(`page ${p} is writable at CPUs ${writers.join(', ')}`);
-    if (writers.length === 1 && holders.length > 1) fail(`page ${p} is writable at CPU ${writers[0]} while CPUs ${holders.filter((h) => h !== writers[0]).join(', ')} hold read copies`);
-    if (holders.length > 1) {
-      const first = pageBytes(holders[0]!, p);
-      for (const h of holders.slice(1)) {
-        if (!bytesEqual(first, pageBytes(h, p))) fail(`page ${p}: the copy at CPU ${h} differs from the copy at CPU ${holders[0]}`);
-      }
-    }
+    const holders = checkSingleWriter(states, p, pageBytes);
+    const owners = states.filter((s) => s.owned[p]).map((s) => s.id);
     if (owners.length > 1) fail(`page ${p} is owned by CPUs ${owners.join(', ')}`);
     if (owners.length === 1) {
       const o = states[owners[0]!]!;
@@ -382,22 +340,7 @@ function waitingOn(s: IvyState): string | null {
 }
 
 function makeIvy(name: string, placement: ManagerPlacement): Protocol<IvyState> {
-  return {
-    name,
-    init: (config, cpu, options) => init(placement, config, cpu, options),
-    onFault,
-    onMessage(s, from, msg) {
-      const out: Effect[] = [];
-      dispatch(s, from, msg, out);
-      return out;
-    },
-    onLock: (s, lock) => onLock(s, lock, (to, m, o) => deliver(s, to, m, o)),
-    onUnlock: (s, lock) => onUnlock(s, lock, (to, m, o) => deliver(s, to, m, o)),
-    onBarrier: (s) => onBarrier(s, (to, m, o) => deliver(s, to, m, o)),
-    accessOf: (s, page) => s.access[page] ?? 'none',
-    invariants,
-    waitingOn,
-  };
+  return makeProtocol({ name, init: (config, cpu, options) => init(placement, config, cpu, options), onFault, dispatch, invariants, waitingOn });
 }
 
 /** IVY with the fixed distributed manager: page p is managed by CPU p mod N. */
