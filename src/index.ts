@@ -8,7 +8,7 @@ export { messageKinds, type Access, type Message, type MessageKind } from './cor
 export { protocols, getProtocol, type ProtocolName } from './core/registry.js';
 export type { Protocol } from './core/protocol.js';
 export { valueTypes, typeSize, type Value, type ValueType } from './memory/types.js';
-export { DsmMemory, DsmArray, pollIntervalAccesses, type AccessHooks } from './memory/accessor.js';
+export { DsmMemory, DsmArray, type AccessHooks } from './memory/accessor.js';
 export { defineProgram, programTag, type Cpu, type Program, type ProgramFunction } from './runtime/program.js';
 export {
   Cluster, registerBackend, backendNames,

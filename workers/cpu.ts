@@ -23,7 +23,7 @@ import type { ResumeKind } from '../src/core/effects.js';
 import { DsmWireError } from '../src/core/errors.js';
 import { getProtocol } from '../src/core/registry.js';
 import { checkMessage, type Message } from '../src/core/wire.js';
-import { DsmMemory, type AccessHooks } from '../src/memory/accessor.js';
+import { DsmMemory } from '../src/memory/accessor.js';
 import { PagedMemory } from '../src/memory/paged-memory.js';
 import type { Value, ValueType } from '../src/memory/types.js';
 import { CpuDriver, type Transport } from '../src/runtime/driver.js';
@@ -48,16 +48,17 @@ interface Envelope {
 
 type Phase = 'running' | 'finished';
 
-export class WorkerCpu implements Transport, AccessHooks {
+export class WorkerCpu implements Transport {
   readonly cpu: number;
   readonly paged: PagedMemory;
   readonly memory: DsmMemory;
   readonly driver: CpuDriver<unknown>;
   readonly trace: TraceEvent[] = [];
   private readonly doorbell: number;
+  /** This CPU's doorbell as a one-word view, which the accessor compares at every access. */
+  readonly doorbellWord: Int32Array;
   private resumed = false;
   private phase: Phase = 'running';
-  private seenDoorbell = 0;
   /** Where the next port scan starts, so that no peer's messages starve another's. */
   private nextPort = 0;
 
@@ -72,6 +73,7 @@ export class WorkerCpu implements Transport, AccessHooks {
   ) {
     this.cpu = cpu;
     this.doorbell = doorbellBase + cpu;
+    this.doorbellWord = new Int32Array(control.buffer, control.byteOffset + this.doorbell * 4, 1);
     this.paged = new PagedMemory(config, cpu, 'read');
     this.paged.bytes.set(new Uint8Array(image));
     const protocol = getProtocol(protocolName);
@@ -82,7 +84,11 @@ export class WorkerCpu implements Transport, AccessHooks {
       },
       trace,
     });
-    this.memory = new DsmMemory(this.paged, this);
+    this.memory = new DsmMemory(this.paged, {
+      fault: (page, access, address) => this.fault(page, access, address),
+      poll: () => this.poll(),
+      doorbell: this.doorbellWord,
+    });
   }
 
   /** The Cpu a program sees. */
@@ -125,7 +131,7 @@ export class WorkerCpu implements Transport, AccessHooks {
     ring(this.control, to);
   }
 
-  // ------------------------------------------------------------ AccessHooks
+  // ------------------------------------------------------------ the accessor's hooks
 
   fault(page: number, access: 'read' | 'write', address: number): void {
     // The faulting access runs after we return; the accessor polls at its next access, which
@@ -142,13 +148,13 @@ export class WorkerCpu implements Transport, AccessHooks {
     (this.driver as { afterResume?: () => void }).afterResume?.();
   }
 
-  /** Called by the accessor every pollIntervalAccesses: serve what has arrived, never block. */
+  /**
+   * Serves what has arrived, never blocking. The accessor calls it when the doorbell moved
+   * since its last look (so it reads the doorbell before calling: a later post rings again).
+   */
   poll(): void {
     this.checkAbort();
     this.afterResume();
-    const bell = Atomics.load(this.control, this.doorbell);
-    if (bell === this.seenDoorbell) return;
-    this.seenDoorbell = bell;
     while (this.receiveOne()) {
       // Not blocked: nothing waits for a resume, so every pending message may be served now.
     }

@@ -1,12 +1,12 @@
 /**
  * The typed accessor over a PagedMemory, with the fault and poll hooks replaced by
- * recorders: which accesses fault, with what; range and alignment errors; polling cadence;
+ * recorders: which accesses fault, with what; range and alignment errors; when it polls;
  * byte ranges across pages; typed views.
  */
 import { describe, expect, test } from '@jest/globals';
 import { validateConfig } from '../../../src/core/config.js';
 import { DsmAlignmentError, DsmRangeError } from '../../../src/core/errors.js';
-import { DsmMemory, pollIntervalAccesses } from '../../../src/memory/accessor.js';
+import { DsmMemory } from '../../../src/memory/accessor.js';
 import { PagedMemory } from '../../../src/memory/paged-memory.js';
 
 const config = validateConfig({ cpus: 2, pages: 4, pageSize: 64 });
@@ -96,12 +96,53 @@ describe('bad addresses', () => {
 });
 
 describe('polling', () => {
-  test(`the poll hook runs once every ${pollIntervalAccesses} accesses`, () => {
-    const { memory, polls } = setUp('write');
-    for (let i = 0; i < 3 * pollIntervalAccesses - 1; i++) memory.getUint8(i % 256);
+  /** A memory that watches a doorbell word, as the worker runtime's does. */
+  function withDoorbell() {
+    const paged = new PagedMemory(config, 1, 'read');
+    const doorbell = new Int32Array(new SharedArrayBuffer(4));
+    let polls = 0;
+    const memory = new DsmMemory(paged, {
+      fault(page, access) {
+        paged.setAccess(page, access);
+      },
+      poll() {
+        polls += 1;
+      },
+      doorbell,
+    });
+    return { memory, doorbell, polls: () => polls };
+  }
+
+  test('an access polls once after each ring of the doorbell, and not while nobody rings', () => {
+    const { memory, doorbell, polls } = withDoorbell();
+    for (let i = 0; i < 5000; i++) memory.getUint8(i % 256);
+    expect(polls()).toBe(0);
+    Atomics.add(doorbell, 0, 1);
+    memory.getFloat64(8);
+    expect(polls()).toBe(1);
+    memory.getInt32(8);
+    expect(polls()).toBe(1);
+    Atomics.add(doorbell, 0, 3);
+    memory.float64Array(0, 4).get(1);
     expect(polls()).toBe(2);
-    memory.getUint8(0);
-    expect(polls()).toBe(3);
+  });
+
+  test('the access after a fault polls (held-back work runs once the access is done), then polling stops', () => {
+    const { memory, polls } = withDoorbell();
+    memory.setInt32(64, 1); // write fault on a read-only page
+    expect(polls()).toBe(0);
+    memory.getInt32(64);
+    expect(polls()).toBe(1);
+    memory.getInt32(64);
+    expect(polls()).toBe(1);
+  });
+
+  test('without a doorbell, byte ranges still poll before copying', () => {
+    const { memory, polls } = setUp('write');
+    memory.getInt32(0);
+    expect(polls()).toBe(0);
+    memory.read(0, 4);
+    expect(polls()).toBe(1);
   });
 });
 
