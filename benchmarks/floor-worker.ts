@@ -1,11 +1,12 @@
 /**
  * The two floors' worker, in two roles. 'port': a MessagePort round trip carried exactly as
- * the runtime carries messages (post, bump a doorbell and notify; the receiver blocks in
- * Atomics.wait and drains with receiveMessageOnPort). 'sab': a SharedArrayBuffer ping-pong
+ * the runtime carries messages (encoded as the runtime's packets, post, bump a doorbell and
+ * notify; the receiver blocks in Atomics.wait, drains with receiveMessageOnPort and decodes). 'sab': a SharedArrayBuffer ping-pong
  * that copies 4 KiB each way through shared memory, the cheapest a page could possibly move.
  * The initiator (role *-a) returns its round-trip samples in µs.
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { decodePacket, encodePacket, PageAllocator } from '../workers/packet.js';
 
 interface Setup {
   role: 'port-a' | 'port-b' | 'sab-a' | 'sab-b';
@@ -35,11 +36,12 @@ const samples: number[] = [];
 const warmup = 200;
 if (setup.role.startsWith('port')) {
   const port = setup.port!;
+  const pages = new PageAllocator(4096);
   let seen = 0;
   for (let r = 0; r < setup.rounds + warmup; r++) {
     const t0 = performance.now();
     if (me === 0) {
-      port.postMessage({ id: r, msg: { kind: 'READ_REQ', page: 1 } });
+      port.postMessage(encodePacket(r, { kind: 'READ_REQ', page: 1 }));
       ring(peer);
     }
     let got = receiveMessageOnPort(port);
@@ -47,8 +49,9 @@ if (setup.role.startsWith('port')) {
       seen = waitFor(me, seen);
       got = receiveMessageOnPort(port);
     }
+    decodePacket(got.message, me, peer, pages);
     if (me === 1) {
-      port.postMessage({ id: r, msg: { kind: 'READ_CONFIRM', page: 1 } });
+      port.postMessage(encodePacket(r, { kind: 'READ_CONFIRM', page: 1 }));
       ring(peer);
     } else if (r >= warmup) {
       samples.push((performance.now() - t0) * 1000);

@@ -18,6 +18,11 @@ export interface LatencyResult {
   portRoundTripUs: number;
   sabCopyRoundTripUs: number;
   readFaultOverPortFloor: number;
+  /**
+   * The same ratio per hop: the read fault's critical path has 3 (requester → manager →
+   * owner → requester; the confirmation follows the resume), the round trip 2.
+   */
+  readFaultHopOverPortHop: number;
 }
 
 const pageSize = 4096;
@@ -70,5 +75,6 @@ export async function benchLatency(rounds = 1000): Promise<LatencyResult> {
     portRoundTripUs,
     sabCopyRoundTripUs: median(sab),
     readFaultOverPortFloor: readFaultUs / portRoundTripUs,
+    readFaultHopOverPortHop: readFaultUs / 3 / (portRoundTripUs / 2),
   };
 }

@@ -31,6 +31,7 @@ console.log(table([
   ['floor: MessagePort round trip (doorbell + Atomics.wait)', fixed(latency.portRoundTripUs, 1), ''],
   ['floor: SharedArrayBuffer ping-pong with 4 KiB copy', fixed(latency.sabCopyRoundTripUs, 1), ''],
   ['read fault / port floor', fixed(latency.readFaultOverPortFloor), ''],
+  ['per hop: (read fault / 3) / (port floor / 2)', fixed(latency.readFaultHopOverPortHop), ''],
 ]));
 
 const apps = await benchApps();

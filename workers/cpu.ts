@@ -24,6 +24,7 @@ import { DsmWireError } from '../src/core/errors.js';
 import { getProtocol } from '../src/core/registry.js';
 import { checkMessage, type Message } from '../src/core/wire.js';
 import { DsmMemory } from '../src/memory/accessor.js';
+import { decodePacket, encodePacket, PageAllocator } from './packet.js';
 import { PagedMemory } from '../src/memory/paged-memory.js';
 import type { Value, ValueType } from '../src/memory/types.js';
 import { CpuDriver, type Transport } from '../src/runtime/driver.js';
@@ -40,12 +41,6 @@ import {
  */
 const waitSliceMs = 200;
 
-/** A message between CPUs as it travels on a port. */
-interface Envelope {
-  id: number;
-  msg: Message;
-}
-
 type Phase = 'running' | 'finished';
 
 export class WorkerCpu implements Transport {
@@ -59,6 +54,7 @@ export class WorkerCpu implements Transport {
   readonly doorbellWord: Int32Array;
   private resumed = false;
   private phase: Phase = 'running';
+  private readonly receivedPages: PageAllocator;
   /** Where the next port scan starts, so that no peer's messages starve another's. */
   private nextPort = 0;
 
@@ -75,6 +71,7 @@ export class WorkerCpu implements Transport {
     this.doorbell = doorbellBase + cpu;
     this.doorbellWord = new Int32Array(control.buffer, control.byteOffset + this.doorbell * 4, 1);
     this.paged = new PagedMemory(config, cpu, 'read');
+    this.receivedPages = new PageAllocator(config.pageSize);
     this.paged.bytes.set(new Uint8Array(image));
     const protocol = getProtocol(protocolName);
     const trace = this.tracing ? (e: TraceEventInput): void => this.record(e) : undefined;
@@ -125,9 +122,7 @@ export class WorkerCpu implements Transport {
     if (!port) throw new DsmWireError(`CPU ${this.cpu}: no port to CPU ${to} (cluster of ${this.config.cpus})`);
     // Counted before posting, so that `handled === sent` can never hold while this is in flight.
     Atomics.add(this.control, sentWord, 1);
-    const data = (msg as { data?: Uint8Array }).data;
-    // The driver attached a fresh copy of the page; moving its buffer saves a second copy.
-    port.postMessage({ id, msg } satisfies Envelope, data ? [data.buffer as ArrayBuffer] : []);
+    port.postMessage(encodePacket(id, msg));
     ring(this.control, to);
   }
 
@@ -220,7 +215,7 @@ export class WorkerCpu implements Transport {
     const out: { page: number; data: Uint8Array }[] = [];
     for (let p = 0; p < this.paged.pages; p++) {
       if (this.paged.access[p] === 0) continue;
-      if (Atomics.compareExchange(this.control, base + p, 0, this.cpu + 1) === 0) out.push({ page: p, data: this.paged.copyPage(p) });
+      if (Atomics.compareExchange(this.control, base + p, 0, this.cpu + 1) === 0) out.push({ page: p, data: this.paged.page(p).slice() }); // an exact copy: it is cloned to the main thread
     }
     return out;
   }
@@ -244,10 +239,7 @@ export class WorkerCpu implements Transport {
   }
 
   private handle(from: number, raw: unknown): void {
-    const env = raw as Partial<Envelope> | null;
-    if (env === null || typeof env !== 'object' || typeof env.id !== 'number') {
-      throw new DsmWireError(`CPU ${this.cpu}: malformed envelope from CPU ${from}: expected { id, msg }`);
-    }
+    const env = decodePacket(raw, this.cpu, from, this.receivedPages);
     const msg = checkMessage(env.msg, from, this.config);
     this.driver.message(from, env.id, msg);
     const handled = Atomics.add(this.control, handledWord, 1) + 1;

@@ -53,9 +53,11 @@ describe('the accessor on workers', () => {
     });
   });
 
-  test('a CPU spinning on a valid page answers the invalidation (the accessor polls) and sees the write', async () => {
-    const { results } = await cluster.run(program('spin'));
+  test('CPUs spinning on valid pages answer each other\'s invalidations (the accessor polls) and see the writes', async () => {
+    const { results, stats } = await cluster.run(program('spin'));
     expect(results[0]).toEqual({ saw: 7, spun: true });
+    expect(stats.perCpu[0]!.invalidations).toBeGreaterThanOrEqual(1);
+    expect(stats.perCpu[1]!.invalidations).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -10,6 +10,7 @@ import { validateConfig } from '../../src/core/config.js';
 import { DsmAbortedError } from '../../src/runtime/errors.js';
 import { controlWords, abortWord, doorbellBase, ring, sentWord, handledWord } from '../../workers/control.js';
 import { WorkerCpu } from '../../workers/cpu.js';
+import { decodePacket, PageAllocator } from '../../workers/packet.js';
 
 const config = validateConfig({ cpus: 2, pages: 2, pageSize: 64 });
 
@@ -40,6 +41,17 @@ describe('WorkerCpu receive path', () => {
     close();
   });
 
+  test('a packet of unknown kind code or wrong length is a DsmWireError naming the sender', () => {
+    const { cpu0, post, close } = setUp();
+    post([0, 99, 0]);
+    expect(() => cpu0.poll()).toThrow('CPU 0: malformed packet from CPU 1: expected [id, kind, ...fields]');
+    post([1, 0]);
+    expect(() => cpu0.poll()).toThrow(DsmWireError);
+    post([2, 2, 0, 'too short']); // READ_DATA whose page is not pageSize bytes
+    expect(() => cpu0.poll()).toThrow('malformed message from CPU 1: data must be a Uint8Array of 64 bytes');
+    close();
+  });
+
   test('an envelope without an id is a DsmWireError naming the sender', () => {
     const { cpu0, post, close } = setUp();
     post({ msg: { kind: 'READ_REQ', page: 0 } });
@@ -56,7 +68,8 @@ describe('WorkerCpu receive path', () => {
     expect(Atomics.load(control, doorbellBase + 1)).toBe(1);
     // Read what CPU 0 sent to CPU 1 straight off the port.
     return new Promise<void>((resolve) => {
-      peer.once('message', (env: { id: number; msg: { kind: string; page: number; data: Uint8Array } }) => {
+      peer.once('message', (packet: unknown) => {
+        const env = decodePacket(packet, 1, 0, new PageAllocator(64)) as { id: number; msg: { kind: string; page: number; data: Uint8Array } };
         expect(env.msg.kind).toBe('READ_DATA');
         expect(env.msg.page).toBe(0);
         expect(env.msg.data.length).toBe(64);

@@ -1,17 +1,30 @@
 /**
- * CPU 0 spins reading a flag on a page it holds a valid read copy of, until CPU 1 sets it.
- * CPU 1's write must invalidate CPU 0's copy, so CPU 0 has to answer the INVALIDATE from
- * inside its spin loop: only the accessor's periodic poll lets it. Returns the loop count.
+ * Two CPUs that each spin reading a flag on a page they hold a valid read copy of, so that
+ * only the accessor's poll lets them answer the other's invalidation. CPU 0 spins on A; in
+ * its first turn of the loop (so after it has read A = 0) it sets B. CPU 1 spins on B and,
+ * once it sees B set, sets A. The order is forced by the data, not by timing: CPU 0 always
+ * spins at least once, and each write must invalidate the other spinner's copy, which that
+ * spinner answers from inside its loop. A is on page 2 and B on page 3, managed and owned
+ * by CPUs 2 and 3 (4 CPUs), so the requests go through CPUs that are not spinning.
  */
 import { defineProgram } from '../../../index.js';
 
 export default defineProgram((cpu) => {
-  const flag = 0x40;
+  const a = 2 * cpu.pageSize;
+  const b = 3 * cpu.pageSize;
   if (cpu.id === 0) {
     let spins = 0;
-    while (cpu.memory.getInt32(flag) === 0) spins++;
-    return { saw: cpu.memory.getInt32(flag), spun: spins > 0 };
+    while (cpu.memory.getInt32(a) === 0) {
+      if (spins === 0) cpu.memory.setInt32(b, 1);
+      spins++;
+    }
+    return { saw: cpu.memory.getInt32(a), spun: spins > 0 };
   }
-  if (cpu.id === 1) cpu.memory.setInt32(flag, 7);
+  if (cpu.id === 1) {
+    while (cpu.memory.getInt32(b) === 0) {
+      // Spin: the invalidation of our copy of B arrives while we loop here.
+    }
+    cpu.memory.setInt32(a, 7);
+  }
   return null;
 });
