@@ -35,7 +35,7 @@ console.log(table([
 ]));
 
 const apps = await benchApps();
-console.log(`\nApplications, best of 2 runs (ms), ${apps.cores} cores on this machine`);
+console.log(`\nApplications, best of ${apps.trials} runs after ${apps.warmups} untimed (ms), ${apps.cores} cores on this machine`);
 console.log(table([
   ['app', 'size', 'CPUs', 'ms', '× sequential', 'faults', 'messages'],
   ...apps.rows.map((r) => [r.app, r.size, String(r.cpus), fixed(r.ms, 1), fixed(r.vsSequential), String(r.faults), String(r.messages)]),

@@ -23,13 +23,13 @@ import type { ResumeKind } from '../src/core/effects.js';
 import { DsmWireError } from '../src/core/errors.js';
 import { getProtocol } from '../src/core/registry.js';
 import { checkMessage, type Message } from '../src/core/wire.js';
-import { DsmMemory } from '../src/memory/accessor.js';
+import { DsmMemory, type AccessHooks } from '../src/memory/accessor.js';
 import { decodePacket, encodePacket, PageAllocator } from './packet.js';
 import { PagedMemory } from '../src/memory/paged-memory.js';
 import type { Value, ValueType } from '../src/memory/types.js';
 import { CpuDriver, type Transport } from '../src/runtime/driver.js';
 import { DsmAbortedError } from '../src/runtime/errors.js';
-import { makeCpu, type Cpu } from '../src/runtime/program.js';
+import { makeCpu, type Cpu, type CpuServices } from '../src/runtime/program.js';
 import { formatValue, type TraceEvent, type TraceEventInput } from '../src/runtime/trace.js';
 import {
   abortWord, claimBase, doneWord, doorbellBase, handledWord, ring, ringAll, sentWord, traceSeqWord,
@@ -43,15 +43,16 @@ const waitSliceMs = 200;
 
 type Phase = 'running' | 'finished';
 
-export class WorkerCpu implements Transport {
+export class WorkerCpu implements Transport, AccessHooks {
   readonly cpu: number;
   readonly paged: PagedMemory;
   readonly memory: DsmMemory;
   readonly driver: CpuDriver<unknown>;
   readonly trace: TraceEvent[] = [];
-  private readonly doorbell: number;
-  /** This CPU's doorbell as a one-word view, which the accessor compares at every access. */
-  readonly doorbellWord: Int32Array;
+  /** The index of this CPU's doorbell in the control words. */
+  private readonly doorbellIndex: number;
+  /** This CPU's doorbell as a one-word view, which the accessor compares at every access (AccessHooks). */
+  readonly doorbell: Int32Array;
   private resumed = false;
   private phase: Phase = 'running';
   private readonly receivedPages: PageAllocator;
@@ -68,8 +69,8 @@ export class WorkerCpu implements Transport {
     private readonly tracing: boolean,
   ) {
     this.cpu = cpu;
-    this.doorbell = doorbellBase + cpu;
-    this.doorbellWord = new Int32Array(control.buffer, control.byteOffset + this.doorbell * 4, 1);
+    this.doorbellIndex = doorbellBase + cpu;
+    this.doorbell = new Int32Array(control.buffer, control.byteOffset + this.doorbellIndex * 4, 1);
     this.paged = new PagedMemory(config, cpu, 'read');
     this.receivedPages = new PageAllocator(config.pageSize);
     this.paged.bytes.set(new Uint8Array(image));
@@ -81,11 +82,10 @@ export class WorkerCpu implements Transport {
       },
       trace,
     });
-    this.memory = new DsmMemory(this.paged, {
-      fault: (page, access, address) => this.fault(page, access, address),
-      poll: () => this.poll(),
-      doorbell: this.doorbellWord,
-    });
+    // The hooks are this object's prototype methods, not closures made per CPU: a program's
+    // optimized loop may inline the call to them, and a closure made afresh for every run is
+    // a different call target in the next run (a deopt per run).
+    this.memory = new DsmMemory(this.paged, this);
   }
 
   /** The Cpu a program sees. */
@@ -94,25 +94,23 @@ export class WorkerCpu implements Transport {
       ? (kind: 'read' | 'write', type: ValueType, address: number, value: Value): void =>
           this.record({ type: kind, cpu: this.cpu, address, valueType: type, value: formatValue(value) })
       : undefined;
-    return makeCpu({
-      id: this.cpu,
-      cpus: this.config.cpus,
-      memory: this.memory,
-      // A sync call performs no access after its resume: release held-back effects at once.
-      lock: (id) => {
-        this.block(() => this.driver.lock(id));
-        this.afterResume();
-      },
-      unlock: (id) => {
-        this.block(() => this.driver.unlock(id));
-        this.afterResume();
-      },
-      barrier: () => {
-        this.block(() => this.driver.barrier());
-        this.afterResume();
-      },
-      traceAccess,
-    });
+    return makeCpu(new WorkerCpuServices(this, traceAccess));
+  }
+
+  // A sync call performs no access after its resume: release held-back effects at once.
+  lock(id: number): void {
+    this.block(() => this.driver.lock(id));
+    this.afterResume();
+  }
+
+  unlock(id: number): void {
+    this.block(() => this.driver.unlock(id));
+    this.afterResume();
+  }
+
+  barrier(): void {
+    this.block(() => this.driver.barrier());
+    this.afterResume();
   }
 
   // ------------------------------------------------------------ Transport
@@ -173,9 +171,9 @@ export class WorkerCpu implements Transport {
   private serveOrWait(): void {
     this.checkAbort();
     // Read the doorbell BEFORE looking at the ports (see the file header: no lost wake-ups).
-    const bell = Atomics.load(this.control, this.doorbell);
+    const bell = Atomics.load(this.control, this.doorbellIndex);
     if (this.receiveOne()) return;
-    Atomics.wait(this.control, this.doorbell, bell, waitSliceMs);
+    Atomics.wait(this.control, this.doorbellIndex, bell, waitSliceMs);
   }
 
   /**
@@ -191,10 +189,10 @@ export class WorkerCpu implements Transport {
     if (done === this.config.cpus) ringAll(this.control, this.config.cpus);
     for (;;) {
       this.checkAbort();
-      const bell = Atomics.load(this.control, this.doorbell);
+      const bell = Atomics.load(this.control, this.doorbellIndex);
       if (this.receiveOne()) continue;
       if (this.quiescent()) return;
-      Atomics.wait(this.control, this.doorbell, bell, waitSliceMs);
+      Atomics.wait(this.control, this.doorbellIndex, bell, waitSliceMs);
     }
   }
 
@@ -269,5 +267,34 @@ export class WorkerCpu implements Transport {
 
   record(e: TraceEventInput): void {
     this.trace.push({ seq: Atomics.add(this.control, traceSeqWord, 1), ...e } as TraceEvent);
+  }
+}
+
+/**
+ * What a program's Cpu calls: prototype methods, for the same reason as the accessor's hooks
+ * (a program's loop that inlines `cpu.barrier()` keeps one call target from run to run).
+ */
+class WorkerCpuServices implements CpuServices {
+  readonly id: number;
+  readonly cpus: number;
+  readonly memory: DsmMemory;
+
+  constructor(
+    private readonly node: WorkerCpu,
+    readonly traceAccess: CpuServices['traceAccess'],
+  ) {
+    this.id = node.cpu;
+    this.cpus = node.config.cpus;
+    this.memory = node.memory;
+  }
+
+  lock(id: number): void {
+    this.node.lock(id);
+  }
+  unlock(id: number): void {
+    this.node.unlock(id);
+  }
+  barrier(): void {
+    this.node.barrier();
   }
 }

@@ -41,7 +41,12 @@ describe('the seed demo on worker threads', () => {
   test('narrates faults and messages, and every reader sees 0xc0ffee', async () => {
     const lines = await demoSeedOnWorkers();
     expect(lines.slice(-4)).toEqual(['CPU 0 read: [12648430]', 'CPU 1 read: []', 'CPU 2 read: [12648430]', 'CPU 3 read: [12648430]']);
-    expect(lines.some((l) => l.includes('CPU 1: write fault on page 2 (address 0x2010) → WRITE_REQ to manager CPU 2 (page 2)'))).toBe(true);
+    // On real threads another CPU's event may fall between the fault and its request in the
+    // trace's global order, and the narration then tells them on two lines (seen 1-2 in 30 runs).
+    const together = lines.some((l) => l.includes('CPU 1: write fault on page 2 (address 0x2010) → WRITE_REQ to manager CPU 2 (page 2)'));
+    const apart = lines.some((l) => l.endsWith('CPU 1: write fault on page 2 (address 0x2010)')) &&
+      lines.some((l) => l.includes('CPU 1: → WRITE_REQ to manager CPU 2 (page 2)'));
+    expect(together || apart).toBe(true);
     expect(lines.filter((l) => l.includes('READ_DATA to CPU')).length).toBe(3);
   });
 });
