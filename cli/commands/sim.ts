@@ -9,7 +9,7 @@ import { formatStats } from '../../src/runtime/stats.js';
 import { narrate, traceToJsonLines } from '../../src/runtime/trace.js';
 import { getScenario } from '../../sim/scenarios.js';
 import { simulate, type SimResult } from '../../sim/simulator.js';
-import { randomWorkload } from '../../sim/workloads.js';
+import { randomDrfWorkload, randomWorkload } from '../../sim/workloads.js';
 import { parseInteger } from '../options.js';
 
 export interface SimCommandOptions {
@@ -50,10 +50,10 @@ export function runSimCommand(opts: SimCommandOptions, print: (line: string) => 
     throw new DsmConfigError('give either --scenario or --workload, not both');
   }
   if (opts.workload !== undefined) {
-    if (opts.workload !== 'random') throw new DsmConfigError(`unknown workload ${JSON.stringify(opts.workload)}; allowed: random`);
+    if (opts.workload !== 'random' && opts.workload !== 'drf') throw new DsmConfigError(`unknown workload ${JSON.stringify(opts.workload)}; allowed: random, drf`);
     config = validateConfig({ cpus: opts.cpus, pages: opts.pages, pageSize: opts.pageSize });
-    programs = randomWorkload(config, { ops: opts.ops, seed: opts.seed });
-    label = { protocol: opts.protocol, workload: 'random', cpus: config.cpus, pages: config.pages, ops: opts.ops, reorder: !!opts.reorder };
+    programs = (opts.workload === 'drf' ? randomDrfWorkload : randomWorkload)(config, { ops: opts.ops, seed: opts.seed });
+    label = { protocol: opts.protocol, workload: opts.workload, cpus: config.cpus, pages: config.pages, ops: opts.ops, reorder: !!opts.reorder };
   } else {
     const scenario = getScenario(opts.scenario ?? 'seed');
     config = validateConfig(scenario.config);
@@ -84,13 +84,13 @@ export function registerSimCommand(program: Command): void {
     .command('sim')
     .description('run a scenario or a random workload on the deterministic simulator, narrated')
     .option('--scenario <name>', 'a named scenario (seed, ping-pong, false-sharing, ...)')
-    .option('--workload <kind>', 'a generated workload: random')
+    .option('--workload <kind>', 'a generated workload: random, or drf (data-race free: what hlrc needs)')
     .option('--cpus <n>', 'CPUs (random workload)', parseInteger('--cpus'), 4)
     .option('--pages <n>', 'pages (random workload)', parseInteger('--pages'), 4)
     .option('--page-size <bytes>', 'bytes per page', parseInteger('--page-size'), 4096)
     .option('--ops <n>', 'operations per CPU (random workload)', parseInteger('--ops'), 20)
     .option('--seed <n>', 'scheduler and workload seed', parseInteger('--seed'), 1)
-    .option('--protocol <name>', 'ivy (fixed distributed manager), ivy-central or ivy-dynamic', 'ivy')
+    .option('--protocol <name>', 'ivy (fixed distributed manager), ivy-central, ivy-dynamic or hlrc (home-based lazy release consistency: SC for data-race-free programs only)', 'ivy')
     .option('--reorder', 'deliver messages in any order (default: FIFO channels)')
     .option('--json', 'print the trace as JSON lines, the last line a summary')
     .action((opts: SimCommandOptions) => runSimCommand(opts, (line) => console.log(line)));

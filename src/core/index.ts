@@ -6,5 +6,6 @@ export type * from './protocol.js';
 export * from './wire.js';
 export { ivy, ivyCentral, type IvyState, type ManagerPlacement } from './ivy.js';
 export { ivyDynamic, type IvyDynamicState } from './ivy-dynamic.js';
+export { hlrc, type HlrcState } from './hlrc.js';
 export { lockIdMax, type SyncState } from './sync.js';
 export { protocols, getProtocol, type ProtocolName } from './registry.js';

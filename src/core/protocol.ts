@@ -17,6 +17,9 @@ export interface ProtocolOptions {
 /** A view of every CPU's page bytes, for global invariants (the runtime owns the bytes). */
 export type PageBytes = (cpu: number, page: number) => Uint8Array;
 
+/** A view of every CPU's twins (multiple-writer protocols): the twin of a page, or undefined. */
+export type TwinBytes = (cpu: number, page: number) => Uint8Array | undefined;
+
 export interface Protocol<S> {
   readonly name: string;
   init(config: DsmConfig, cpu: number, options?: ProtocolOptions): S;
@@ -28,8 +31,8 @@ export interface Protocol<S> {
   onBarrier(s: S): Effect[];
   /** This CPU's access to `page`, as the protocol believes it. */
   accessOf(s: S, page: number): Access;
-  /** Global invariants over every CPU's state; throws InvariantViolation. */
-  invariants(states: readonly S[], pageBytes: PageBytes): void;
+  /** Global invariants over every CPU's state; throws InvariantViolation. Runtimes with twins pass `twinBytes`. */
+  invariants(states: readonly S[], pageBytes: PageBytes, twinBytes?: TwinBytes): void;
   /** A short description of what this CPU is waiting for, or null (for timeouts and deadlock reports). */
   waitingOn(s: S): string | null;
 }

@@ -1,10 +1,11 @@
 import { DsmConfigError } from './errors.js';
 import { ivy, ivyCentral } from './ivy.js';
 import { ivyDynamic } from './ivy-dynamic.js';
+import { hlrc } from './hlrc.js';
 import type { Protocol } from './protocol.js';
 
 /** Every protocol by the name configs use. */
-export const protocols = { ivy, 'ivy-central': ivyCentral, 'ivy-dynamic': ivyDynamic } as const;
+export const protocols = { ivy, 'ivy-central': ivyCentral, 'ivy-dynamic': ivyDynamic, hlrc } as const;
 
 export type ProtocolName = keyof typeof protocols;
 

@@ -5,9 +5,11 @@
  * a program and how messages travel; this loop is the same everywhere.
  */
 import type { Effect, ResumeKind } from '../core/effects.js';
+import { ProtocolViolation } from '../core/errors.js';
 import type { Protocol } from '../core/protocol.js';
 import { messageBytes, type Message } from '../core/wire.js';
 import type { PagedMemory } from '../memory/paged-memory.js';
+import { applyDiff, computeDiff } from './diff.js';
 import { countSend, emptyStats, type CpuStats } from './stats.js';
 import { traceMessage, type TraceEventInput } from './trace.js';
 
@@ -34,6 +36,8 @@ export class CpuDriver<S> {
    * access is done; any other input runs them first too.
    */
   private afterResumeEffects: Effect[] = [];
+  /** Twins of pages, for multiple-writer protocols: copies taken at `twin`, dropped when diffed. */
+  private readonly twins = new Map<number, Uint8Array>();
 
   constructor(
     readonly protocol: Protocol<S>,
@@ -84,6 +88,11 @@ export class CpuDriver<S> {
     this.execute(this.protocol.onBarrier(this.state));
   }
 
+  /** The twin of `page`, or undefined (for global invariants; do not modify). */
+  twinOf(page: number): Uint8Array | undefined {
+    return this.twins.get(page);
+  }
+
   waitingOn(): string | null {
     return this.protocol.waitingOn(this.state);
   }
@@ -101,7 +110,8 @@ export class CpuDriver<S> {
       const e = effects[i]!;
       switch (e.kind) {
         case 'send': {
-          const msg = e.attachPage === undefined ? e.msg : { ...e.msg, data: this.memory.copyPage(e.attachPage) };
+          let msg = e.attachPage === undefined ? e.msg : { ...e.msg, data: this.memory.copyPage(e.attachPage) };
+          if (e.attachDiff !== undefined) msg = { ...msg, diff: this.takeDiff(e.attachDiff) } as Message;
           const bytes = messageBytes(msg);
           const id = this.nextMessageId++;
           countSend(this.stats, msg.kind, bytes);
@@ -120,6 +130,13 @@ export class CpuDriver<S> {
           this.memory.install(e.page, e.data);
           this.hooks.trace?.({ type: 'install', cpu: this.cpu, page: e.page });
           break;
+        case 'twin':
+          if (this.twins.has(e.page)) throw new ProtocolViolation(this.cpu, `twin of page ${e.page} asked for while one is kept`);
+          this.twins.set(e.page, this.memory.copyPage(e.page));
+          break;
+        case 'applyDiff':
+          applyDiff(this.memory.page(e.page), e.diff);
+          break;
         case 'resume':
           this.hooks.trace?.({ type: 'resume', cpu: this.cpu, what: e.what });
           this.hooks.onResume(e.what);
@@ -127,5 +144,13 @@ export class CpuDriver<S> {
           return;
       }
     }
+  }
+
+  /** The diff of `page` against its twin; drops the twin. */
+  private takeDiff(page: number): Uint8Array {
+    const twin = this.twins.get(page);
+    if (twin === undefined) throw new ProtocolViolation(this.cpu, `diff of page ${page} asked for, but it has no twin`);
+    this.twins.delete(page);
+    return computeDiff(this.memory.page(page), twin);
   }
 }

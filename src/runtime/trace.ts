@@ -69,11 +69,22 @@ function role(msg: TracedMessage, to: number, n: number): string {
     case 'INVALIDATE': return `INVALIDATE to CPU ${to}: drop your copy of page ${page}`;
     case 'INVALIDATE_ACK': return `INVALIDATE_ACK to CPU ${to} (page ${page} dropped)`;
     case 'LOCK_REQ': return `LOCK_REQ to lock manager CPU ${to} (lock ${msg['lock']} mod ${n})`;
-    case 'LOCK_GRANT': return `LOCK_GRANT to CPU ${to}: lock ${msg['lock']} is yours`;
-    case 'UNLOCK': return `UNLOCK to lock manager CPU ${to} (lock ${msg['lock']})`;
-    case 'BARRIER_ARRIVE': return `BARRIER_ARRIVE to barrier manager CPU ${to} (barrier ${msg['epoch']})`;
-    case 'BARRIER_RELEASE': return `BARRIER_RELEASE to CPU ${to} (barrier ${msg['epoch']})`;
+    case 'LOCK_GRANT': return `LOCK_GRANT to CPU ${to}: lock ${msg['lock']} is yours${notices(msg)}`;
+    case 'UNLOCK': return `UNLOCK to lock manager CPU ${to} (lock ${msg['lock']})${notices(msg)}`;
+    case 'BARRIER_ARRIVE': return `BARRIER_ARRIVE to barrier manager CPU ${to} (barrier ${msg['epoch']})${notices(msg)}`;
+    case 'BARRIER_RELEASE': return `BARRIER_RELEASE to CPU ${to} (barrier ${msg['epoch']})${notices(msg)}`;
+    case 'PAGE_REQ': return `PAGE_REQ to home CPU ${to} (page ${page})`;
+    case 'PAGE_DATA': return `PAGE_DATA to CPU ${to}: page ${page} from its home`;
+    case 'DIFF': return `DIFF to home CPU ${to}: changed bytes of page ${page}`;
+    case 'DIFF_ACK': return `DIFF_ACK to CPU ${to} (page ${page} merged at home)`;
   }
+}
+
+/** The write notices a release-consistent sync message carries, for narration. */
+function notices(msg: TracedMessage): string {
+  const list = msg['notices'] as { cpu: number; interval: number; pages: number[] }[] | undefined;
+  if (list === undefined || list.length === 0) return '';
+  return `; write notices ${list.map((n) => `CPU ${n.cpu}#${n.interval} pages [${n.pages.join(', ')}]`).join(', ')}`;
 }
 
 function cause(e: TraceEvent): string | null {
