@@ -6,6 +6,7 @@
  * spins at least once, and each write must invalidate the other spinner's copy, which that
  * spinner answers from inside its loop. A is on page 2 and B on page 3, managed and owned
  * by CPUs 2 and 3 (4 CPUs), so the requests go through CPUs that are not spinning.
+ * (B is 1 once CPU 1 leaves its loop, so CPU 1 writes 7.)
  */
 import { defineProgram } from '../../../index.js';
 
@@ -24,7 +25,12 @@ export default defineProgram((cpu) => {
     while (cpu.memory.getInt32(b) === 0) {
       // Spin: the invalidation of our copy of B arrives while we loop here.
     }
-    cpu.memory.setInt32(a, 7);
+    // Keep CPU 0 spinning for a while before the write, so that its loop runs as optimized
+    // code by then: the accessor reads the doorbell with a plain load, which this shows the
+    // compiler does not hoist out of the loop.
+    let sum = 0;
+    for (let i = 0; i < 2_000_000; i++) sum += cpu.memory.getInt32(b);
+    cpu.memory.setInt32(a, sum > 0 ? 7 : 8);
   }
   return null;
 });
