@@ -15,8 +15,8 @@ import { describe, expect, test } from '@jest/globals';
 import { validateConfig } from '../../src/core/config.js';
 import { hlrc, type HlrcState } from '../../src/core/hlrc.js';
 import type { Protocol } from '../../src/core/protocol.js';
-import { simulate, SimulationError } from '../../sim/simulator.js';
-import { randomDrfWorkload, randomWorkload } from '../../sim/workloads.js';
+import { Simulation, simulate, SimulationError } from '../../sim/simulator.js';
+import { randomDrfWorkload, randomWorkload, uniqueValue } from '../../sim/workloads.js';
 
 const baseSeed = Number(process.env['TSDSM_SEED'] ?? 1);
 
@@ -79,6 +79,26 @@ describe('hlrc on data-race-free random workloads', () => {
     const b = runDrf(baseSeed + 11);
     expect(b.choices).toEqual(a.choices);
     expect(b.results).toEqual(a.results);
+  });
+});
+
+describe('notices stay bounded', () => {
+  test('a CPU keeps only the notices since its last barrier but one, however long the run', () => {
+    // 3 CPUs, 20 phases; in each, every CPU writes its own word under lock 0 (one interval each).
+    const phases = 20;
+    const programs = [0, 1, 2].map((cpu) => Array.from({ length: phases }, (_, i) => [
+      { op: 'lock', lock: 0 } as const,
+      { op: 'write', type: 'int32', address: 4 * cpu, value: uniqueValue(cpu, i) } as const,
+      { op: 'unlock', lock: 0 } as const,
+      { op: 'barrier' } as const,
+    ]).flat());
+    const sim = new Simulation({ config: { cpus: 3, pages: 1, pageSize: 64 }, programs, seed: baseSeed, trace: false, protocol: 'hlrc' });
+    sim.run();
+    for (const s of sim.states as HlrcState[]) {
+      expect(s.vc).toEqual([phases, phases, phases]);
+      const kept = s.log.reduce((n, m) => n + m.size, 0);
+      expect({ cpu: s.id, kept: kept <= 2 * 3 }).toEqual({ cpu: s.id, kept: true });
+    }
   });
 });
 
