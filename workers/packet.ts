@@ -18,7 +18,11 @@
 import { DsmWireError } from '../src/core/errors.js';
 import type { Message, MessageKind } from '../src/core/wire.js';
 
-/** The fields of each kind in packet order; `data` is the page, carried as a string. */
+/**
+ * The fields of each kind in packet order; `data` is the page, carried as a string. A field
+ * may be absent (the page of an upgrade, the release-consistency data of a protocol that sends
+ * none): it travels as undefined and is left out again on arrival.
+ */
 const layouts: Partial<Record<MessageKind, readonly string[]>> = {
   READ_REQ: ['page'],
   READ_FWD: ['page', 'requester'],
@@ -30,11 +34,14 @@ const layouts: Partial<Record<MessageKind, readonly string[]>> = {
   INVALIDATE: ['page'],
   INVALIDATE_ACK: ['page'],
   WRITE_CONFIRM: ['page'],
-  LOCK_REQ: ['lock'],
-  LOCK_GRANT: ['lock'],
-  UNLOCK: ['lock'],
-  BARRIER_ARRIVE: ['epoch'],
-  BARRIER_RELEASE: ['epoch'],
+  LOCK_REQ: ['lock', 'vc', 'notices'],
+  LOCK_GRANT: ['lock', 'vc', 'notices'],
+  UNLOCK: ['lock', 'vc', 'notices'],
+  BARRIER_ARRIVE: ['epoch', 'vc', 'notices'],
+  BARRIER_RELEASE: ['epoch', 'vc', 'notices'],
+  PAGE_REQ: ['page'],
+  PAGE_DATA: ['page', 'data'],
+  DIFF_ACK: ['page'],
 };
 
 const kindOfCode: readonly MessageKind[] = Object.keys(layouts) as MessageKind[];
@@ -75,12 +82,9 @@ export function decodePacket(raw: unknown, cpu: number, from: number, pages: Pag
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i]!;
       const v: unknown = raw[i + 2];
-      if (f === 'data') {
-        // A string of the wrong length or type is left for checkMessage to reject by name.
-        if (v !== undefined) msg[f] = typeof v === 'string' && v.length === pages.pageSize ? pages.fromString(v) : v;
-      } else {
-        msg[f] = v;
-      }
+      if (v === undefined) continue;
+      // A page string of the wrong length is left for checkMessage to reject by name.
+      msg[f] = f === 'data' && typeof v === 'string' && v.length === pages.pageSize ? pages.fromString(v) : v;
     }
     return { id, msg };
   }

@@ -29,6 +29,11 @@ const messages: Message[] = [
   { kind: 'UNLOCK', lock: 7 },
   { kind: 'BARRIER_ARRIVE', epoch: 2 },
   { kind: 'BARRIER_RELEASE', epoch: 2 },
+  { kind: 'BARRIER_ARRIVE', epoch: 3, vc: [2, 0, 1], notices: [{ cpu: 0, interval: 2, pages: [1, 4] }] },
+  { kind: 'LOCK_GRANT', lock: 1, vc: [1, 1] },
+  { kind: 'PAGE_REQ', page: 2 },
+  { kind: 'PAGE_DATA', page: 2, data: page },
+  { kind: 'DIFF_ACK', page: 2 },
 ];
 
 describe('packets', () => {
@@ -63,16 +68,16 @@ describe('packets', () => {
   test('a message with a field its layout lacks travels as the object envelope, whole, its byte views compacted', () => {
     const chunk = new Uint8Array(4 * pageSize);
     chunk.fill(7, pageSize, 2 * pageSize);
-    const withExtra = { kind: 'BARRIER_ARRIVE', epoch: 1, vc: [1, 2] } as unknown as Message;
+    const withExtra = { kind: 'BARRIER_ARRIVE', epoch: 1, twin: [1, 2] } as unknown as Message;
     expect(encodePacket(3, withExtra)).toEqual({ id: 3, msg: withExtra });
-    const pageView = { kind: 'PAGE_DATA', page: 1, data: chunk.subarray(pageSize, 2 * pageSize) } as unknown as Message;
-    const sent = encodePacket(4, pageView) as { msg: { data: Uint8Array } };
-    expect(sent.msg.data.buffer.byteLength).toBe(pageSize);
-    expect(sent.msg.data.every((b) => b === 7)).toBe(true);
+    const pageView = { kind: 'DIFF', page: 1, diff: chunk.subarray(pageSize, 2 * pageSize) } as unknown as Message;
+    const sent = encodePacket(4, pageView) as { msg: { diff: Uint8Array } };
+    expect(sent.msg.diff.buffer.byteLength).toBe(pageSize);
+    expect(sent.msg.diff.every((b) => b === 7)).toBe(true);
   });
 
   test('a kind the table does not know travels as the object envelope', () => {
-    const odd = { kind: 'DIFF', page: 1 } as unknown as Message;
+    const odd = { kind: 'DIFF', page: 1 } as unknown as Message; // DIFF carries a diff of any length: no layout
     const packet = encodePacket(5, odd);
     expect(packet).toEqual({ id: 5, msg: odd });
     expect(decodePacket(packet, 1, 0, new PageAllocator(pageSize))).toEqual({ id: 5, msg: odd });
