@@ -1,6 +1,6 @@
 /**
  * One conformance suite, run on every backend we have: the deterministic simulator (the
- * reference) and worker threads. The same op-list programs run on both through the ops
+ * reference), worker threads and native processes (real mprotect). The same op-list programs run on both through the ops
  * interpreter, and must give the same reads and the same message counts:
  *
  *  - reads: for programs whose results do not depend on the schedule (writes, a barrier,
@@ -33,15 +33,22 @@ afterAll(async () => {
   await Promise.all([...clusters.values()].map((c) => c.close()));
 });
 
-async function onWorkers(cpus: number, pages: number, programs: Op[][]): Promise<Outcome> {
-  let cluster = clusters.get(cpus * 1000 + pages);
+const clusterKeys = new Map<string, Cluster>();
+
+async function onBackend(backend: 'workers' | 'native', cpus: number, pages: number, programs: Op[][]): Promise<Outcome> {
+  const key = `${backend}/${cpus}/${pages}`;
+  let cluster = clusterKeys.get(key);
   if (cluster === undefined) {
-    cluster = await Cluster.start({ cpus, pages, pageSize, timeoutMs });
-    clusters.set(cpus * 1000 + pages, cluster);
+    cluster = await Cluster.start({ cpus, pages, pageSize, timeoutMs, backend });
+    clusterKeys.set(key, cluster);
+    clusters.set(clusters.size, cluster);
   }
   const { results, stats } = await cluster.run<Value[]>(opsProgram, programs);
   return outcome(results, stats);
 }
+
+const onWorkers = (cpus: number, pages: number, programs: Op[][]): Promise<Outcome> => onBackend('workers', cpus, pages, programs);
+const onNative = (cpus: number, pages: number, programs: Op[][]): Promise<Outcome> => onBackend('native', cpus, pages, programs);
 
 function onSim(cpus: number, pages: number, programs: Op[][], seed = 1): Outcome {
   const { results, stats } = simulate({ config: { cpus, pages, pageSize }, programs, seed, trace: false });
@@ -55,6 +62,7 @@ function outcome(results: Value[][], stats: ClusterStats): Outcome {
 const backends: [string, (cpus: number, pages: number, programs: Op[][]) => Promise<Outcome>][] = [
   ['simulator', async (c, p, prog) => onSim(c, p, prog)],
   ['workers', onWorkers],
+  ['native', onNative],
 ];
 
 /** Messages of `withOp` beyond those of `without`, by kind (kinds with 0 left out). */
@@ -103,7 +111,10 @@ describe.each(backends)('textbook message counts on %s', (_name, run) => {
   });
 });
 
-describe('the same results on both backends', () => {
+describe.each([
+  ['workers', onWorkers],
+  ['native', onNative],
+])('the same results on the simulator and on %s', (_name, onReal) => {
   test('the seed test (4 CPUs, 10 pages): one CPU writes, every other CPU reads it after a barrier', async () => {
     const address = at(3, 8);
     const programs: Op[][] = [
@@ -113,7 +124,7 @@ describe('the same results on both backends', () => {
       [B, { op: 'read', type: 'int32', address }],
     ];
     const sim = onSim(4, 10, programs);
-    const workers = await onWorkers(4, 10, programs);
+    const workers = await onReal(4, 10, programs);
     expect(sim.results).toEqual([[], [42], [42], [42]]);
     expect(workers.results).toEqual(sim.results);
     expect(workers.messages).toBe(sim.messages);
@@ -157,7 +168,7 @@ describe('the same results on both backends', () => {
       }
     }
     const sim = onSim(cpus, pages, programs, seed);
-    const workers = await onWorkers(cpus, pages, programs);
+    const workers = await onReal(cpus, pages, programs);
     expect({ seed, results: workers.results }).toEqual({ seed, results: sim.results });
   });
 });

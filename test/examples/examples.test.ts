@@ -1,10 +1,11 @@
 /**
- * Every example in examples/ on worker threads, checked against a sequential computation.
+ * Every example in examples/ on worker threads and on native processes, checked against a
+ * sequential computation.
  * The examples compute in the same order of operations as their sequential twins, so the
  * floating-point results must match bit for bit.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { Cluster } from '../../index.js';
+import { Cluster, type ClusterOptions } from '../../index.js';
 import { jacobiLayout, jacobiSequential } from '../../examples/jacobi.js';
 import { matmulLayout, matmulSequential, rowsOf } from '../../examples/matmul.js';
 
@@ -16,15 +17,15 @@ function float64s(bytes: Uint8Array): number[] {
   return Array.from(new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8));
 }
 
-let cluster: Cluster;
-beforeAll(async () => {
-  cluster = await Cluster.start({ cpus: 3, pages: 64, pageSize, timeoutMs });
-});
-afterAll(async () => {
-  await cluster.close();
-});
+describe.each(['workers', 'native'])('examples on 3 CPUs (%s)', (backend) => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await Cluster.start({ cpus: 3, pages: 64, pageSize, timeoutMs, backend });
+  });
+  afterAll(async () => {
+    await cluster.close();
+  });
 
-describe('examples on 3 CPUs', () => {
   test('seed_test: every CPU reads the value CPU 0 wrote', async () => {
     const { results } = await cluster.run(example('seed_test'), { address: 0x2004, value: -17 });
     expect(results).toEqual([-17, -17, -17]);
@@ -63,9 +64,10 @@ describe('examples on 3 CPUs', () => {
   });
 });
 
-describe('examples on 1 CPU (no messages at all)', () => {
+describe.each(['workers', 'native'])('examples on 1 CPU (no messages at all) (%s)', (backend) => {
   test('matmul on a single CPU equals the sequential product and sends nothing', async () => {
-    const one = await Cluster.start({ cpus: 1, pages: 16, pageSize, timeoutMs });
+    const options: ClusterOptions = { cpus: 1, pages: 16, pageSize, timeoutMs, backend };
+    const one = await Cluster.start(options);
     try {
       const n = 16;
       const { stats } = await one.run(example('matmul'), { n });

@@ -1,0 +1,340 @@
+/**
+ * The native backend, cluster side: importing this module registers it as 'native'.
+ *
+ * Each CPU is an OS process (native/cpu-entry.ts) with its region, its protocol thread and a
+ * Unix socket to every other CPU; the cluster talks to each protocol thread over one more
+ * socket (frames of v8-serialized objects, native/messages.ts). The processes stay up between
+ * runs. A run:
+ *
+ *   1. prepare: every CPU resets its region to the image (every page readable), makes a fresh
+ *      protocol state and loads the program; once all are prepared, go (so no CPU can receive
+ *      a message of the run before its state is fresh);
+ *   2. every program returns (done), then the cluster waits for quiescence: two waves of
+ *      counters in a row with the same totals and as many messages handled as sent (after
+ *      every program has returned, only the tail of the protocol is in flight);
+ *   3. collect: each page from one CPU that holds it (the writer, else the first reader).
+ *
+ * A failure (a program throws, a process dies, a protocol error, a timeout) kills every
+ * process, since a main thread blocked in a fault cannot be unwound; the next run starts
+ * new ones. close() kills them too. Nothing waits without a bound.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DsmConfig } from '../src/core/config.js';
+import * as coreErrors from '../src/core/errors.js';
+import { DsmConfigError, DsmError } from '../src/core/errors.js';
+import { registerBackend, type BackendInstance, type BackendRunRequest, type BackendRunResult } from '../src/runtime/cluster.js';
+import * as runtimeErrors from '../src/runtime/errors.js';
+import { DsmProcessExitError, DsmTimeoutError } from '../src/runtime/errors.js';
+import type { CpuStats } from '../src/runtime/stats.js';
+import type { TraceEvent } from '../src/runtime/trace.js';
+import { FrameReader } from './codec.js';
+import { decodeControl, encodeControl, type FromCpu, type SerializedError, type TimedEvent, type ToCpu } from './messages.js';
+import { controlPath } from './paths.js';
+
+/** How long the processes get to start, load the addon and connect to each other. */
+export const startTimeoutMs = 30000;
+/** How long a CPU gets to say what it was doing when a run times out. */
+const stateTimeoutMs = 500;
+/** Bytes of a process's stderr kept for the error when it dies. */
+const stderrTailBytes = 4000;
+
+const entry = fileURLToPath(new URL('./cpu-entry.js', import.meta.url));
+
+type Waiter = { type: FromCpu['type']; resolve: (m: FromCpu) => void };
+
+class CpuProcess {
+  socket: Socket | null = null;
+  stderr = '';
+  exited: string | null = null;
+  private readonly inbox: FromCpu[] = [];
+  private readonly waiters: Waiter[] = [];
+
+  constructor(
+    readonly cpu: number,
+    readonly child: ChildProcess,
+    private readonly onFailure: (cpu: number, error: Error) => void,
+  ) {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      this.stderr = (this.stderr + chunk.toString('utf8')).slice(-stderrTailBytes);
+    });
+    child.on('exit', (code, signal) => {
+      this.exited = signal ? `killed by ${signal}` : `exit code ${String(code)}`;
+      const tail = this.stderr.trim();
+      this.onFailure(cpu, new DsmProcessExitError(cpu, `${this.exited}${tail ? `; stderr: ${tail.split('\n').slice(-8).join('\n')}` : ''}`));
+    });
+  }
+
+  attach(socket: Socket, reader: FrameReader, first: Buffer[]): void {
+    this.socket = socket;
+    const deliver = (payloads: Buffer[]): void => {
+      for (const p of payloads) this.deliver(decodeControl<FromCpu>(p));
+    };
+    deliver(first);
+    socket.on('data', (chunk) => deliver(reader.push(chunk)));
+  }
+
+  private deliver(m: FromCpu): void {
+    if (m.type === 'failed') {
+      this.onFailure(this.cpu, reviveError(m.error, this.cpu));
+      return;
+    }
+    const i = this.waiters.findIndex((w) => w.type === m.type);
+    if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(m);
+    else this.inbox.push(m);
+  }
+
+  send(m: ToCpu): void {
+    this.socket?.write(encodeControl(m));
+  }
+
+  /** The next message of `type` from this CPU. */
+  next<T extends FromCpu['type']>(type: T): Promise<Extract<FromCpu, { type: T }>> {
+    const i = this.inbox.findIndex((m) => m.type === type);
+    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0] as Extract<FromCpu, { type: T }>);
+    return new Promise((resolve) => this.waiters.push({ type, resolve: resolve as (m: FromCpu) => void }));
+  }
+
+  kill(): void {
+    if (this.exited === null) this.child.kill('SIGKILL');
+  }
+}
+
+/** The processes of one cluster generation: started together, killed together. */
+class Generation {
+  readonly cpus: CpuProcess[] = [];
+  readonly dir: string;
+  private readonly server: Server;
+  /** The first failure of the current phase; every wait races against it. */
+  private failure: Error | null = null;
+  private failureListeners: Array<(e: Error) => void> = [];
+  dead = false;
+
+  constructor(
+    readonly config: DsmConfig,
+    readonly protocol: string,
+  ) {
+    this.dir = mkdtempSync(join(tmpdir(), 'tsdsm-'));
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(controlPath(this.dir), () => resolve());
+    });
+    for (let cpu = 0; cpu < this.config.cpus; cpu++) {
+      const args = [entry, this.dir, String(cpu), String(this.config.cpus), String(this.config.pages), String(this.config.pageSize), this.protocol];
+      const child = spawn(process.execPath, ['--no-warnings', ...args], { stdio: ['ignore', 'inherit', 'pipe'] });
+      this.cpus.push(new CpuProcess(cpu, child, (c, e) => this.fail(c, e)));
+    }
+    await this.within(startTimeoutMs, 'start', async () => {
+      await this.all('hello');
+      this.broadcast({ type: 'connect' });
+      await this.all('ready');
+    });
+  }
+
+  private accept(socket: Socket): void {
+    const reader = new FrameReader('cluster control');
+    const onData = (chunk: Buffer): void => {
+      const payloads = reader.push(chunk);
+      if (payloads.length === 0) return;
+      socket.off('data', onData);
+      const hello = decodeControl<FromCpu>(payloads[0]!);
+      const cpu = hello.type === 'hello' ? this.cpus[hello.cpu] : undefined;
+      if (!cpu || cpu.socket) {
+        socket.destroy();
+        return;
+      }
+      cpu.attach(socket, reader, payloads);
+    };
+    socket.on('data', onData);
+    socket.on('error', () => {});
+  }
+
+  fail(cpu: number, error: Error): void {
+    if (this.failure !== null || this.dead) return;
+    this.failure = error;
+    (error as { cpu?: number }).cpu ??= cpu;
+    for (const l of this.failureListeners) l(error);
+  }
+
+  broadcast(m: ToCpu): void {
+    for (const c of this.cpus) c.send(m);
+  }
+
+  all<T extends FromCpu['type']>(type: T): Promise<Extract<FromCpu, { type: T }>[]> {
+    return this.guarded(Promise.all(this.cpus.map((c) => c.next(type))));
+  }
+
+  /** `p`, or the first failure of the generation, whichever comes first. */
+  guarded<T>(p: Promise<T>): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<T>((resolve, reject) => {
+      const onFail = (e: Error): void => reject(e);
+      this.failureListeners.push(onFail);
+      p.then(resolve, reject).finally(() => {
+        this.failureListeners = this.failureListeners.filter((l) => l !== onFail);
+      });
+    });
+  }
+
+  /** Runs `body`; past `timeoutMs` rejects with a DsmTimeoutError saying what each CPU was doing. */
+  async within<T>(timeoutMs: number | undefined, what: string, body: () => Promise<T>): Promise<T> {
+    if (timeoutMs === undefined) return body();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void this.states().then((lines) => reject(new DsmTimeoutError(timeoutMs, what === 'start' ? lines.map((l) => `${l} (starting)`) : lines)));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([body(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async states(): Promise<string[]> {
+    this.broadcast({ type: 'state' });
+    return Promise.all(this.cpus.map(async (c) => {
+      if (c.exited) return `CPU ${c.cpu}: its process ended (${c.exited})`;
+      const answer = await Promise.race([c.next('state'), new Promise<null>((r) => setTimeout(() => r(null), stateTimeoutMs))]);
+      return `CPU ${c.cpu}: ${answer ? answer.state : 'no answer'}`;
+    }));
+  }
+
+  kill(): void {
+    this.dead = true;
+    for (const c of this.cpus) c.kill();
+    this.server.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export class NativeBackend implements BackendInstance {
+  private generation: Generation | null = null;
+
+  constructor(
+    readonly config: DsmConfig,
+    readonly protocol: string,
+  ) {}
+
+  /** Starts the processes (again, after a failed run killed them). */
+  async ensureStarted(): Promise<Generation> {
+    if (this.generation && !this.generation.dead) return this.generation;
+    const g = new Generation(this.config, this.protocol);
+    this.generation = g;
+    try {
+      await g.start();
+    } catch (err) {
+      g.kill();
+      throw err;
+    }
+    return g;
+  }
+
+  async run(req: BackendRunRequest): Promise<BackendRunResult> {
+    const g = await this.ensureStarted();
+    try {
+      return await g.within(req.timeoutMs, 'run', () => this.runOn(g, req));
+    } catch (err) {
+      g.kill();
+      throw err;
+    }
+  }
+
+  private async runOn(g: Generation, req: BackendRunRequest): Promise<BackendRunResult> {
+    g.broadcast({ type: 'prepare', programUrl: req.programUrl, args: req.args, image: req.image, trace: req.trace });
+    await g.all('prepared');
+    g.broadcast({ type: 'go' });
+    const done = await g.all('done');
+    let access = await this.quiescent(g);
+    // Each page from one CPU that holds it: the writer, else the first reader.
+    const holder = new Array<number>(this.config.pages).fill(-1);
+    for (let p = 0; p < this.config.pages; p++) {
+      const writer = access.findIndex((a) => a[p] === 2);
+      holder[p] = writer >= 0 ? writer : access.findIndex((a) => a[p] === 1);
+    }
+    access = [];
+    g.cpus.forEach((c) => c.send({ type: 'collect', pages: holder.flatMap((h, p) => (h === c.cpu ? [p] : [])) }));
+    const collected = await g.all('collected');
+    const perCpu: CpuStats[] = collected.map((c) => c.stats);
+    const trace = req.trace ? orderTrace(collected.flatMap((c) => c.trace)) : undefined;
+    return { results: done.map((d) => d.result), perCpu, trace, pages: collected.flatMap((c) => c.pages) };
+  }
+
+  /** Waits until two waves of counters agree and every message sent was handled; returns each CPU's access table. */
+  private async quiescent(g: Generation): Promise<Uint8Array[]> {
+    let last = '';
+    for (;;) {
+      g.broadcast({ type: 'counters' });
+      const wave = await g.all('counters');
+      const sent = wave.reduce((s, c) => s + c.sent, 0);
+      const handled = wave.reduce((s, c) => s + c.handled, 0);
+      const key = `${sent}/${handled}`;
+      if (sent === handled && key === last) return wave.map((c) => c.access);
+      last = key;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.generation?.kill();
+    this.generation = null;
+  }
+}
+
+/** Events of every CPU by the time they happened (the same monotonic clock on one host), numbered. */
+function orderTrace(events: TimedEvent[]): TraceEvent[] {
+  return events
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.t - b.e.t || a.i - b.i)
+    .map(({ e }, seq) => {
+      const { t: _t, ...rest } = e;
+      return { seq, ...rest } as TraceEvent;
+    });
+}
+
+const errorClasses: Record<string, ErrorConstructor> = {
+  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
+  ...(coreErrors as unknown as Record<string, ErrorConstructor>),
+  ...(runtimeErrors as unknown as Record<string, ErrorConstructor>),
+};
+
+/** The CPU's error with its class and fields, its message naming the CPU (as on worker threads). */
+export function reviveError(s: SerializedError, cpu: number): Error {
+  const known = Object.prototype.hasOwnProperty.call(errorClasses, s.name) ? errorClasses[s.name] : undefined;
+  const ctor = typeof known === 'function' && (known === Error || known.prototype instanceof Error) ? known : Error;
+  const err = Object.create(ctor.prototype) as Error & Record<string, unknown>;
+  Object.assign(err, s.fields);
+  const message = new RegExp(`^CPU ${cpu}\\b`).test(s.message) ? s.message : `CPU ${cpu}: ${s.message}`;
+  Object.defineProperty(err, 'message', { value: message, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(err, 'name', { value: s.name, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(err, 'stack', {
+    value: s.stack ? s.stack.replace(s.message, message) : `${s.name}: ${message}`,
+    writable: true, configurable: true, enumerable: false,
+  });
+  if (err['cpu'] === undefined) err['cpu'] = cpu;
+  return err;
+}
+
+registerBackend('native', {
+  async start(config: DsmConfig, protocol: string): Promise<BackendInstance> {
+    if (config.pageSize < 4096) {
+      throw new DsmConfigError(`invalid config: pageSize = ${config.pageSize} on backend 'native'; allowed: a power of two of at least 4096 (the MMU's page)`);
+    }
+    if (process.platform !== 'linux' || process.arch !== 'x64') {
+      throw new DsmError(`backend 'native' runs on Linux x86-64 only (this is ${process.platform} ${process.arch})`);
+    }
+    const backend = new NativeBackend(config, protocol);
+    await backend.ensureStarted();
+    return backend;
+  },
+});

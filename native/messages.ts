@@ -1,0 +1,80 @@
+/**
+ * What travels between the cluster's process and a CPU's protocol thread (over a Unix socket,
+ * one v8-serialized object per frame), and between a CPU's protocol thread and its main
+ * thread (postMessage). Both sides import these types: one module holds the wire.
+ */
+import { deserialize, serialize } from 'node:v8';
+import type { CpuStats } from '../src/runtime/stats.js';
+import type { TraceEventInput } from '../src/runtime/trace.js';
+import { frame } from './codec.js';
+
+/** A trace event with the monotonic time it happened at (ns); the cluster orders by it. */
+export type TimedEvent = TraceEventInput & { t: number };
+
+/** An error as data, with its class name and own fields. */
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string | undefined;
+  readonly fields: Record<string, string | number | boolean | null>;
+}
+
+/** Cluster → protocol thread. */
+export type ToCpu =
+  | { type: 'connect' }
+  | { type: 'prepare'; programUrl: string; args: unknown; image: Uint8Array; trace: boolean }
+  | { type: 'go' }
+  | { type: 'counters' }
+  | { type: 'collect'; pages: number[] }
+  | { type: 'state' };
+
+/** Protocol thread → cluster. */
+export type FromCpu =
+  | { type: 'hello'; cpu: number }
+  | { type: 'ready' }
+  | { type: 'prepared' }
+  | { type: 'done'; result: unknown }
+  | { type: 'failed'; error: SerializedError }
+  | { type: 'counters'; sent: number; handled: number; access: Uint8Array }
+  | { type: 'collected'; pages: { page: number; data: Uint8Array }[]; stats: CpuStats; trace: TimedEvent[] }
+  | { type: 'state'; state: string };
+
+/** Protocol thread → main thread. */
+export type ToMain =
+  | { type: 'load'; programUrl: string }
+  | { type: 'start'; args: unknown; trace: boolean };
+
+/** Main thread → protocol thread. */
+export type FromMain =
+  | { type: 'loaded' }
+  | { type: 'sync'; op: 'lock' | 'unlock' | 'barrier'; id: number }
+  | { type: 'done'; result: unknown; accesses: TimedEvent[] }
+  | { type: 'failed'; error: SerializedError };
+
+export function encodeControl(message: ToCpu | FromCpu): Buffer {
+  return frame(serialize(message));
+}
+
+export function decodeControl<T extends ToCpu | FromCpu>(payload: Buffer): T {
+  return deserialize(payload) as T;
+}
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof Error || (err !== null && typeof err === 'object' && 'message' in err && 'name' in err)) {
+    const e = err as Error;
+    const fields: Record<string, string | number | boolean | null> = {};
+    for (const [k, v] of Object.entries(e)) {
+      if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') fields[k] = v;
+    }
+    return { name: String(e.name), message: String(e.message), stack: e.stack, fields };
+  }
+  return { name: 'Error', message: `non-error thrown: ${String(err)}`, fields: {} };
+}
+
+/** Sync-word values: the main thread waits while the word is `waiting`. */
+export const syncWord = { waiting: 0, released: 1 } as const;
+
+/** Monotonic time in ns, the same clock in every process of the host. */
+export function nowNs(): number {
+  return Number(process.hrtime.bigint());
+}
