@@ -55,6 +55,13 @@ export interface ProgramShape {
   locks: number;
   /** Barriers per CPU, at most (every CPU gets the same number). */
   barriersMax: number;
+  /**
+   * Data-race-free programs: every access is a lock section of its own, under the lock that
+   * guards its address (hot address i is guarded by lock i mod locks), and drawn sections are
+   * dropped. Protocols that promise sequential consistency only to such programs (release
+   * consistency) are tested on these.
+   */
+  dataRaceFree?: boolean;
   /** Word slots per page that programs touch (default 2: two addresses share each page). */
   slotsPerPage?: number;
 }
@@ -125,7 +132,12 @@ function buildPrograms(config: DsmConfig, shape: ProgramShape, raw: RawPrograms)
     let next = 0;
     items.forEach((item, i) => {
       while (next < positions.length && positions[next] === i) { ops.push({ op: 'barrier' }); next++; }
-      if (sectionChance > 0 && item.roll >= sectionFrom) {
+      if (shape.dataRaceFree) {
+        for (const a of [item.first, ...(item.roll >= sectionFrom ? item.more : [])]) {
+          const lock = (a.at % hot.length) % Math.max(1, shape.locks);
+          ops.push({ op: 'lock', lock }, access(a), { op: 'unlock', lock });
+        }
+      } else if (sectionChance > 0 && item.roll >= sectionFrom) {
         const lock = item.lock % shape.locks;
         ops.push({ op: 'lock', lock });
         for (const a of [item.first, ...item.more]) ops.push(access(a));
@@ -177,6 +189,8 @@ export interface CaseArbitraryOptions extends ConfigArbitraryOptions {
   locks?: number;
   /** Longest generated schedule (default 400 choices). */
   scheduleLengthMax?: number;
+  /** Generate data-race-free programs only (see ProgramShape.dataRaceFree). */
+  dataRaceFree?: boolean;
 }
 
 /**
@@ -200,7 +214,7 @@ export function caseArbitrary(options: CaseArbitraryOptions = {}): fc.Arbitrary<
     raw: rawProgramsArbitrary(cpus.max, ops.max, barriersMax.max),
     schedule: scheduleArbitrary(options.scheduleLengthMax),
   }).map(({ config, opsMax, lockWeight, barriersMax: b, reorder, raw, schedule }) => {
-    const shape: ProgramShape = { opsMax, lockWeight, locks: options.locks ?? 2, barriersMax: b };
+    const shape: ProgramShape = { opsMax, lockWeight, locks: options.locks ?? 2, barriersMax: b, dataRaceFree: options.dataRaceFree ?? false };
     const c: DsmConfig = { ...config, pageSize };
     return { config: c, programs: buildPrograms(c, shape, raw), reorder, schedule, shape };
   });

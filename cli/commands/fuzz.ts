@@ -129,7 +129,9 @@ export function runFuzzCommand(opts: FuzzCommandOptions, io: FuzzIo = defaultIo)
     return;
   }
   const mutant = checkMutant(opts.mutant);
-  getProtocol(opts.protocol);
+  // A release-consistent protocol promises sequential consistency to data-race-free programs
+  // only, so that is what it is fuzzed with.
+  const dataRaceFree = getProtocol(opts.protocol).consistency === 'release';
   if (opts.reorder && opts.fifo) throw new DsmConfigError('give either --reorder or --fifo, not both');
   if (!Number.isInteger(opts.runs) || opts.runs < 1 || opts.runs > fuzzRunsMax) {
     throw new DsmConfigError(`--runs = ${opts.runs}; allowed: an integer from 1 to ${fuzzRunsMax}`);
@@ -151,7 +153,8 @@ export function runFuzzCommand(opts: FuzzCommandOptions, io: FuzzIo = defaultIo)
   io.out(
     `fuzz: ${opts.protocol}${mutant ? ` with mutant ${mutant} (${mutants[mutant]})` : ''}, ` +
       (opts.replay !== undefined ? `replaying path ${opts.replay}` : `${opts.runs} runs`) +
-      (drawn.length > 0 ? `; drawn per run from the seed: ${drawn.join(', ')}` : ''),
+      (drawn.length > 0 ? `; drawn per run from the seed: ${drawn.join(', ')}` : '') +
+      (dataRaceFree ? '; data-race-free programs only (the protocol promises sequential consistency to those)' : ''),
   );
   const progress = progressReporter(io, opts.runs);
   const options: CheckProtocolOptions = {
@@ -167,6 +170,7 @@ export function runFuzzCommand(opts: FuzzCommandOptions, io: FuzzIo = defaultIo)
     reorder,
     lockWeight: opts.lockWeight,
     barriersMax: opts.barriers,
+    dataRaceFree,
     onExecution: opts.replay === undefined ? (phase, count) => progress.update(phase, count) : undefined,
   };
   const startedMs = Date.now();

@@ -525,6 +525,7 @@ function waitingOn(s: HlrcState): string | null {
 /** Home-based lazy release consistency: page p's home is CPU p mod N. */
 export const hlrc: Protocol<HlrcState> = {
   name: 'hlrc',
+  consistency: 'release',
   init,
   onFault,
   onMessage(s, from, msg) {

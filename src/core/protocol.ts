@@ -22,6 +22,12 @@ export type TwinBytes = (cpu: number, page: number) => Uint8Array | undefined;
 
 export interface Protocol<S> {
   readonly name: string;
+  /**
+   * What memory model the protocol promises: `sequential` (every program sees sequentially
+   * consistent memory; the default when absent) or `release` (sequential consistency for
+   * data-race-free programs only: racy programs may see stale values).
+   */
+  readonly consistency?: 'sequential' | 'release';
   init(config: DsmConfig, cpu: number, options?: ProtocolOptions): S;
   /** The program at this CPU touched `page` without the needed access. */
   onFault(s: S, page: number, access: 'read' | 'write'): Effect[];

@@ -29,6 +29,20 @@ async function fuzz(args: string[], isTTY = false): Promise<Captured> {
 }
 
 describe('tsdsm fuzz', () => {
+  test.each(['ivy-central', 'ivy-dynamic'])('--protocol %s --runs 300 --seed 1 passes', async (protocol) => {
+    const r = await fuzz(['--protocol', protocol, '--runs', '300', '--seed', '1']);
+    expect(r.error).toBeUndefined();
+    expect(r.out[1]).toMatch(new RegExp(`^fuzz: ${protocol}, 300 runs`));
+    expect(r.out[2]).toMatch(/^passed: 300 runs in /);
+  });
+
+  test('--protocol hlrc is fuzzed with data-race-free programs, the only ones it promises sequential consistency to', async () => {
+    const r = await fuzz(['--protocol', 'hlrc', '--runs', '300', '--seed', '1']);
+    expect(r.error).toBeUndefined();
+    expect(r.out[1]).toContain('data-race-free programs only');
+    expect(r.out[2]).toMatch(/^passed: 300 runs in /);
+  });
+
   test('--runs 500 --seed 1 passes on the real protocol; the seed comes first', async () => {
     const r = await fuzz(['--runs', '500', '--seed', '1']);
     expect(r.error).toBeUndefined();
