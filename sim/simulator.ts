@@ -367,15 +367,15 @@ export class Simulation {
     };
   }
 
-  /** Reads from, for each page, a CPU that holds a valid copy (all valid copies agree). */
+  /** Reads, for each page, from a CPU whose copy is current (see Protocol.holdsCurrentCopy). */
   readMemory(address: number, length: number): Uint8Array {
     const any = this.memories[0]!;
     any.checkRange(address, length);
     const out = new Uint8Array(length);
     for (let i = 0; i < length; ) {
       const page = any.pageOf(address + i);
-      const holder = this.memories.find((m) => m.accessOf(page) !== 'none');
-      if (!holder) throw new InvariantViolation(`page ${page} has no valid copy anywhere`);
+      const holder = this.memories.find((_m, cpu) => this.drivers[cpu]!.holdsCurrentCopy(page));
+      if (!holder) throw new InvariantViolation(`page ${page} has no current copy anywhere`);
       const end = Math.min(length, ((page + 1) << any.pageShift) - address);
       out.set(holder.bytes.subarray(address + i, address + end), i);
       i = end;

@@ -204,15 +204,15 @@ export class WorkerCpu implements Transport, AccessHooks {
   }
 
   /**
-   * The pages this CPU reports at the end of a quiescent run: each page with a valid copy
-   * somewhere is claimed by exactly one holder (first come), and at quiescence every valid
-   * copy of a page holds the same bytes, so any holder's copy is the page.
+   * The pages this CPU reports at the end of a quiescent run: each page is claimed by exactly
+   * one CPU whose copy the protocol calls current (first come). At quiescence every current
+   * copy of a page holds the same bytes (for IVY every valid copy; for HLRC the home's).
    */
   collectPages(): { page: number; data: Uint8Array }[] {
     const base = claimBase(this.config.cpus);
     const out: { page: number; data: Uint8Array }[] = [];
     for (let p = 0; p < this.paged.pages; p++) {
-      if (this.paged.access[p] === 0) continue;
+      if (!this.driver.holdsCurrentCopy(p)) continue;
       if (Atomics.compareExchange(this.control, base + p, 0, this.cpu + 1) === 0) out.push({ page: p, data: this.paged.page(p).slice() }); // an exact copy: it is cloned to the main thread
     }
     return out;

@@ -537,6 +537,9 @@ export const hlrc: Protocol<HlrcState> = {
   onUnlock,
   onBarrier,
   accessOf: (s, page) => s.access[page] ?? 'none',
+  // Released writes reach the home before the release completes; writes never released are
+  // not promised to anybody (release consistency), so the home's copy is the page.
+  holdsCurrentCopy: (s, page) => homeOf(s, page) === s.id,
   invariants,
   waitingOn,
 };

@@ -35,6 +35,13 @@ export interface Protocol<S> {
   onLock(s: S, lock: number): Effect[];
   onUnlock(s: S, lock: number): Effect[];
   onBarrier(s: S): Effect[];
+  /**
+   * Whether, once every program has returned and no message is in flight, this CPU's copy of
+   * `page` holds the page's current contents (what a coherent read of the memory after a run
+   * reports). Absent: every CPU with access to the page. A release-consistent protocol names
+   * the copy that released writes reach (the home).
+   */
+  holdsCurrentCopy?(s: S, page: number): boolean;
   /** This CPU's access to `page`, as the protocol believes it. */
   accessOf(s: S, page: number): Access;
   /** Global invariants over every CPU's state; throws InvariantViolation. Runtimes with twins pass `twinBytes`. */

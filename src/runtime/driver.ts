@@ -93,6 +93,12 @@ export class CpuDriver<S> {
     return this.twins.get(page);
   }
 
+  /** Whether this CPU's copy of `page` is the one to report after a quiescent run (see Protocol). */
+  holdsCurrentCopy(page: number): boolean {
+    const p = this.protocol;
+    return p.holdsCurrentCopy ? p.holdsCurrentCopy(this.state, page) : this.memory.access[page] !== 0;
+  }
+
   waitingOn(): string | null {
     return this.protocol.waitingOn(this.state);
   }

@@ -140,3 +140,18 @@ describe('hlrc: examples on worker threads', () => {
     expect(grid[2 * n + n / 2]).toBeGreaterThan(0);
   });
 });
+
+describe('memory after a run under hlrc is what the releases made visible', () => {
+  test('a write released by an unlock, with no barrier after it, is in readMemory on workers and in the simulator', async () => {
+    // Page 1's home is CPU 1. CPU 2 writes page 1 inside lock 0 and releases: its diff reaches
+    // the home before the unlock completes. Nobody reads it afterwards, and there is no barrier,
+    // so CPU 2's own (twinned, then flushed) copy and the home's are the only ones that know.
+    const programs: Op[][] = [[], [], [L(0), W(1, 77, 8), U(0)]];
+    const cluster = await clusterOf(3, 2);
+    await cluster.run(opsProgram, programs);
+    const fromWorkers = new DataView(cluster.readMemory(at(1, 8), 4).buffer).getInt32(0, true);
+    const sim = simulate({ config: { cpus: 3, pages: 2, pageSize }, programs, seed: 1, protocol: 'hlrc' });
+    const fromSim = new DataView(sim.readMemory(at(1, 8), 4).buffer).getInt32(0, true);
+    expect({ fromWorkers, fromSim }).toEqual({ fromWorkers: 77, fromSim: 77 });
+  });
+});
