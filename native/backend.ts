@@ -63,7 +63,8 @@ class CpuProcess {
       process.stderr.write(chunk);
       this.stderr = (this.stderr + chunk.toString('utf8')).slice(-stderrTailBytes);
     });
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': it comes once stderr is drained, so the error carries all of it.
+    child.on('close', (code, signal) => {
       this.exited = signal ? `killed by ${signal}` : `exit code ${String(code)}`;
       const tail = this.stderr.trim();
       this.onFailure(cpu, new DsmProcessExitError(cpu, `${this.exited}${tail ? `; stderr: ${tail.split('\n').slice(-8).join('\n')}` : ''}`));
@@ -123,7 +124,11 @@ class Generation {
     this.server = createServer((socket) => this.accept(socket));
   }
 
+  /** Kills the processes if the cluster's process exits without close(). */
+  private readonly onExit = (): void => this.kill();
+
   async start(): Promise<void> {
+    process.once('exit', this.onExit);
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(controlPath(this.dir), () => resolve());
@@ -211,6 +216,8 @@ class Generation {
   }
 
   kill(): void {
+    process.off('exit', this.onExit);
+    if (this.dead) return;
     this.dead = true;
     for (const c of this.cpus) c.kill();
     this.server.close();

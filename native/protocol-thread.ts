@@ -110,9 +110,14 @@ class ProtocolThread implements Transport {
     socket.on('data', (chunk) => this.guard(() => {
       for (const payload of reader.push(chunk)) this.onCluster(decodeControl<ToCpu>(payload));
     }));
-    // The cluster went away: nothing left to serve.
-    socket.on('close', () => process.exit(0));
-    socket.on('error', () => process.exit(0));
+    // The cluster went away (closed, or its process died): end this whole process at once.
+    // process.exit here would end only this thread, and the main thread may be blocked in a
+    // fault that nobody will ever grant.
+    const end = (): void => {
+      process.kill(process.pid, 'SIGKILL');
+    };
+    socket.on('close', end);
+    socket.on('error', end);
   }
 
   private toCluster(message: FromCpu): void {
