@@ -40,6 +40,8 @@ import { controlPath } from './paths.js';
 export const startTimeoutMs = 30000;
 /** How long a CPU gets to say what it was doing when a run times out. */
 const stateTimeoutMs = 500;
+/** How long close() waits for killed processes to be reaped. */
+const endTimeoutMs = 5000;
 /** Bytes of a process's stderr kept for the error when it dies. */
 const stderrTailBytes = 4000;
 
@@ -66,6 +68,7 @@ class CpuProcess {
     // 'close', not 'exit': it comes once stderr is drained, so the error carries all of it.
     child.on('close', (code, signal) => {
       this.exited = signal ? `killed by ${signal}` : `exit code ${String(code)}`;
+      this.closed();
       const tail = this.stderr.trim();
       this.onFailure(cpu, new DsmProcessExitError(cpu, `${this.exited}${tail ? `; stderr: ${tail.split('\n').slice(-8).join('\n')}` : ''}`));
     });
@@ -100,6 +103,12 @@ class CpuProcess {
     if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0] as Extract<FromCpu, { type: T }>);
     return new Promise((resolve) => this.waiters.push({ type, resolve: resolve as (m: FromCpu) => void }));
   }
+
+  private closed: () => void = () => {};
+  /** Resolves once the process has ended and its stderr is drained. */
+  readonly ended = new Promise<void>((resolve) => {
+    this.closed = resolve;
+  });
 
   kill(): void {
     if (this.exited === null) this.child.kill('SIGKILL');
@@ -223,6 +232,18 @@ class Generation {
     this.server.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
+
+  /** Resolves once every process has ended (SIGKILL cannot be refused; the bound is for safety). */
+  async ended(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.cpus.map((c) => c.ended)),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, endTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
 }
 
 export class NativeBackend implements BackendInstance {
@@ -292,9 +313,13 @@ export class NativeBackend implements BackendInstance {
     }
   }
 
+  /** Kills the processes and waits for them to end. */
   async close(): Promise<void> {
-    this.generation?.kill();
+    const g = this.generation;
     this.generation = null;
+    if (!g) return;
+    g.kill();
+    await g.ended();
   }
 }
 

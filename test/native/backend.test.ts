@@ -4,6 +4,7 @@
  * named errors and never hang (every run has a timeout; a failed run kills the processes and
  * the next run starts new ones).
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
   Cluster, DsmAlignmentError, DsmConfigError, DsmProcessExitError, DsmRangeError, DsmTimeoutError, opsProgram,
@@ -129,7 +130,33 @@ describe('native backend: failures are named errors, and the cluster runs again'
     await expectHealthy();
   });
 
+  test('close() ends every process of the cluster', async () => {
+    const before = cpuProcesses().length;
+    const other = await Cluster.start({ cpus: 3, pages: 2, timeoutMs, backend: 'native' });
+    await other.run(example('seed_test'), { address: 0x1000 });
+    expect(cpuProcesses().length).toBe(before + 3);
+    await other.close();
+    expect(cpuProcesses().length).toBe(before);
+  });
+
   test('a page smaller than the MMU\'s is a DsmConfigError', async () => {
     await expect(Cluster.start({ cpus: 2, pages: 2, pageSize: 1024, backend: 'native' })).rejects.toThrow(DsmConfigError);
   });
 });
+
+/** Pids of this process's children that run a native CPU (from /proc). */
+function cpuProcesses(): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+      if (ppid === process.pid && state !== 'Z' && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('cpu-entry.js')) out.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
