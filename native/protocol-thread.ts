@@ -21,6 +21,7 @@ import type { Protocol } from '../src/core/protocol.js';
 import { getProtocol } from '../src/core/registry.js';
 import type { Message } from '../src/core/wire.js';
 import { CpuDriver, type Transport } from '../src/runtime/driver.js';
+import type { TraceEventInput } from '../src/runtime/trace.js';
 import { decodeMessage, encodeMessage, FrameReader } from './codec.js';
 import { FaultService } from './fault-service.js';
 import { loadAddon, Region } from './index.js';
@@ -63,6 +64,10 @@ class ProtocolThread implements Transport {
   private handled = 0;
   /** A grant whose access has not run yet (see the header). */
   private stepping = false;
+  /**
+   * Frames that arrived between a grant and its step. Bounded in practice by what arrives
+   * while the faulting thread runs one instruction (the step follows at once).
+   */
   private readonly backlog: Frame[] = [];
   /** When the pending fault or sync call started (ns), or -1. */
   private blockedSince = -1;
@@ -70,6 +75,9 @@ class ProtocolThread implements Transport {
   private syncResumed = false;
   private phase: 'idle' | 'running' | 'finished' = 'idle';
   private failed = false;
+  /** The program's args between prepare and go. */
+  private pendingArgs: unknown;
+  private readySent = false;
 
   constructor(data: ProtocolThreadData) {
     this.cpu = data.cpu;
@@ -91,7 +99,7 @@ class ProtocolThread implements Transport {
   }
 
   private newDriver(): CpuDriver<unknown> {
-    const trace = (e: Parameters<NonNullable<import('../src/runtime/driver.js').DriverHooks['trace']>>[0]): void => {
+    const trace = (e: TraceEventInput): void => {
       if (this.tracing) this.trace.push({ ...e, t: nowNs() } as TimedEvent);
     };
     return new CpuDriver(this.protocol, this.protocol.init(this.config, this.cpu), this.memory, this, {
@@ -156,8 +164,6 @@ class ProtocolThread implements Transport {
         return;
     }
   }
-
-  private pendingArgs: unknown;
 
   private prepare(image: Uint8Array, trace: boolean): void {
     this.memory.reset(image);
@@ -229,8 +235,6 @@ class ProtocolThread implements Transport {
       this.toCluster({ type: 'ready' });
     }
   }
-
-  private readySent = false;
 
   send(to: number, id: number, msg: Message): void {
     const socket = this.peers[to];
