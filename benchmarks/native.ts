@@ -3,13 +3,17 @@
  * process per CPU, Unix sockets) against worker threads (the accessor's software check,
  * MessagePorts)? The same programs on both, timed inside the faulting CPU's program:
  *
+ *  - the floor (native only): a fault granted by a bare worker thread, no protocol (SIGSEGV,
+ *    the pipe wake-up of the other thread, mprotect, the futex grant);
  *  - local fault: an upgrade the protocol grants without a message (the runtime's own cost);
  *  - remote read fault: 4 messages, requester, manager and owner distinct;
  *  - write fault invalidating one copy: 5 messages on the critical path.
  *
  *   npm run bench:native        (prints a table; medians and 90th percentiles in µs)
  */
+import { Worker } from 'node:worker_threads';
 import { Cluster } from '../index.js';
+import { loadAddon, Region } from '../native/index.js';
 import { table } from '../src/runtime/stats.js';
 import { fixed, median, percentile } from './stats.js';
 
@@ -34,7 +38,26 @@ const cases = [
   { name: 'write fault invalidating 1 copy', program: 'write-fault', cpus: 4, pages: 8 },
 ];
 
+/** Write faults on fresh pages of a region whose faults a bare worker grants; µs per fault. */
+async function floorSamples(): Promise<number[]> {
+  const pages = rounds + 1;
+  const region = new Region(loadAddon(), pages, pageSize);
+  const view = new Int32Array(region.view());
+  const worker = new Worker(new URL('./native-grant-worker.js', import.meta.url), { workerData: { regionId: region.id, pages, pageSize } });
+  await new Promise((resolve) => worker.once('message', resolve));
+  const out: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    view[(r * pageSize) / 4] = r;
+    out.push((performance.now() - t0) * 1000);
+  }
+  await worker.terminate();
+  return out;
+}
+
 const rows: string[][] = [];
+const floor = await floorSamples();
+rows.push(['floor: fault granted by a bare thread (no protocol)', '', '', fixed(median(floor), 1), fixed(percentile(floor, 90), 1), '']);
 for (const c of cases) {
   const workers = await samples('workers', c.program, c.cpus, c.pages);
   const native = await samples('native', c.program, c.cpus, c.pages);
