@@ -23,6 +23,9 @@ function useBytes(memory: PagedMemory, buffer: ArrayBuffer): void {
 }
 
 export class AliasMemory extends PagedMemory {
+  /** Pages write-protected in the view for a copy, to settle after the current batch of effects. */
+  private readonly protectedForCopy = new Set<number>();
+
   constructor(
     config: DsmConfig,
     cpu: number,
@@ -35,6 +38,27 @@ export class AliasMemory extends PagedMemory {
   override setAccess(page: number, access: Access): void {
     if (this.accessOf(page) !== access) this.region.setAccess(page, access);
     super.setAccess(page, access);
+  }
+
+  /**
+   * A copy of a page for sending (or a twin). Unlike on worker threads, the program runs
+   * while we copy: a store to a writable page between the copy and the protocol's downgrade
+   * that follows (WRITE_FWD: send the page, then drop it) would land in a copy nobody owns
+   * and be lost. So a writable page is write-protected first; `settle()` gives write access
+   * back after the batch if the protocol kept it (a home serving its master copy).
+   */
+  override copyPage(page: number): Uint8Array {
+    if (this.access[page] === 2 && !this.protectedForCopy.has(page)) {
+      this.region.setAccess(page, 'read');
+      this.protectedForCopy.add(page);
+    }
+    return super.copyPage(page);
+  }
+
+  /** After a batch of effects: the view's protection of copied pages matches the protocol's again. */
+  settle(): void {
+    for (const page of this.protectedForCopy) if (this.access[page] === 2) this.region.setAccess(page, 'write');
+    this.protectedForCopy.clear();
   }
 
   /** The start of a run: `image` in every page, every page readable. */

@@ -342,10 +342,14 @@ class ProtocolThread implements Transport {
 
   /** Runs one input through the driver, then what a sync resume released. */
   private input(run: () => void): void {
-    run();
-    while (this.syncResumed) {
-      this.syncResumed = false;
-      this.driver.afterResume();
+    try {
+      run();
+      while (this.syncResumed) {
+        this.syncResumed = false;
+        this.driver.afterResume();
+      }
+    } finally {
+      this.memory.settle();
     }
   }
 

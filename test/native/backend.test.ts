@@ -58,6 +58,13 @@ describe('native backend: programs', () => {
     expect(results[0]).toEqual({ saw: 7, spun: true });
   });
 
+  test('false sharing without locks loses no store: a page copied out is write-protected first', async () => {
+    const rounds = 20000;
+    const { results } = await cluster.run(new URL('./programs/false-sharing.js', import.meta.url), { rounds });
+    expect(results).toEqual([rounds, rounds, rounds, rounds]);
+    for (let cpu = 0; cpu < 4; cpu++) expect(new DataView(cluster.readMemory(cpu * 8, 4).buffer).getInt32(0, true)).toBe(rounds);
+  });
+
   test('nothing written is lost: a later run and readMemory see earlier writes', async () => {
     await cluster.run(example('counter'), { increments: 10, address: 0x5100 });
     const { results } = await cluster.run(example('counter'), { increments: 5, address: 0x5100 });
