@@ -7,8 +7,10 @@
  */
 import { defineProgram } from '../../../index.js';
 
-export default defineProgram((cpu, { rounds }: { rounds: number }): number => {
-  const address = cpu.id * 8;
+export default defineProgram((cpu, { rounds, page }: { rounds: number; page: number }): number => {
+  const address = page * cpu.pageSize + cpu.id * 8;
+  cpu.memory.setInt32(address, 0);
+  cpu.barrier();
   for (let i = 0; i < rounds; i++) cpu.memory.setInt32(address, cpu.memory.getInt32(address) + 1);
   cpu.barrier();
   return cpu.memory.getInt32(address);
