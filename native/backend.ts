@@ -12,7 +12,8 @@
  *   2. every program returns (done), then the cluster waits for quiescence: two waves of
  *      counters in a row with the same totals and as many messages handled as sent (after
  *      every program has returned, only the tail of the protocol is in flight);
- *   3. collect: each page from one CPU that holds it (the writer, else the first reader).
+ *   3. collect: each page from one CPU whose copy the protocol calls current (for IVY any valid
+ *      copy, a writer first; for hlrc the home's).
  *
  * A failure (a program throws, a process dies, a protocol error, a timeout) kills every
  * process, since a main thread blocked in a fault cannot be unwound; the next run starts
@@ -283,14 +284,14 @@ export class NativeBackend implements BackendInstance {
     await g.all('prepared');
     g.broadcast({ type: 'go' });
     const done = await g.all('done');
-    let access = await this.quiescent(g);
-    // Each page from one CPU that holds it: the writer, else the first reader.
+    const current = await this.quiescent(g);
+    // Each page from one CPU whose copy the protocol calls current: a writer, else the first
+    // holder (at quiescence every current copy holds the same bytes). Pages nobody holds stay.
     const holder = new Array<number>(this.config.pages).fill(-1);
     for (let p = 0; p < this.config.pages; p++) {
-      const writer = access.findIndex((a) => a[p] === 2);
-      holder[p] = writer >= 0 ? writer : access.findIndex((a) => a[p] === 1);
+      const writer = current.findIndex((c) => c[p] === 2);
+      holder[p] = writer >= 0 ? writer : current.findIndex((c) => c[p] === 1);
     }
-    access = [];
     g.cpus.forEach((c) => c.send({ type: 'collect', pages: holder.flatMap((h, p) => (h === c.cpu ? [p] : [])) }));
     const collected = await g.all('collected');
     const perCpu: CpuStats[] = collected.map((c) => c.stats);
@@ -298,7 +299,7 @@ export class NativeBackend implements BackendInstance {
     return { results: done.map((d) => d.result), perCpu, trace, pages: collected.flatMap((c) => c.pages) };
   }
 
-  /** Waits until two waves of counters agree and every message sent was handled; returns each CPU's access table. */
+  /** Waits until two waves of counters agree and every message sent was handled; returns each CPU's current copies. */
   private async quiescent(g: Generation): Promise<Uint8Array[]> {
     let last = '';
     for (;;) {
@@ -307,7 +308,7 @@ export class NativeBackend implements BackendInstance {
       const sent = wave.reduce((s, c) => s + c.sent, 0);
       const handled = wave.reduce((s, c) => s + c.handled, 0);
       const key = `${sent}/${handled}`;
-      if (sent === handled && key === last) return wave.map((c) => c.access);
+      if (sent === handled && key === last) return wave.map((c) => c.current);
       last = key;
       await new Promise((r) => setImmediate(r));
     }

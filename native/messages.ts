@@ -35,7 +35,8 @@ export type FromCpu =
   | { type: 'prepared' }
   | { type: 'done'; result: unknown }
   | { type: 'failed'; error: SerializedError }
-  | { type: 'counters'; sent: number; handled: number; access: Uint8Array }
+  /** `current`: per page, 0 when this CPU's copy is not current, 2 when it is and writable, else 1. */
+  | { type: 'counters'; sent: number; handled: number; current: Uint8Array }
   | { type: 'collected'; pages: { page: number; data: Uint8Array }[]; stats: CpuStats; trace: TimedEvent[] }
   | { type: 'state'; state: string };
 

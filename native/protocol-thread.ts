@@ -149,7 +149,7 @@ class ProtocolThread implements Transport {
         this.pendingArgs = undefined;
         return;
       case 'counters':
-        this.toCluster({ type: 'counters', sent: this.sent, handled: this.handled, access: this.memory.access.slice() });
+        this.toCluster({ type: 'counters', sent: this.sent, handled: this.handled, current: this.currentCopies() });
         return;
       case 'collect':
         this.toCluster({
@@ -175,6 +175,18 @@ class ProtocolThread implements Transport {
     this.stepping = false;
     this.backlog.length = 0;
     this.phase = 'idle';
+  }
+
+  /**
+   * Per page: 0 when this CPU's copy is not the current one (the protocol says: for IVY, any
+   * valid copy; for hlrc, the home's), else 2 for a writable copy and 1 for a read copy.
+   */
+  private currentCopies(): Uint8Array {
+    const out = new Uint8Array(this.config.pages);
+    for (let p = 0; p < this.config.pages; p++) {
+      if (this.driver.holdsCurrentCopy(p)) out[p] = this.memory.access[p] === 2 ? 2 : 1;
+    }
+    return out;
   }
 
   private state(): string {
