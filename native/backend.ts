@@ -26,15 +26,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DsmConfig } from '../src/core/config.js';
-import * as coreErrors from '../src/core/errors.js';
 import { DsmConfigError, DsmError } from '../src/core/errors.js';
 import { registerBackend, type BackendInstance, type BackendRunRequest, type BackendRunResult } from '../src/runtime/cluster.js';
-import * as runtimeErrors from '../src/runtime/errors.js';
 import { DsmProcessExitError, DsmTimeoutError } from '../src/runtime/errors.js';
 import type { CpuStats } from '../src/runtime/stats.js';
 import type { TraceEvent } from '../src/runtime/trace.js';
 import { FrameReader } from './codec.js';
-import { decodeControl, encodeControl, type FromCpu, type SerializedError, type TimedEvent, type ToCpu } from './messages.js';
+import { decodeControl, encodeControl, type FromCpu, type TimedEvent, type ToCpu } from './messages.js';
+import { reviveError } from '../src/runtime/error-transfer.js';
 import { controlPath } from './paths.js';
 
 /** How long the processes get to start, load the addon and connect to each other. */
@@ -333,29 +332,6 @@ function orderTrace(events: TimedEvent[]): TraceEvent[] {
       const { t: _t, ...rest } = e;
       return { seq, ...rest } as TraceEvent;
     });
-}
-
-const errorClasses: Record<string, ErrorConstructor> = {
-  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
-  ...(coreErrors as unknown as Record<string, ErrorConstructor>),
-  ...(runtimeErrors as unknown as Record<string, ErrorConstructor>),
-};
-
-/** The CPU's error with its class and fields, its message naming the CPU (as on worker threads). */
-export function reviveError(s: SerializedError, cpu: number): Error {
-  const known = Object.prototype.hasOwnProperty.call(errorClasses, s.name) ? errorClasses[s.name] : undefined;
-  const ctor = typeof known === 'function' && (known === Error || known.prototype instanceof Error) ? known : Error;
-  const err = Object.create(ctor.prototype) as Error & Record<string, unknown>;
-  Object.assign(err, s.fields);
-  const message = new RegExp(`^CPU ${cpu}\\b`).test(s.message) ? s.message : `CPU ${cpu}: ${s.message}`;
-  Object.defineProperty(err, 'message', { value: message, writable: true, configurable: true, enumerable: false });
-  Object.defineProperty(err, 'name', { value: s.name, writable: true, configurable: true, enumerable: false });
-  Object.defineProperty(err, 'stack', {
-    value: s.stack ? s.stack.replace(s.message, message) : `${s.name}: ${message}`,
-    writable: true, configurable: true, enumerable: false,
-  });
-  if (err['cpu'] === undefined) err['cpu'] = cpu;
-  return err;
 }
 
 registerBackend('native', {

@@ -14,7 +14,8 @@ import { makeCpu, programOf, type Cpu, type ProgramFunction } from '../src/runti
 import { formatValue } from '../src/runtime/trace.js';
 import { loadAddon, Region } from './index.js';
 import { ViewMemory } from './memory.js';
-import { nowNs, serializeError, syncWord, type FromMain, type TimedEvent, type ToMain } from './messages.js';
+import { nowNs, syncWord, type FromMain, type TimedEvent, type ToMain } from './messages.js';
+import { serializeError } from '../src/runtime/error-transfer.js';
 import type { ProtocolThreadData } from './protocol-thread.js';
 
 const [dir, cpuArg, cpusArg, pagesArg, pageSizeArg, protocol] = process.argv.slice(2);

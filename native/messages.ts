@@ -3,6 +3,7 @@
  * one v8-serialized object per frame), and between a CPU's protocol thread and its main
  * thread (postMessage). Both sides import these types: one module holds the wire.
  */
+import type { SerializedError } from '../src/runtime/error-transfer.js';
 import { deserialize, serialize } from 'node:v8';
 import type { CpuStats } from '../src/runtime/stats.js';
 import type { TraceEventInput } from '../src/runtime/trace.js';
@@ -10,14 +11,6 @@ import { frame } from './codec.js';
 
 /** A trace event with the monotonic time it happened at (ns); the cluster orders by it. */
 export type TimedEvent = TraceEventInput & { t: number };
-
-/** An error as data, with its class name and own fields. */
-export interface SerializedError {
-  readonly name: string;
-  readonly message: string;
-  readonly stack?: string | undefined;
-  readonly fields: Record<string, string | number | boolean | null>;
-}
 
 /** Cluster → protocol thread. */
 export type ToCpu =
@@ -60,17 +53,6 @@ export function decodeControl<T extends ToCpu | FromCpu>(payload: Buffer): T {
   return deserialize(payload) as T;
 }
 
-export function serializeError(err: unknown): SerializedError {
-  if (err instanceof Error || (err !== null && typeof err === 'object' && 'message' in err && 'name' in err)) {
-    const e = err as Error;
-    const fields: Record<string, string | number | boolean | null> = {};
-    for (const [k, v] of Object.entries(e)) {
-      if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') fields[k] = v;
-    }
-    return { name: String(e.name), message: String(e.message), stack: e.stack, fields };
-  }
-  return { name: 'Error', message: `non-error thrown: ${String(err)}`, fields: {} };
-}
 
 /** Sync-word values: the main thread waits while the word is `waiting`. */
 export const syncWord = { waiting: 0, released: 1 } as const;

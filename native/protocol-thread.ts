@@ -28,9 +28,10 @@ import { loadAddon, Region } from './index.js';
 import { AliasMemory } from './memory.js';
 import { controlPath, socketPath } from './paths.js';
 import {
-  decodeControl, encodeControl, nowNs, serializeError, syncWord,
+  decodeControl, encodeControl, nowNs, syncWord,
   type FromCpu, type FromMain, type TimedEvent, type ToCpu, type ToMain,
 } from './messages.js';
+import { serializeError } from '../src/runtime/error-transfer.js';
 
 export interface ProtocolThreadData {
   readonly dir: string;

@@ -16,14 +16,13 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { DsmConfig } from '../src/core/config.js';
-import * as coreErrors from '../src/core/errors.js';
 import type { BackendInstance, BackendRunRequest, BackendRunResult } from '../src/runtime/cluster.js';
-import * as runtimeErrors from '../src/runtime/errors.js';
 import { DsmTimeoutError, DsmWorkerExitError } from '../src/runtime/errors.js';
 import type { CpuStats } from '../src/runtime/stats.js';
 import type { TraceEvent } from '../src/runtime/trace.js';
 import { abortReason, abortWord, controlWords, ringAll } from './control.js';
-import type { CpuTask, CpuTaskResult, SerializedError } from './task.js';
+import type { CpuTask, CpuTaskResult } from './task.js';
+import { reviveError } from '../src/runtime/error-transfer.js';
 
 /** How long CPUs get to stop after an abort before their workers are terminated. */
 export const abortGraceMs = 1000;
@@ -151,33 +150,6 @@ function failureError(o: Outcome, cpu: number): Error {
   if (o.kind === 'died') return new DsmWorkerExitError(cpu, o.error.message);
   if (o.kind === 'result' && !o.result.ok) return reviveError(o.result.error, cpu);
   return new DsmWorkerExitError(cpu, 'stopped without a result');
-}
-
-/** Error classes a CPU may throw that we rebuild by name on the main thread. */
-const errorClasses: Record<string, ErrorConstructor> = {
-  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
-  ...(coreErrors as unknown as Record<string, ErrorConstructor>),
-  ...(runtimeErrors as unknown as Record<string, ErrorConstructor>),
-};
-
-/**
- * The CPU's error with its class, fields and stack, its message naming the CPU. Errors of
- * user-defined classes come back as Error with the original name.
- */
-export function reviveError(s: SerializedError, cpu: number): Error {
-  const known = Object.prototype.hasOwnProperty.call(errorClasses, s.name) ? errorClasses[s.name] : undefined;
-  const ctor = typeof known === 'function' && (known === Error || known.prototype instanceof Error) ? known : Error;
-  const err = Object.create(ctor.prototype) as Error & Record<string, unknown>;
-  Object.assign(err, s.fields);
-  const message = new RegExp(`^CPU ${cpu}\\b`).test(s.message) ? s.message : `CPU ${cpu}: ${s.message}`;
-  Object.defineProperty(err, 'message', { value: message, writable: true, configurable: true, enumerable: false });
-  Object.defineProperty(err, 'name', { value: s.name, writable: true, configurable: true, enumerable: false });
-  Object.defineProperty(err, 'stack', {
-    value: s.stack ? s.stack.replace(s.message, message) : `${s.name}: ${message}`,
-    writable: true, configurable: true, enumerable: false,
-  });
-  if (err['cpu'] === undefined) err['cpu'] = cpu;
-  return err;
 }
 
 function merge(results: Extract<CpuTaskResult, { ok: true }>[], tracing: boolean): BackendRunResult {

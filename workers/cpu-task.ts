@@ -10,7 +10,8 @@
 import { DsmAbortedError, DsmProgramLoadError } from '../src/runtime/errors.js';
 import { programOf } from '../src/runtime/program.js';
 import { WorkerCpu } from './cpu.js';
-import { serializeError, type CpuTask, type CpuTaskResult } from './task.js';
+import type { CpuTask, CpuTaskResult } from './task.js';
+import { serializeError } from '../src/runtime/error-transfer.js';
 
 export default async function runCpuTask(task: CpuTask): Promise<CpuTaskResult> {
   const control = new Int32Array(task.control);

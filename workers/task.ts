@@ -2,6 +2,7 @@
  * The messages between the main thread and a CPU's worker: one task per CPU per run, and
  * its result. Both sides import these types (one module holds the wire, as in piscina).
  */
+import type { SerializedError } from '../src/runtime/error-transfer.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { DsmConfig } from '../src/core/config.js';
 import type { CpuStats } from '../src/runtime/stats.js';
@@ -22,14 +23,6 @@ export interface CpuTask {
   readonly trace: boolean;
 }
 
-/** An error as data: structured clone drops the class of non-standard errors, so we carry its name and fields. */
-export interface SerializedError {
-  readonly name: string;
-  readonly message: string;
-  readonly stack?: string | undefined;
-  readonly fields: Record<string, string | number | boolean | null>;
-}
-
 export type CpuTaskResult =
   | {
       readonly ok: true;
@@ -48,14 +41,3 @@ export type CpuTaskResult =
       readonly state: string;
       readonly error: SerializedError;
     };
-
-export function serializeError(err: unknown): SerializedError {
-  if (err instanceof Error) {
-    const fields: Record<string, string | number | boolean | null> = {};
-    for (const [k, v] of Object.entries(err)) {
-      if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') fields[k] = v;
-    }
-    return { name: err.name, message: err.message, stack: err.stack, fields };
-  }
-  return { name: 'Error', message: `non-error thrown: ${String(err)}`, fields: {} };
-}
