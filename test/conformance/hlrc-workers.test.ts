@@ -16,66 +16,21 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { simulate } from '../../sim/index.js';
 import { randomDrfWorkload } from '../../sim/workloads.js';
 import { jacobiLayout, jacobiSequential } from '../../examples/jacobi.js';
-import { Cluster, opsProgram, type ClusterStats, type MessageKind, type Op, type Value } from '../../index.js';
+import { opsProgram, type Cluster, type Op } from '../../index.js';
+import { at, B, Clusters, difference, L, onSim as onSimOf, pageSize, R, U, W, type Outcome } from './harness.js';
 
-const pageSize = 4096;
 const timeoutMs = 20000;
-const at = (page: number, offset = 0): number => page * pageSize + offset;
-const W = (page: number, value: number, offset = 0): Op => ({ op: 'write', type: 'int32', address: at(page, offset), value });
-const R = (page: number, offset = 0): Op => ({ op: 'read', type: 'int32', address: at(page, offset) });
-const B: Op = { op: 'barrier' };
-const L = (lock: number): Op => ({ op: 'lock', lock });
-const U = (lock: number): Op => ({ op: 'unlock', lock });
+const clusters = new Clusters('hlrc', timeoutMs);
+afterAll(() => clusters.closeAll());
 
-interface Outcome {
-  results: Value[][];
-  messages: number;
-  byKind: Partial<Record<MessageKind, number>>;
-}
-
-const clusters = new Map<string, Cluster>();
-afterAll(async () => {
-  await Promise.all([...clusters.values()].map((c) => c.close()));
-});
-
-async function clusterOf(cpus: number, pages: number, size = pageSize): Promise<Cluster> {
-  const key = `${cpus}/${pages}/${size}`;
-  let cluster = clusters.get(key);
-  if (cluster === undefined) {
-    cluster = await Cluster.start({ cpus, pages, pageSize: size, timeoutMs, protocol: 'hlrc' });
-    clusters.set(key, cluster);
-  }
-  return cluster;
-}
-
-async function onWorkers(cpus: number, pages: number, programs: Op[][], size = pageSize): Promise<Outcome> {
-  const { results, stats } = await (await clusterOf(cpus, pages, size)).run<Value[]>(opsProgram, programs);
-  return outcome(results, stats);
-}
-
-function onSim(cpus: number, pages: number, programs: Op[][], size = pageSize, seed = 1): Outcome {
-  const { results, stats } = simulate({ config: { cpus, pages, pageSize: size }, programs, seed, trace: false, protocol: 'hlrc' });
-  return outcome(results, stats);
-}
-
-function outcome(results: Value[][], stats: ClusterStats): Outcome {
-  return { results, messages: stats.total.messages, byKind: stats.total.messagesByKind };
-}
+const clusterOf = (cpus: number, pages: number, size = pageSize): Promise<Cluster> => clusters.get('workers', cpus, pages, size);
+const onWorkers = (cpus: number, pages: number, programs: Op[][], size = pageSize): Promise<Outcome> => clusters.run('workers', cpus, pages, programs, size);
+const onSim = (cpus: number, pages: number, programs: Op[][], size = pageSize, seed = 1): Outcome => onSimOf('hlrc', cpus, pages, programs, size, seed);
 
 const backends: [string, (cpus: number, pages: number, programs: Op[][]) => Promise<Outcome>][] = [
   ['simulator', async (c, p, prog) => onSim(c, p, prog)],
   ['workers', onWorkers],
 ];
-
-/** Messages of `withOp` beyond those of `without`, by kind (kinds with 0 left out). */
-function difference(withOp: Outcome, without: Outcome): { messages: number; byKind: Record<string, number> } {
-  const byKind: Record<string, number> = {};
-  for (const [k, v] of Object.entries(withOp.byKind)) {
-    const d = (v ?? 0) - (without.byKind[k as MessageKind] ?? 0);
-    if (d !== 0) byKind[k] = d;
-  }
-  return { messages: withOp.messages - without.messages, byKind };
-}
 
 describe.each(backends)('hlrc textbook message counts on %s', (_name, run) => {
   test('a remote read miss after an acquire that invalidated the page: 2 messages', async () => {

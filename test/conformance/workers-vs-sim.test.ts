@@ -10,70 +10,17 @@
  *    and without it, and must equal the textbook number on both backends.
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { simulate } from '../../sim/index.js';
-import { Cluster, opsProgram, type ClusterStats, type MessageKind, type Op, type Value } from '../../index.js';
+import type { Op } from '../../index.js';
+import { at, B, Clusters, difference, L, onSim, pageSize, R, U, W, type Outcome } from './harness.js';
 
-const pageSize = 4096;
-const timeoutMs = 20000;
-const at = (page: number, offset = 0): number => page * pageSize + offset;
-const W = (page: number, value: number, offset = 0): Op => ({ op: 'write', type: 'int32', address: at(page, offset), value });
-const R = (page: number, offset = 0): Op => ({ op: 'read', type: 'int32', address: at(page, offset) });
-const B: Op = { op: 'barrier' };
-const L = (lock: number): Op => ({ op: 'lock', lock });
-const U = (lock: number): Op => ({ op: 'unlock', lock });
-
-interface Outcome {
-  results: Value[][];
-  messages: number;
-  byKind: Partial<Record<MessageKind, number>>;
-}
-
-const clusters = new Map<number, Cluster>();
-afterAll(async () => {
-  await Promise.all([...clusters.values()].map((c) => c.close()));
-});
-
-const clusterKeys = new Map<string, Cluster>();
-
-async function onBackend(backend: 'workers' | 'native', cpus: number, pages: number, programs: Op[][]): Promise<Outcome> {
-  const key = `${backend}/${cpus}/${pages}`;
-  let cluster = clusterKeys.get(key);
-  if (cluster === undefined) {
-    cluster = await Cluster.start({ cpus, pages, pageSize, timeoutMs, backend });
-    clusterKeys.set(key, cluster);
-    clusters.set(clusters.size, cluster);
-  }
-  const { results, stats } = await cluster.run<Value[]>(opsProgram, programs);
-  return outcome(results, stats);
-}
-
-const onWorkers = (cpus: number, pages: number, programs: Op[][]): Promise<Outcome> => onBackend('workers', cpus, pages, programs);
-const onNative = (cpus: number, pages: number, programs: Op[][]): Promise<Outcome> => onBackend('native', cpus, pages, programs);
-
-function onSim(cpus: number, pages: number, programs: Op[][], seed = 1): Outcome {
-  const { results, stats } = simulate({ config: { cpus, pages, pageSize }, programs, seed, trace: false });
-  return outcome(results, stats);
-}
-
-function outcome(results: Value[][], stats: ClusterStats): Outcome {
-  return { results, messages: stats.total.messages, byKind: stats.total.messagesByKind };
-}
+const clusters = new Clusters('ivy', 20000);
+afterAll(() => clusters.closeAll());
 
 const backends: [string, (cpus: number, pages: number, programs: Op[][]) => Promise<Outcome>][] = [
-  ['simulator', async (c, p, prog) => onSim(c, p, prog)],
-  ['workers', onWorkers],
-  ['native', onNative],
+  ['simulator', async (c, p, prog) => onSim('ivy', c, p, prog)],
+  ['workers', (c, p, prog) => clusters.run('workers', c, p, prog)],
+  ['native', (c, p, prog) => clusters.run('native', c, p, prog)],
 ];
-
-/** Messages of `withOp` beyond those of `without`, by kind (kinds with 0 left out). */
-function difference(withOp: Outcome, without: Outcome): { messages: number; byKind: Record<string, number> } {
-  const byKind: Record<string, number> = {};
-  for (const [k, v] of Object.entries(withOp.byKind)) {
-    const d = (v ?? 0) - (without.byKind[k as MessageKind] ?? 0);
-    if (d !== 0) byKind[k] = d;
-  }
-  return { messages: withOp.messages - without.messages, byKind };
-}
 
 describe.each(backends)('textbook message counts on %s', (_name, run) => {
   test('read fault, requester, manager and owner distinct: 4 messages', async () => {
@@ -111,10 +58,8 @@ describe.each(backends)('textbook message counts on %s', (_name, run) => {
   });
 });
 
-describe.each([
-  ['workers', onWorkers],
-  ['native', onNative],
-])('the same results on the simulator and on %s', (_name, onReal) => {
+describe.each(['workers', 'native'])('the same results on the simulator and on %s', (backend) => {
+  const onReal = (cpus: number, pages: number, programs: Op[][]): Promise<Outcome> => clusters.run(backend, cpus, pages, programs);
   test('the seed test (4 CPUs, 10 pages): one CPU writes, every other CPU reads it after a barrier', async () => {
     const address = at(3, 8);
     const programs: Op[][] = [
@@ -123,7 +68,7 @@ describe.each([
       [B, { op: 'read', type: 'int32', address }],
       [B, { op: 'read', type: 'int32', address }],
     ];
-    const sim = onSim(4, 10, programs);
+    const sim = onSim('ivy', 4, 10, programs);
     const workers = await onReal(4, 10, programs);
     expect(sim.results).toEqual([[], [42], [42], [42]]);
     expect(workers.results).toEqual(sim.results);
@@ -167,7 +112,7 @@ describe.each([
         programs[cpu]!.push({ op: 'read', type: w.type, address: w.address });
       }
     }
-    const sim = onSim(cpus, pages, programs, seed);
+    const sim = onSim('ivy', cpus, pages, programs, pageSize, seed);
     const workers = await onReal(cpus, pages, programs);
     expect({ seed, results: workers.results }).toEqual({ seed, results: sim.results });
   });
