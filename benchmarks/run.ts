@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: every benchmark of the worker-thread runtime, printed as tables and
+ * `npm run bench`: every benchmark of the worker-thread runtime and the simulator's protocol
+ * throughput, printed as tables and
  * written to bench-results/workers.json. Timing lives here only, never in tests.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import { table } from '../src/runtime/stats.js';
 import { benchAccessor } from './accessor.js';
 import { benchApps } from './apps.js';
 import { benchLatency } from './latency.js';
+import { benchProtocolThroughput, formatProtocolThroughput } from './protocol-throughput.js';
 import { fixed } from './stats.js';
 
 const started = performance.now();
@@ -41,7 +43,10 @@ console.log(table([
   ...apps.rows.map((r) => [r.app, r.size, String(r.cpus), fixed(r.ms, 1), fixed(r.vsSequential), String(r.faults), String(r.messages)]),
 ]));
 
+const throughput = await benchProtocolThroughput();
+console.log(`\n${formatProtocolThroughput(throughput)}`);
+
 const totalS = (performance.now() - started) / 1000;
 await mkdir('bench-results', { recursive: true });
-await writeFile('bench-results/workers.json', `${JSON.stringify({ machine, date: new Date().toISOString(), accessor, latency, apps, totalS }, null, 2)}\n`);
+await writeFile('bench-results/workers.json', `${JSON.stringify({ machine, date: new Date().toISOString(), accessor, latency, apps, throughput, totalS }, null, 2)}\n`);
 console.log(`\nwrote bench-results/workers.json (${fixed(totalS, 1)} s)`);
