@@ -9,11 +9,11 @@
 import { writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { DsmProgramLoadError } from '../src/runtime/errors.js';
-import { DsmMemory } from '../src/memory/accessor.js';
 import { makeCpu, programOf, type Cpu, type ProgramFunction } from '../src/runtime/program.js';
 import { formatValue } from '../src/runtime/trace.js';
 import { loadAddon, Region } from './index.js';
 import { ViewMemory } from './memory.js';
+import { NativeDsmMemory } from './typed-arrays.js';
 import { nowNs, syncWord, type FromMain, type TimedEvent, type ToMain } from './messages.js';
 import { serializeError } from '../src/runtime/error-transfer.js';
 import type { ProtocolThreadData } from './protocol-thread.js';
@@ -33,7 +33,8 @@ worker.on('error', (err) => {
 });
 worker.on('exit', (code) => process.exit(code));
 
-const memory = new DsmMemory(new ViewMemory(config, cpu, region), {
+// cpu.float64Array(...) and the other views are real typed arrays over the guarded view.
+const memory = new NativeDsmMemory(new ViewMemory(config, cpu, region), {
   fault: () => {
     throw new Error('unreachable: on the native backend the MMU faults, not the accessor');
   },
