@@ -2,9 +2,14 @@
  * The native backend, cluster side: importing this module registers it as 'native'.
  *
  * Each CPU is an OS process (native/cpu-entry.ts) with its region, its protocol thread and a
- * Unix socket to every other CPU; the cluster talks to each protocol thread over one more
- * socket (frames of v8-serialized objects, native/messages.ts). The processes stay up between
- * runs. A run:
+ * Unix socket to every other CPU, or with `transport: 'tcp'` a TCP connection (the same
+ * frames), between the addresses of `hosts` (each CPU listens on its host's address only, on
+ * an ephemeral port it reports to the cluster, which tells every CPU where the others are);
+ * a host's `launch` command starts its processes (`ip netns exec NS`, say). The cluster talks
+ * to each protocol thread over a Unix socket in its temporary directory (frames of
+ * v8-serialized objects, native/messages.ts), so every host must see the cluster's
+ * filesystem: hosts are network namespaces or containers of one machine, or machines that
+ * share /tmp. The processes stay up between runs. A run:
  *
  *   1. prepare: every CPU resets its region to the image (every page readable), makes a fresh
  *      protocol state and loads the program; once all are prepared, go (so no CPU can receive
@@ -20,6 +25,7 @@
  * new ones. close() kills them too. Nothing waits without a bound.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { isIP } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,14 +33,51 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DsmConfig } from '../src/core/config.js';
 import { DsmConfigError, DsmError } from '../src/core/errors.js';
-import { registerBackend, type BackendInstance, type BackendRunRequest, type BackendRunResult } from '../src/runtime/cluster.js';
+import { registerBackend, type BackendInstance, type BackendRunRequest, type BackendRunResult, type ClusterOptions } from '../src/runtime/cluster.js';
 import { DsmProcessExitError, DsmTimeoutError } from '../src/runtime/errors.js';
 import type { CpuStats } from '../src/runtime/stats.js';
 import type { TraceEvent } from '../src/runtime/trace.js';
 import { FrameReader } from './codec.js';
 import { decodeControl, encodeControl, type FromCpu, type TimedEvent, type ToCpu } from './messages.js';
 import { reviveError } from '../src/runtime/error-transfer.js';
-import { controlPath } from './paths.js';
+import { controlPath, type Endpoint } from './paths.js';
+
+/** Where the CPUs run and how they talk: validated from the cluster's options. */
+export interface NativeNetwork {
+  readonly transport: 'unix' | 'tcp';
+  /** CPU i runs on hosts[i % hosts.length]. */
+  readonly hosts: ReadonlyArray<{ readonly address: string | null; readonly launch: readonly string[] }>;
+}
+
+/** The cluster's `transport` and `hosts`, checked; DsmConfigError says what is wrong and what is allowed. */
+export function nativeNetwork(options: Pick<ClusterOptions, 'transport' | 'hosts'>): NativeNetwork {
+  const transport = options.transport ?? 'unix';
+  if (transport !== 'unix' && transport !== 'tcp') {
+    throw new DsmConfigError(`invalid config: transport = ${JSON.stringify(transport)} on backend 'native'; allowed: 'unix' (default), 'tcp'`);
+  }
+  if (transport === 'unix') {
+    if (options.hosts !== undefined) throw new DsmConfigError(`invalid config: hosts needs transport: 'tcp' on backend 'native' (Unix sockets reach one host)`);
+    return { transport, hosts: [{ address: null, launch: [] }] };
+  }
+  const hosts = options.hosts ?? [{ address: '127.0.0.1' }];
+  if (!Array.isArray(hosts) || hosts.length === 0) {
+    throw new DsmConfigError(`invalid config: hosts = ${JSON.stringify(hosts)}; allowed: a non-empty array of { address, launch? }`);
+  }
+  return {
+    transport,
+    hosts: hosts.map((h: unknown, i) => {
+      const host = h as { address?: unknown; launch?: unknown } | null;
+      if (host === null || typeof host !== 'object' || typeof host.address !== 'string' || isIP(host.address) === 0) {
+        throw new DsmConfigError(`invalid config: hosts[${i}].address = ${JSON.stringify(host?.address)}; allowed: an IPv4 or IPv6 address (the CPUs listen on it and on nothing else)`);
+      }
+      const launch = host.launch ?? [];
+      if (!Array.isArray(launch) || launch.some((a) => typeof a !== 'string' || a === '')) {
+        throw new DsmConfigError(`invalid config: hosts[${i}].launch = ${JSON.stringify(launch)}; allowed: an array of non-empty strings, the command put before \`node ...\``);
+      }
+      return { address: host.address, launch: launch as string[] };
+    }),
+  };
+}
 
 /** How long the processes get to start, load the addon and connect to each other. */
 export const startTimeoutMs = 30000;
@@ -65,6 +108,8 @@ class CpuProcess {
       process.stderr.write(chunk);
       this.stderr = (this.stderr + chunk.toString('utf8')).slice(-stderrTailBytes);
     });
+    // A launch command that does not exist: 'error' (then 'close', which adds nothing).
+    child.on('error', (err) => this.onFailure(cpu, new DsmProcessExitError(cpu, `cannot start it: ${err.message}`)));
     // 'close', not 'exit': it comes once stderr is drained, so the error carries all of it.
     child.on('close', (code, signal) => {
       this.exited = signal ? `killed by ${signal}` : `exit code ${String(code)}`;
@@ -128,6 +173,7 @@ class Generation {
   constructor(
     readonly config: DsmConfig,
     readonly protocol: string,
+    readonly network: NativeNetwork,
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'tsdsm-'));
     this.server = createServer((socket) => this.accept(socket));
@@ -143,13 +189,17 @@ class Generation {
       this.server.listen(controlPath(this.dir), () => resolve());
     });
     for (let cpu = 0; cpu < this.config.cpus; cpu++) {
+      const host = this.network.hosts[cpu % this.network.hosts.length]!;
       const args = [entry, this.dir, String(cpu), String(this.config.cpus), String(this.config.pages), String(this.config.pageSize), this.protocol];
-      const child = spawn(process.execPath, ['--no-warnings', ...args], { stdio: ['ignore', 'inherit', 'pipe'] });
+      if (host.address !== null) args.push(host.address);
+      const argv = [...host.launch, process.execPath, '--no-warnings', ...args];
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'inherit', 'pipe'] });
       this.cpus.push(new CpuProcess(cpu, child, (c, e) => this.fail(c, e)));
     }
     await this.within(startTimeoutMs, 'start', async () => {
-      await this.all('hello');
-      this.broadcast({ type: 'connect' });
+      const hellos = await this.all('hello');
+      const peers: Endpoint[] = hellos.map((h) => h.endpoint);
+      this.broadcast({ type: 'connect', peers });
       await this.all('ready');
     });
   }
@@ -252,12 +302,13 @@ export class NativeBackend implements BackendInstance {
   constructor(
     readonly config: DsmConfig,
     readonly protocol: string,
+    readonly network: NativeNetwork = nativeNetwork({}),
   ) {}
 
   /** Starts the processes (again, after a failed run killed them). */
   async ensureStarted(): Promise<Generation> {
     if (this.generation && !this.generation.dead) return this.generation;
-    const g = new Generation(this.config, this.protocol);
+    const g = new Generation(this.config, this.protocol, this.network);
     this.generation = g;
     try {
       await g.start();
@@ -335,14 +386,16 @@ function orderTrace(events: TimedEvent[]): TraceEvent[] {
 }
 
 registerBackend('native', {
-  async start(config: DsmConfig, protocol: string): Promise<BackendInstance> {
+  accepts: ['transport', 'hosts'],
+  async start(config: DsmConfig, protocol: string, options: ClusterOptions): Promise<BackendInstance> {
+    const network = nativeNetwork(options);
     if (config.pageSize < 4096) {
       throw new DsmConfigError(`invalid config: pageSize = ${config.pageSize} on backend 'native'; allowed: a power of two of at least 4096 (the MMU's page)`);
     }
     if (process.platform !== 'linux' || process.arch !== 'x64') {
       throw new DsmError(`backend 'native' runs on Linux x86-64 only (this is ${process.platform} ${process.arch})`);
     }
-    const backend = new NativeBackend(config, protocol);
+    const backend = new NativeBackend(config, protocol, network);
     await backend.ensureStarted();
     return backend;
   },

@@ -1,5 +1,6 @@
 /**
- * The entry of a native CPU's process: `node cpu-entry.js <dir> <cpu> <cpus> <pages> <pageSize> <protocol>`.
+ * The entry of a native CPU's process: `node cpu-entry.js <dir> <cpu> <cpus> <pages> <pageSize> <protocol> [<address>]`,
+ * with `<address>` the IP address to listen on for the other CPUs over TCP (else a Unix socket).
  *
  * The main thread runs the program on the application view of the region (real page
  * protection: an access the protocol has not granted faults in the MMU and blocks in the
@@ -18,14 +19,14 @@ import { nowNs, syncWord, type FromMain, type TimedEvent, type ToMain } from './
 import { serializeError } from '../src/runtime/error-transfer.js';
 import type { ProtocolThreadData } from './protocol-thread.js';
 
-const [dir, cpuArg, cpusArg, pagesArg, pageSizeArg, protocol] = process.argv.slice(2);
+const [dir, cpuArg, cpusArg, pagesArg, pageSizeArg, protocol, listen] = process.argv.slice(2);
 const cpu = Number(cpuArg);
 const config = { cpus: Number(cpusArg), pages: Number(pagesArg), pageSize: Number(pageSizeArg) };
 
 const addon = loadAddon();
 const region = new Region(addon, config.pages, config.pageSize);
 const sync = new Int32Array(new SharedArrayBuffer(4));
-const data: ProtocolThreadData = { dir: dir!, cpu, config, protocol: protocol!, regionId: region.id, sync: sync.buffer as SharedArrayBuffer };
+const data: ProtocolThreadData = { dir: dir!, cpu, config, protocol: protocol!, regionId: region.id, sync: sync.buffer as SharedArrayBuffer, listen: listen ?? null };
 const worker = new Worker(new URL('./protocol-thread.js', import.meta.url), { workerData: data });
 worker.on('error', (err) => {
   writeSync(2, `tsdsm native CPU ${cpu}: protocol thread failed: ${err.stack ?? err.message}\n`);

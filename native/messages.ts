@@ -8,13 +8,15 @@ import { deserialize, serialize } from 'node:v8';
 import type { CpuStats } from '../src/runtime/stats.js';
 import type { TraceEventInput } from '../src/runtime/trace.js';
 import { frame } from './codec.js';
+import type { Endpoint } from './paths.js';
 
 /** A trace event with the monotonic time it happened at (ns); the cluster orders by it. */
 export type TimedEvent = TraceEventInput & { t: number };
 
 /** Cluster → protocol thread. */
 export type ToCpu =
-  | { type: 'connect' }
+  /** `peers[j]`: where CPU j listens; a CPU connects to every lower-numbered one. */
+  | { type: 'connect'; peers: Endpoint[] }
   | { type: 'prepare'; programUrl: string; args: unknown; image: Uint8Array; trace: boolean }
   | { type: 'go' }
   | { type: 'counters' }
@@ -23,7 +25,8 @@ export type ToCpu =
 
 /** Protocol thread → cluster. */
 export type FromCpu =
-  | { type: 'hello'; cpu: number }
+  /** `endpoint`: where this CPU listens for the other CPUs. */
+  | { type: 'hello'; cpu: number; endpoint: Endpoint }
   | { type: 'ready' }
   | { type: 'prepared' }
   | { type: 'done'; result: unknown }

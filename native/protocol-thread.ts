@@ -7,7 +7,7 @@
  *    we hand it to the driver, and when the protocol resumes, grant it;
  *  - steps: the granted access has run; effects the driver held behind the resume run now;
  *  - sync calls (lock, unlock, barrier) posted by the main thread, which waits on a word;
- *  - frames from the other CPUs (Unix sockets), and control frames from the cluster.
+ *  - frames from the other CPUs (Unix sockets, or TCP), and control frames from the cluster.
  *
  * Between a grant and its step, frames from other CPUs wait in `backlog`: handling one (say,
  * a WRITE_FWD for the page just granted) would take the page away before the access that
@@ -26,7 +26,7 @@ import { decodeMessage, encodeMessage, FrameReader } from './codec.js';
 import { FaultService } from './fault-service.js';
 import { loadAddon, Region } from './index.js';
 import { AliasMemory } from './memory.js';
-import { controlPath, socketPath } from './paths.js';
+import { controlPath, describeEndpoint, socketPath, type Endpoint } from './paths.js';
 import {
   decodeControl, encodeControl, nowNs, syncWord,
   type FromCpu, type FromMain, type TimedEvent, type ToCpu, type ToMain,
@@ -40,6 +40,8 @@ export interface ProtocolThreadData {
   readonly protocol: string;
   readonly regionId: number;
   readonly sync: SharedArrayBuffer;
+  /** The address to listen on for the other CPUs over TCP (an ephemeral port), or null for a Unix socket. */
+  readonly listen: string | null;
 }
 
 interface Frame {
@@ -96,7 +98,20 @@ class ProtocolThread implements Transport {
     });
     parentPort!.on('message', (m: FromMain) => this.guard(() => this.onMain(m)));
     this.server = createServer((socket) => this.accept(socket));
-    this.server.listen(socketPath(data.dir, data.cpu), () => this.connectControl(data.dir));
+    this.server.once('error', (err) => {
+      // Nobody to tell yet (the control connection comes after listening): end with the reason.
+      process.stderr.write(`tsdsm native CPU ${this.cpu}: cannot listen on ${data.listen ?? socketPath(data.dir, data.cpu)}: ${err.message}\n`);
+      process.kill(process.pid, 'SIGKILL');
+    });
+    if (data.listen === null) {
+      const path = socketPath(data.dir, data.cpu);
+      this.server.listen(path, () => this.connectControl(data.dir, { path }));
+    } else {
+      const host = data.listen;
+      this.server.listen({ host, port: 0 }, () => {
+        this.connectControl(data.dir, { host, port: (this.server.address() as { port: number }).port });
+      });
+    }
   }
 
   private newDriver(): CpuDriver<unknown> {
@@ -111,11 +126,11 @@ class ProtocolThread implements Transport {
 
   // ------------------------------------------------------------ the cluster
 
-  private connectControl(dir: string): void {
+  private connectControl(dir: string, endpoint: Endpoint): void {
     const socket = connect(controlPath(dir));
     this.control = socket;
     const reader = new FrameReader(`CPU ${this.cpu} control`);
-    socket.on('connect', () => this.toCluster({ type: 'hello', cpu: this.cpu }));
+    socket.on('connect', () => this.toCluster({ type: 'hello', cpu: this.cpu, endpoint }));
     socket.on('data', (chunk) => this.guard(() => {
       for (const payload of reader.push(chunk)) this.onCluster(decodeControl<ToCpu>(payload));
     }));
@@ -136,7 +151,7 @@ class ProtocolThread implements Transport {
   private onCluster(m: ToCpu): void {
     switch (m.type) {
       case 'connect':
-        for (let j = 0; j < this.cpu; j++) this.connectPeer(j);
+        for (let j = 0; j < this.cpu; j++) this.connectPeer(j, m.peers[j]!);
         this.checkReady();
         return;
       case 'prepare':
@@ -198,23 +213,21 @@ class ProtocolThread implements Transport {
 
   // ------------------------------------------------------------ peers
 
-  private connectPeer(j: number): void {
-    const socket = connect(socketPath(this.dirOf(), j));
+  private connectPeer(j: number, endpoint: Endpoint): void {
+    const socket = connect(endpoint);
+    socket.setNoDelay(true);
     socket.on('connect', () => {
       const hello = Buffer.alloc(4);
       hello.writeUInt32LE(this.cpu, 0);
       socket.write(hello);
       this.attach(j, socket);
     });
-    socket.on('error', (err) => this.fail(new Error(`CPU ${this.cpu}: connection to CPU ${j} failed: ${err.message}`)));
-  }
-
-  private dirOf(): string {
-    return (workerData as ProtocolThreadData).dir;
+    socket.on('error', (err) => this.fail(new Error(`CPU ${this.cpu}: connection to CPU ${j} at ${describeEndpoint(endpoint)} failed: ${err.message}`)));
   }
 
   /** A connection from a higher-numbered CPU: its first 4 bytes say which. */
   private accept(socket: Socket): void {
+    socket.setNoDelay(true);
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
       head = Buffer.concat([head, chunk]);
