@@ -7,7 +7,9 @@
  *    the pipe wake-up of the other thread, mprotect, the futex grant);
  *  - local fault: an upgrade the protocol grants without a message (the runtime's own cost);
  *  - remote read fault: 4 messages, requester, manager and owner distinct;
- *  - write fault invalidating one copy: 5 messages on the critical path.
+ *  - write fault invalidating one copy: 5 messages on the critical path;
+ *
+ * native over Unix sockets (the default) and over TCP on 127.0.0.1 (`transport: 'tcp'`).
  *
  * And what the native backend's real typed arrays buy a compute loop: Jacobi (n = 256, 1 and 2 CPUs)
  * through the views' get/set on workers (the accessor's software check) and on native (a
@@ -24,8 +26,8 @@ import { fixed, median, percentile } from './stats.js';
 const pageSize = 4096;
 const rounds = Number(process.argv[2] ?? 1000);
 
-async function samples(backend: string, program: string, cpus: number, pages: number): Promise<number[]> {
-  const cluster = await Cluster.start({ cpus, pages, pageSize, timeoutMs: 300000, backend });
+async function samples(backend: string, program: string, cpus: number, pages: number, transport?: string): Promise<number[]> {
+  const cluster = await Cluster.start({ cpus, pages, pageSize, timeoutMs: 300000, backend, transport });
   try {
     const url = new URL(`./programs/${program}.js`, import.meta.url);
     await cluster.run(url, { rounds: Math.min(rounds, 200), pageSize }); // warm the JIT
@@ -61,19 +63,21 @@ async function floorSamples(): Promise<number[]> {
 
 const rows: string[][] = [];
 const floor = await floorSamples();
-rows.push(['floor: fault granted by a bare thread (no protocol)', '', '', fixed(median(floor), 1), fixed(percentile(floor, 90), 1), '']);
+rows.push(['floor: fault granted by a bare thread (no protocol)', '', '', fixed(median(floor), 1), fixed(percentile(floor, 90), 1), '', '', '']);
 for (const c of cases) {
   const workers = await samples('workers', c.program, c.cpus, c.pages);
   const native = await samples('native', c.program, c.cpus, c.pages);
+  const tcp = await samples('native', c.program, c.cpus, c.pages, 'tcp');
   rows.push([
     c.name,
     fixed(median(workers), 1), fixed(percentile(workers, 90), 1),
     fixed(median(native), 1), fixed(percentile(native, 90), 1),
     fixed(median(native) / median(workers), 2),
+    fixed(median(tcp), 1), fixed(percentile(tcp, 90), 1),
   ]);
 }
 console.log(`Fault latency, workers vs native, ${rounds} samples each (µs)`);
-console.log(table([['case', 'workers p50', 'workers p90', 'native p50', 'native p90', 'native / workers'], ...rows]));
+console.log(table([['case', 'workers p50', 'workers p90', 'native p50', 'native p90', 'native / workers', 'native tcp p50', 'native tcp p90'], ...rows]));
 
 /** Jacobi sweeps timed inside CPU 0's program (ms): the median of `repeats` runs after a warm-up. */
 async function jacobiMs(backend: string, plain: boolean, cpus: number, n: number, iterations: number, repeats = 5): Promise<number> {
