@@ -20,8 +20,8 @@
  * Derived arrays (slice, map, filter, subarray) are plain typed arrays (Symbol.species):
  * subarray still aliases the guarded view, the others are private copies.
  */
-import { DsmAlignmentError, DsmRangeError } from '../src/core/errors.js';
-import { DsmMemory, type AccessHooks, type DsmArray } from '../src/memory/accessor.js';
+import { DsmAlignmentError } from '../src/core/errors.js';
+import { DsmMemory, hexOf, viewError, type AccessHooks, type DsmArray } from '../src/memory/accessor.js';
 import type { PagedMemory } from '../src/memory/paged-memory.js';
 import { typeSize, type Value, type ValueType } from '../src/memory/types.js';
 
@@ -29,16 +29,6 @@ type TypedArrayConstructor =
   | Int8ArrayConstructor | Uint8ArrayConstructor | Int16ArrayConstructor | Uint16ArrayConstructor
   | Int32ArrayConstructor | Uint32ArrayConstructor | Float32ArrayConstructor | Float64ArrayConstructor
   | BigInt64ArrayConstructor | BigUint64ArrayConstructor;
-
-function hexOf(n: number): string {
-  return Number.isFinite(n) ? n.toString(16) : String(n);
-}
-
-function viewError(memory: DsmMemory, what: string, address: number, length: number): DsmRangeError {
-  const err = new DsmRangeError(memory.cpu, Number.isFinite(address) ? address : NaN, length, memory.regionBytes);
-  err.message = `CPU ${memory.cpu}: ${what}`;
-  return err;
-}
 
 /**
  * One subclass of `Base` with the view API. A factory, called once per element type at load

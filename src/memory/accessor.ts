@@ -622,12 +622,12 @@ class DsmBigUint64Array extends DsmArray<bigint> {
   }
 }
 
-function hexOf(n: number): string {
+export function hexOf(n: number): string {
   return Number.isFinite(n) ? n.toString(16) : String(n);
 }
 
 /** A DsmRangeError (same class, same fields) whose message speaks of the view. */
-function viewError(memory: DsmMemory, what: string, address: number, length: number): DsmRangeError {
+export function viewError(memory: DsmMemory, what: string, address: number, length: number): DsmRangeError {
   const err = new DsmRangeError(memory.cpu, Number.isFinite(address) ? address : NaN, length, memory.regionBytes);
   err.message = `CPU ${memory.cpu}: ${what}`;
   return err;
