@@ -35,7 +35,24 @@ export interface ClusterOptions extends DsmConfigInput {
   timeoutMs?: number | undefined;
   /** Record a trace of every run (default false). */
   trace?: boolean | undefined;
+  /**
+   * Backend 'native' only: how the CPUs' processes talk to each other, 'unix' (default: Unix
+   * sockets, one host) or 'tcp' (the same frames over TCP, between the addresses of `hosts`).
+   */
+  transport?: string | undefined;
+  /**
+   * Backend 'native' with transport 'tcp' only: where the CPUs run, CPU i on
+   * `hosts[i % hosts.length]` (default: one host, 127.0.0.1). Each CPU listens on its host's
+   * `address` (an IP address, on an ephemeral port) and on nothing else; `launch` is the
+   * command that starts a process on that host, put before `node ...` (for example
+   * `['ip', 'netns', 'exec', 'ns1']`; default: none, a child of this process).
+   */
+  hosts?: ReadonlyArray<{ readonly address: string; readonly launch?: readonly string[] | undefined }> | undefined;
 }
+
+/** Options of ClusterOptions that only some backends accept (each backend lists the ones it does). */
+export const backendOptionNames = ['transport', 'hosts'] as const;
+export type BackendOptionName = (typeof backendOptionNames)[number];
 
 export interface RunOptions {
   timeoutMs?: number | undefined;
@@ -76,7 +93,10 @@ export interface BackendInstance {
 }
 
 export interface Backend {
-  start(config: DsmConfig, protocol: string): Promise<BackendInstance>;
+  /** `options`: the cluster's options, of which the backend reads the ones of `accepts`. */
+  start(config: DsmConfig, protocol: string, options: ClusterOptions): Promise<BackendInstance>;
+  /** The backend-specific options (backendOptionNames) this backend accepts; any other given is a DsmConfigError. */
+  readonly accepts?: readonly BackendOptionName[];
 }
 
 const backends = new Map<string, Backend>();
@@ -120,7 +140,13 @@ export class Cluster {
       );
     }
     checkTimeout(options.timeoutMs);
-    const instance = await backend.start(config, protocol);
+    for (const name of backendOptionNames) {
+      if (options[name] !== undefined && !(backend.accepts ?? []).includes(name)) {
+        const others = backendNames().filter((b) => (backends.get(b)!.accepts ?? []).includes(name));
+        throw new DsmConfigError(`invalid config: ${name} is not an option of backend '${backendName}'${others.length ? `; it is one of backend ${others.map((b) => `'${b}'`).join(', ')}` : ''}`);
+      }
+    }
+    const instance = await backend.start(config, protocol, options);
     return new Cluster(config, protocol, backendName, instance, { timeoutMs: options.timeoutMs, trace: options.trace });
   }
 

@@ -13,6 +13,16 @@ export class DsmWorkerExitError extends DsmError {
   }
 }
 
+/** The OS process of a CPU died during a run (native backend: a crash, process.exit in the program, a kill). */
+export class DsmProcessExitError extends DsmError {
+  constructor(
+    readonly cpu: number,
+    detail: string,
+  ) {
+    super(`CPU ${cpu}: its process died during the run: ${detail}`);
+  }
+}
+
 /** A run took longer than its timeout; the message says what each CPU was waiting on. */
 export class DsmTimeoutError extends DsmError {
   constructor(

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
-  Cluster, DsmAlignmentError, DsmConfigError, DsmRangeError, DsmTimeoutError, DsmWorkerExitError,
+  Cluster, DsmAlignmentError, DsmConfigError, DsmProcessExitError, DsmRangeError, DsmTimeoutError, DsmWorkerExitError,
   narrate, opsProgram, type Op,
 } from '../../index.js';
 import { B, Clusters, R, W, at } from './harness.js';
@@ -26,7 +26,7 @@ interface Backend {
   /** The page size of the clusters that test memory between runs (the smallest each backend allows). */
   pageSize: number;
   /** The class of the error when a CPU's thread or process dies during a run, and how its message starts. */
-  exitError: typeof DsmWorkerExitError;
+  exitError: typeof DsmWorkerExitError | typeof DsmProcessExitError;
   exitMessage: RegExp;
   /** A run timeout that leaves the CPUs time to reach their lock, and how a CPU spinning without touching shared memory is reported. */
   runTimeoutMs: number;
@@ -41,6 +41,14 @@ const backends: Backend[] = [
     exitMessage: /^CPU 1: its worker thread died during the run: .*7/,
     runTimeoutMs: 1000,
     spinningCpu: 'CPU 3: not responding (busy without touching shared memory); its worker was terminated',
+  },
+  {
+    name: 'native',
+    pageSize: 4096,
+    exitError: DsmProcessExitError,
+    exitMessage: /^CPU 1: its process died during the run: exit code 7/,
+    runTimeoutMs: 1500,
+    spinningCpu: 'CPU 3: running its program',
   },
 ];
 
@@ -186,7 +194,7 @@ describe.each(backends)('the Cluster API on $name', (backend) => {
 
   describe(`a CPU that dies (${backend.exitError.name})`, () => {
     test('process.exit in the program rejects naming the CPU and the exit code', async () => {
-      const err = await cluster.run(program('exits')).then(() => null, (e: unknown) => e as DsmWorkerExitError);
+      const err = await cluster.run(program('exits')).then(() => null, (e: unknown) => e as DsmWorkerExitError | DsmProcessExitError);
       expect(err).toBeInstanceOf(backend.exitError);
       expect(err!.cpu).toBe(1);
       expect(err!.message).toMatch(backend.exitMessage);
@@ -194,7 +202,7 @@ describe.each(backends)('the Cluster API on $name', (backend) => {
     });
 
     test('an uncaught exception in a timer kills the CPU; the run rejects naming the CPU', async () => {
-      const err = await cluster.run(program('crash')).then(() => null, (e: unknown) => e as DsmWorkerExitError);
+      const err = await cluster.run(program('crash')).then(() => null, (e: unknown) => e as DsmWorkerExitError | DsmProcessExitError);
       expect(err).toBeInstanceOf(backend.exitError);
       expect(err!.cpu).toBe(3);
       expect(err!.message).toContain('uncaught crash in a timer');

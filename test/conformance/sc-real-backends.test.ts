@@ -1,6 +1,8 @@
 /**
  * Sequential consistency on real backends: generated programs run, through the ops
- * interpreter, on worker threads (one worker per CPU, real races between them). Every run's per-CPU history (ops with the
+ * interpreter, on worker threads (one worker per CPU, real races between them) and on the
+ * native backend (one process per CPU, real mprotect faults, real races between processes and
+ * between each CPU's program and protocol threads). Every run's per-CPU history (ops with the
  * values the reads returned) must be sequentially consistent by the bounded SC checker. A
  * cluster keeps its memory between runs, so every run offsets its written values to keep them
  * unique and starts from the memory the last run left. The fast-check seed is printed; set
@@ -15,8 +17,10 @@ const seed = Number(process.env['TSDSM_SEED'] ?? 7);
 /** Values of run k are offset by k * valueStride (the generated values stay below it). */
 const valueStride = 1_000_000;
 
+// Native pages are MMU pages (4096 bytes at least); one or two pages keep the CPUs contending.
 const backends = [
   { backend: 'workers', pageSize: 64, runs: 40 },
+  { backend: 'native', pageSize: 4096, runs: 30 },
 ];
 const shapes = [
   { cpus: 3, pages: 1, shape: { opsMax: 8, lockWeight: 1, locks: 2, barriersMax: 2 } },

@@ -1,6 +1,6 @@
 /**
  * One conformance suite, run on every backend we have: the deterministic simulator (the
- * reference) and worker threads. The same op-list programs run on both through the ops
+ * reference), worker threads and native processes (real mprotect). The same op-list programs run on both through the ops
  * interpreter, and must give the same reads and the same message counts:
  *
  *  - reads: for programs whose results do not depend on the schedule (writes, a barrier,
@@ -19,6 +19,7 @@ afterAll(() => clusters.closeAll());
 const backends: [string, (cpus: number, pages: number, programs: Op[][]) => Promise<Outcome>][] = [
   ['simulator', async (c, p, prog) => onSim('ivy', c, p, prog)],
   ['workers', (c, p, prog) => clusters.run('workers', c, p, prog)],
+  ['native', (c, p, prog) => clusters.run('native', c, p, prog)],
 ];
 
 describe.each(backends)('textbook message counts on %s', (_name, run) => {
@@ -57,7 +58,7 @@ describe.each(backends)('textbook message counts on %s', (_name, run) => {
   });
 });
 
-describe.each(['workers'])('the same results on the simulator and on %s', (backend) => {
+describe.each(['workers', 'native'])('the same results on the simulator and on %s', (backend) => {
   const onReal = (cpus: number, pages: number, programs: Op[][]): Promise<Outcome> => clusters.run(backend, cpus, pages, programs);
   test('the seed test (4 CPUs, 10 pages): one CPU writes, every other CPU reads it after a barrier', async () => {
     const address = at(3, 8);

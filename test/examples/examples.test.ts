@@ -1,5 +1,5 @@
 /**
- * Every example in examples/ on worker threads, checked against a
+ * Every example in examples/ on worker threads and on native processes, checked against a
  * sequential computation.
  * The examples compute in the same order of operations as their sequential twins, so the
  * floating-point results must match bit for bit.
@@ -17,7 +17,7 @@ function float64s(bytes: Uint8Array): number[] {
   return Array.from(new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8));
 }
 
-describe.each(['workers'])('examples on 3 CPUs (%s)', (backend) => {
+describe.each(['workers', 'native'])('examples on 3 CPUs (%s)', (backend) => {
   let cluster: Cluster;
   beforeAll(async () => {
     cluster = await Cluster.start({ cpus: 3, pages: 64, pageSize, timeoutMs, backend });
@@ -64,7 +64,7 @@ describe.each(['workers'])('examples on 3 CPUs (%s)', (backend) => {
   });
 });
 
-describe.each(['workers'])('examples on 1 CPU (no messages at all) (%s)', (backend) => {
+describe.each(['workers', 'native'])('examples on 1 CPU (no messages at all) (%s)', (backend) => {
   test('matmul on a single CPU equals the sequential product and sends nothing', async () => {
     const options: ClusterOptions = { cpus: 1, pages: 16, pageSize, timeoutMs, backend };
     const one = await Cluster.start(options);

@@ -1,0 +1,402 @@
+/**
+ * The native backend, cluster side: importing this module registers it as 'native'.
+ *
+ * Each CPU is an OS process (native/cpu-entry.ts) with its region, its protocol thread and a
+ * Unix socket to every other CPU, or with `transport: 'tcp'` a TCP connection (the same
+ * frames), between the addresses of `hosts` (each CPU listens on its host's address only, on
+ * an ephemeral port it reports to the cluster, which tells every CPU where the others are);
+ * a host's `launch` command starts its processes (`ip netns exec NS`, say). The cluster talks
+ * to each protocol thread over a Unix socket in its temporary directory (frames of
+ * v8-serialized objects, native/messages.ts), so every host must see the cluster's
+ * filesystem: hosts are network namespaces or containers of one machine, or machines that
+ * share /tmp. The processes stay up between runs. A run:
+ *
+ *   1. prepare: every CPU resets its region to the image (every page readable), makes a fresh
+ *      protocol state and loads the program; once all are prepared, go (so no CPU can receive
+ *      a message of the run before its state is fresh);
+ *   2. every program returns (done), then the cluster waits for quiescence: two waves of
+ *      counters in a row with the same totals and as many messages handled as sent (after
+ *      every program has returned, only the tail of the protocol is in flight);
+ *   3. collect: each page from one CPU whose copy the protocol calls current (for IVY any valid
+ *      copy, a writer first; for hlrc the home's).
+ *
+ * A failure (a program throws, a process dies, a protocol error, a timeout) kills every
+ * process, since a main thread blocked in a fault cannot be unwound; the next run starts
+ * new ones. close() kills them too. Nothing waits without a bound.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { isIP } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DsmConfig } from '../src/core/config.js';
+import { DsmConfigError, DsmError } from '../src/core/errors.js';
+import { registerBackend, type BackendInstance, type BackendRunRequest, type BackendRunResult, type ClusterOptions } from '../src/runtime/cluster.js';
+import { DsmProcessExitError, DsmTimeoutError } from '../src/runtime/errors.js';
+import type { CpuStats } from '../src/runtime/stats.js';
+import type { TraceEvent } from '../src/runtime/trace.js';
+import { FrameReader } from './codec.js';
+import { decodeControl, encodeControl, type FromCpu, type TimedEvent, type ToCpu } from './messages.js';
+import { reviveError } from '../src/runtime/error-transfer.js';
+import { controlPath, type Endpoint } from './paths.js';
+
+/** Where the CPUs run and how they talk: validated from the cluster's options. */
+export interface NativeNetwork {
+  readonly transport: 'unix' | 'tcp';
+  /** CPU i runs on hosts[i % hosts.length]. */
+  readonly hosts: ReadonlyArray<{ readonly address: string | null; readonly launch: readonly string[] }>;
+}
+
+/** The cluster's `transport` and `hosts`, checked; DsmConfigError says what is wrong and what is allowed. */
+export function nativeNetwork(options: Pick<ClusterOptions, 'transport' | 'hosts'>): NativeNetwork {
+  const transport = options.transport ?? 'unix';
+  if (transport !== 'unix' && transport !== 'tcp') {
+    throw new DsmConfigError(`invalid config: transport = ${JSON.stringify(transport)} on backend 'native'; allowed: 'unix' (default), 'tcp'`);
+  }
+  if (transport === 'unix') {
+    if (options.hosts !== undefined) throw new DsmConfigError(`invalid config: hosts needs transport: 'tcp' on backend 'native' (Unix sockets reach one host)`);
+    return { transport, hosts: [{ address: null, launch: [] }] };
+  }
+  const hosts = options.hosts ?? [{ address: '127.0.0.1' }];
+  if (!Array.isArray(hosts) || hosts.length === 0) {
+    throw new DsmConfigError(`invalid config: hosts = ${JSON.stringify(hosts)}; allowed: a non-empty array of { address, launch? }`);
+  }
+  return {
+    transport,
+    hosts: hosts.map((h: unknown, i) => {
+      const host = h as { address?: unknown; launch?: unknown } | null;
+      if (host === null || typeof host !== 'object' || typeof host.address !== 'string' || isIP(host.address) === 0) {
+        throw new DsmConfigError(`invalid config: hosts[${i}].address = ${JSON.stringify(host?.address)}; allowed: an IPv4 or IPv6 address (the CPUs listen on it and on nothing else)`);
+      }
+      const launch = host.launch ?? [];
+      if (!Array.isArray(launch) || launch.some((a) => typeof a !== 'string' || a === '')) {
+        throw new DsmConfigError(`invalid config: hosts[${i}].launch = ${JSON.stringify(launch)}; allowed: an array of non-empty strings, the command put before \`node ...\``);
+      }
+      return { address: host.address, launch: launch as string[] };
+    }),
+  };
+}
+
+/** How long the processes get to start, load the addon and connect to each other. */
+export const startTimeoutMs = 30000;
+/** How long a CPU gets to say what it was doing when a run times out. */
+const stateTimeoutMs = 500;
+/** How long close() waits for killed processes to be reaped. */
+const endTimeoutMs = 5000;
+/** Bytes of a process's stderr kept for the error when it dies. */
+const stderrTailBytes = 4000;
+
+const entry = fileURLToPath(new URL('./cpu-entry.js', import.meta.url));
+
+type Waiter = { type: FromCpu['type']; resolve: (m: FromCpu) => void };
+
+class CpuProcess {
+  socket: Socket | null = null;
+  stderr = '';
+  exited: string | null = null;
+  private readonly inbox: FromCpu[] = [];
+  private readonly waiters: Waiter[] = [];
+
+  constructor(
+    readonly cpu: number,
+    readonly child: ChildProcess,
+    private readonly onFailure: (cpu: number, error: Error) => void,
+  ) {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      this.stderr = (this.stderr + chunk.toString('utf8')).slice(-stderrTailBytes);
+    });
+    // A launch command that does not exist: 'error' (then 'close', which adds nothing).
+    child.on('error', (err) => this.onFailure(cpu, new DsmProcessExitError(cpu, `cannot start it: ${err.message}`)));
+    // 'close', not 'exit': it comes once stderr is drained, so the error carries all of it.
+    child.on('close', (code, signal) => {
+      this.exited = signal ? `killed by ${signal}` : `exit code ${String(code)}`;
+      this.closed();
+      const tail = this.stderr.trim();
+      this.onFailure(cpu, new DsmProcessExitError(cpu, `${this.exited}${tail ? `; stderr: ${tail.split('\n').slice(-8).join('\n')}` : ''}`));
+    });
+  }
+
+  attach(socket: Socket, reader: FrameReader, first: Buffer[]): void {
+    this.socket = socket;
+    const deliver = (payloads: Buffer[]): void => {
+      for (const p of payloads) this.deliver(decodeControl<FromCpu>(p));
+    };
+    deliver(first);
+    socket.on('data', (chunk) => deliver(reader.push(chunk)));
+  }
+
+  private deliver(m: FromCpu): void {
+    if (m.type === 'failed') {
+      this.onFailure(this.cpu, reviveError(m.error, this.cpu));
+      return;
+    }
+    const i = this.waiters.findIndex((w) => w.type === m.type);
+    if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(m);
+    else this.inbox.push(m);
+  }
+
+  send(m: ToCpu): void {
+    this.socket?.write(encodeControl(m));
+  }
+
+  /** The next message of `type` from this CPU. */
+  next<T extends FromCpu['type']>(type: T): Promise<Extract<FromCpu, { type: T }>> {
+    const i = this.inbox.findIndex((m) => m.type === type);
+    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0] as Extract<FromCpu, { type: T }>);
+    return new Promise((resolve) => this.waiters.push({ type, resolve: resolve as (m: FromCpu) => void }));
+  }
+
+  private closed: () => void = () => {};
+  /** Resolves once the process has ended and its stderr is drained. */
+  readonly ended = new Promise<void>((resolve) => {
+    this.closed = resolve;
+  });
+
+  kill(): void {
+    if (this.exited === null) this.child.kill('SIGKILL');
+  }
+}
+
+/** The processes of one cluster generation: started together, killed together. */
+class Generation {
+  readonly cpus: CpuProcess[] = [];
+  readonly dir: string;
+  private readonly server: Server;
+  /** The first failure of the current phase; every wait races against it. */
+  private failure: Error | null = null;
+  private failureListeners: Array<(e: Error) => void> = [];
+  dead = false;
+
+  constructor(
+    readonly config: DsmConfig,
+    readonly protocol: string,
+    readonly network: NativeNetwork,
+  ) {
+    this.dir = mkdtempSync(join(tmpdir(), 'tsdsm-'));
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  /** Kills the processes if the cluster's process exits without close(). */
+  private readonly onExit = (): void => this.kill();
+
+  async start(): Promise<void> {
+    process.once('exit', this.onExit);
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(controlPath(this.dir), () => resolve());
+    });
+    for (let cpu = 0; cpu < this.config.cpus; cpu++) {
+      const host = this.network.hosts[cpu % this.network.hosts.length]!;
+      const args = [entry, this.dir, String(cpu), String(this.config.cpus), String(this.config.pages), String(this.config.pageSize), this.protocol];
+      if (host.address !== null) args.push(host.address);
+      const argv = [...host.launch, process.execPath, '--no-warnings', ...args];
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'inherit', 'pipe'] });
+      this.cpus.push(new CpuProcess(cpu, child, (c, e) => this.fail(c, e)));
+    }
+    await this.within(startTimeoutMs, 'start', async () => {
+      const hellos = await this.all('hello');
+      const peers: Endpoint[] = hellos.map((h) => h.endpoint);
+      this.broadcast({ type: 'connect', peers });
+      await this.all('ready');
+    });
+  }
+
+  private accept(socket: Socket): void {
+    const reader = new FrameReader('cluster control');
+    const onData = (chunk: Buffer): void => {
+      const payloads = reader.push(chunk);
+      if (payloads.length === 0) return;
+      socket.off('data', onData);
+      const hello = decodeControl<FromCpu>(payloads[0]!);
+      const cpu = hello.type === 'hello' ? this.cpus[hello.cpu] : undefined;
+      if (!cpu || cpu.socket) {
+        socket.destroy();
+        return;
+      }
+      cpu.attach(socket, reader, payloads);
+    };
+    socket.on('data', onData);
+    socket.on('error', () => {});
+  }
+
+  fail(cpu: number, error: Error): void {
+    if (this.failure !== null || this.dead) return;
+    this.failure = error;
+    (error as { cpu?: number }).cpu ??= cpu;
+    for (const l of this.failureListeners) l(error);
+  }
+
+  broadcast(m: ToCpu): void {
+    for (const c of this.cpus) c.send(m);
+  }
+
+  all<T extends FromCpu['type']>(type: T): Promise<Extract<FromCpu, { type: T }>[]> {
+    return this.guarded(Promise.all(this.cpus.map((c) => c.next(type))));
+  }
+
+  /** `p`, or the first failure of the generation, whichever comes first. */
+  guarded<T>(p: Promise<T>): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<T>((resolve, reject) => {
+      const onFail = (e: Error): void => reject(e);
+      this.failureListeners.push(onFail);
+      p.then(resolve, reject).finally(() => {
+        this.failureListeners = this.failureListeners.filter((l) => l !== onFail);
+      });
+    });
+  }
+
+  /** Runs `body`; past `timeoutMs` rejects with a DsmTimeoutError saying what each CPU was doing. */
+  async within<T>(timeoutMs: number | undefined, what: string, body: () => Promise<T>): Promise<T> {
+    if (timeoutMs === undefined) return body();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void this.states().then((lines) => reject(new DsmTimeoutError(timeoutMs, what === 'start' ? lines.map((l) => `${l} (starting)`) : lines)));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([body(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async states(): Promise<string[]> {
+    this.broadcast({ type: 'state' });
+    return Promise.all(this.cpus.map(async (c) => {
+      if (c.exited) return `CPU ${c.cpu}: its process ended (${c.exited})`;
+      const answer = await Promise.race([c.next('state'), new Promise<null>((r) => setTimeout(() => r(null), stateTimeoutMs))]);
+      return `CPU ${c.cpu}: ${answer ? answer.state : 'no answer'}`;
+    }));
+  }
+
+  kill(): void {
+    process.off('exit', this.onExit);
+    if (this.dead) return;
+    this.dead = true;
+    for (const c of this.cpus) c.kill();
+    this.server.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Resolves once every process has ended (SIGKILL cannot be refused; the bound is for safety). */
+  async ended(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.cpus.map((c) => c.ended)),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, endTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+}
+
+export class NativeBackend implements BackendInstance {
+  private generation: Generation | null = null;
+
+  constructor(
+    readonly config: DsmConfig,
+    readonly protocol: string,
+    readonly network: NativeNetwork = nativeNetwork({}),
+  ) {}
+
+  /** Starts the processes (again, after a failed run killed them). */
+  async ensureStarted(): Promise<Generation> {
+    if (this.generation && !this.generation.dead) return this.generation;
+    const g = new Generation(this.config, this.protocol, this.network);
+    this.generation = g;
+    try {
+      await g.start();
+    } catch (err) {
+      g.kill();
+      throw err;
+    }
+    return g;
+  }
+
+  async run(req: BackendRunRequest): Promise<BackendRunResult> {
+    const g = await this.ensureStarted();
+    try {
+      return await g.within(req.timeoutMs, 'run', () => this.runOn(g, req));
+    } catch (err) {
+      g.kill();
+      throw err;
+    }
+  }
+
+  private async runOn(g: Generation, req: BackendRunRequest): Promise<BackendRunResult> {
+    g.broadcast({ type: 'prepare', programUrl: req.programUrl, args: req.args, image: req.image, trace: req.trace });
+    await g.all('prepared');
+    g.broadcast({ type: 'go' });
+    const done = await g.all('done');
+    const current = await this.quiescent(g);
+    // Each page from one CPU whose copy the protocol calls current: a writer, else the first
+    // holder (at quiescence every current copy holds the same bytes). Pages nobody holds stay.
+    const holder = new Array<number>(this.config.pages).fill(-1);
+    for (let p = 0; p < this.config.pages; p++) {
+      const writer = current.findIndex((c) => c[p] === 2);
+      holder[p] = writer >= 0 ? writer : current.findIndex((c) => c[p] === 1);
+    }
+    g.cpus.forEach((c) => c.send({ type: 'collect', pages: holder.flatMap((h, p) => (h === c.cpu ? [p] : [])) }));
+    const collected = await g.all('collected');
+    const perCpu: CpuStats[] = collected.map((c) => c.stats);
+    const trace = req.trace ? orderTrace(collected.flatMap((c) => c.trace)) : undefined;
+    return { results: done.map((d) => d.result), perCpu, trace, pages: collected.flatMap((c) => c.pages) };
+  }
+
+  /** Waits until two waves of counters agree and every message sent was handled; returns each CPU's current copies. */
+  private async quiescent(g: Generation): Promise<Uint8Array[]> {
+    let last = '';
+    for (;;) {
+      g.broadcast({ type: 'counters' });
+      const wave = await g.all('counters');
+      const sent = wave.reduce((s, c) => s + c.sent, 0);
+      const handled = wave.reduce((s, c) => s + c.handled, 0);
+      const key = `${sent}/${handled}`;
+      if (sent === handled && key === last) return wave.map((c) => c.current);
+      last = key;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  /** Kills the processes and waits for them to end. */
+  async close(): Promise<void> {
+    const g = this.generation;
+    this.generation = null;
+    if (!g) return;
+    g.kill();
+    await g.ended();
+  }
+}
+
+/** Events of every CPU by the time they happened (the same monotonic clock on one host), numbered. */
+function orderTrace(events: TimedEvent[]): TraceEvent[] {
+  return events
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.t - b.e.t || a.i - b.i)
+    .map(({ e }, seq) => {
+      const { t: _t, ...rest } = e;
+      return { seq, ...rest } as TraceEvent;
+    });
+}
+
+registerBackend('native', {
+  accepts: ['transport', 'hosts'],
+  async start(config: DsmConfig, protocol: string, options: ClusterOptions): Promise<BackendInstance> {
+    const network = nativeNetwork(options);
+    if (config.pageSize < 4096) {
+      throw new DsmConfigError(`invalid config: pageSize = ${config.pageSize} on backend 'native'; allowed: a power of two of at least 4096 (the MMU's page)`);
+    }
+    if (process.platform !== 'linux' || process.arch !== 'x64') {
+      throw new DsmError(`backend 'native' runs on Linux x86-64 only (this is ${process.platform} ${process.arch})`);
+    }
+    const backend = new NativeBackend(config, protocol, network);
+    await backend.ensureStarted();
+    return backend;
+  },
+});

@@ -1,0 +1,107 @@
+/**
+ * The entry of a native CPU's process: `node cpu-entry.js <dir> <cpu> <cpus> <pages> <pageSize> <protocol> [<address>]`,
+ * with `<address>` the IP address to listen on for the other CPUs over TCP (else a Unix socket).
+ *
+ * The main thread runs the program on the application view of the region (real page
+ * protection: an access the protocol has not granted faults in the MMU and blocks in the
+ * addon's SIGSEGV handler until the protocol thread grants it). The protocol thread, a worker
+ * thread of this process, runs the protocol and talks to the other CPUs and the cluster.
+ */
+import { writeSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { DsmProgramLoadError } from '../src/runtime/errors.js';
+import { makeCpu, programOf, type Cpu, type ProgramFunction } from '../src/runtime/program.js';
+import { formatValue } from '../src/runtime/trace.js';
+import { loadAddon, Region } from './index.js';
+import { ViewMemory } from './memory.js';
+import { NativeDsmMemory } from './typed-arrays.js';
+import { nowNs, syncWord, type FromMain, type TimedEvent, type ToMain } from './messages.js';
+import { serializeError } from '../src/runtime/error-transfer.js';
+import type { ProtocolThreadData } from './protocol-thread.js';
+
+const [dir, cpuArg, cpusArg, pagesArg, pageSizeArg, protocol, listen] = process.argv.slice(2);
+const cpu = Number(cpuArg);
+const config = { cpus: Number(cpusArg), pages: Number(pagesArg), pageSize: Number(pageSizeArg) };
+
+const addon = loadAddon();
+const region = new Region(addon, config.pages, config.pageSize);
+const sync = new Int32Array(new SharedArrayBuffer(4));
+const data: ProtocolThreadData = { dir: dir!, cpu, config, protocol: protocol!, regionId: region.id, sync: sync.buffer as SharedArrayBuffer, listen: listen ?? null };
+const worker = new Worker(new URL('./protocol-thread.js', import.meta.url), { workerData: data });
+worker.on('error', (err) => {
+  writeSync(2, `tsdsm native CPU ${cpu}: protocol thread failed: ${err.stack ?? err.message}\n`);
+  process.exit(70);
+});
+worker.on('exit', (code) => process.exit(code));
+
+// cpu.float64Array(...) and the other views are real typed arrays over the guarded view.
+const memory = new NativeDsmMemory(new ViewMemory(config, cpu, region), {
+  fault: () => {
+    throw new Error('unreachable: on the native backend the MMU faults, not the accessor');
+  },
+  poll: () => {},
+});
+
+let program: ProgramFunction | undefined;
+let accesses: TimedEvent[] = [];
+
+function post(m: FromMain): void {
+  worker.postMessage(m);
+}
+
+/** A sync call: post it, then sleep until the protocol thread releases the word. */
+function syncCall(op: 'lock' | 'unlock' | 'barrier', id: number): void {
+  Atomics.store(sync, 0, syncWord.waiting);
+  post({ type: 'sync', op, id });
+  while (Atomics.load(sync, 0) === syncWord.waiting) Atomics.wait(sync, 0, syncWord.waiting, 1000);
+}
+
+function makeProgramCpu(trace: boolean): Cpu {
+  return makeCpu({
+    id: cpu,
+    cpus: config.cpus,
+    memory,
+    lock: (id) => syncCall('lock', id),
+    unlock: (id) => syncCall('unlock', id),
+    barrier: () => syncCall('barrier', 0),
+    traceAccess: trace
+      ? (kind, type, address, value) => {
+          accesses.push({ type: kind, cpu, address, valueType: type, value: formatValue(value), t: nowNs() } as TimedEvent);
+        }
+      : undefined,
+  });
+}
+
+worker.on('message', (m: ToMain) => {
+  if (m.type === 'load') {
+    void load(m.programUrl).then(
+      (p) => {
+        program = p;
+        post({ type: 'loaded' });
+      },
+      (err) => post({ type: 'failed', error: serializeError(err) }),
+    );
+    return;
+  }
+  accesses = [];
+  void (async () => {
+    try {
+      const result = await program!(makeProgramCpu(m.trace), m.args);
+      post({ type: 'done', result, accesses });
+    } catch (err) {
+      post({ type: 'failed', error: serializeError(err) });
+    }
+  })();
+});
+
+async function load(url: string): Promise<ProgramFunction> {
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(url)) as { default?: unknown };
+  } catch (err) {
+    throw new DsmProgramLoadError(`CPU ${cpu}: cannot load program ${url}: ${(err as Error).message ?? String(err)}`);
+  }
+  const p = programOf(mod.default);
+  if (typeof p === 'string') throw new DsmProgramLoadError(`CPU ${cpu}: program ${url} is not a program: ${p}`);
+  return p;
+}

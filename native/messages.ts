@@ -1,0 +1,66 @@
+/**
+ * What travels between the cluster's process and a CPU's protocol thread (over a Unix socket,
+ * one v8-serialized object per frame), and between a CPU's protocol thread and its main
+ * thread (postMessage). Both sides import these types: one module holds the wire.
+ */
+import type { SerializedError } from '../src/runtime/error-transfer.js';
+import { deserialize, serialize } from 'node:v8';
+import type { CpuStats } from '../src/runtime/stats.js';
+import type { TraceEventInput } from '../src/runtime/trace.js';
+import { frame } from './codec.js';
+import type { Endpoint } from './paths.js';
+
+/** A trace event with the monotonic time it happened at (ns); the cluster orders by it. */
+export type TimedEvent = TraceEventInput & { t: number };
+
+/** Cluster → protocol thread. */
+export type ToCpu =
+  /** `peers[j]`: where CPU j listens; a CPU connects to every lower-numbered one. */
+  | { type: 'connect'; peers: Endpoint[] }
+  | { type: 'prepare'; programUrl: string; args: unknown; image: Uint8Array; trace: boolean }
+  | { type: 'go' }
+  | { type: 'counters' }
+  | { type: 'collect'; pages: number[] }
+  | { type: 'state' };
+
+/** Protocol thread → cluster. */
+export type FromCpu =
+  /** `endpoint`: where this CPU listens for the other CPUs. */
+  | { type: 'hello'; cpu: number; endpoint: Endpoint }
+  | { type: 'ready' }
+  | { type: 'prepared' }
+  | { type: 'done'; result: unknown }
+  | { type: 'failed'; error: SerializedError }
+  /** `current`: per page, 0 when this CPU's copy is not current, 2 when it is and writable, else 1. */
+  | { type: 'counters'; sent: number; handled: number; current: Uint8Array }
+  | { type: 'collected'; pages: { page: number; data: Uint8Array }[]; stats: CpuStats; trace: TimedEvent[] }
+  | { type: 'state'; state: string };
+
+/** Protocol thread → main thread. */
+export type ToMain =
+  | { type: 'load'; programUrl: string }
+  | { type: 'start'; args: unknown; trace: boolean };
+
+/** Main thread → protocol thread. */
+export type FromMain =
+  | { type: 'loaded' }
+  | { type: 'sync'; op: 'lock' | 'unlock' | 'barrier'; id: number }
+  | { type: 'done'; result: unknown; accesses: TimedEvent[] }
+  | { type: 'failed'; error: SerializedError };
+
+export function encodeControl(message: ToCpu | FromCpu): Buffer {
+  return frame(serialize(message));
+}
+
+export function decodeControl<T extends ToCpu | FromCpu>(payload: Buffer): T {
+  return deserialize(payload) as T;
+}
+
+
+/** Sync-word values: the main thread waits while the word is `waiting`. */
+export const syncWord = { waiting: 0, released: 1 } as const;
+
+/** Monotonic time in ns, the same clock in every process of the host. */
+export function nowNs(): number {
+  return Number(process.hrtime.bigint());
+}

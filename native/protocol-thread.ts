@@ -1,0 +1,409 @@
+/**
+ * A native CPU's protocol thread: a worker thread in the CPU's process that runs the protocol
+ * (the same core and CpuDriver as every runtime) while the main thread runs the program.
+ *
+ * Inputs, all in this thread's event loop:
+ *  - faults: the SIGSEGV handler posts a record and wakes us through the pipe (FaultService);
+ *    we hand it to the driver, and when the protocol resumes, grant it;
+ *  - steps: the granted access has run; effects the driver held behind the resume run now;
+ *  - sync calls (lock, unlock, barrier) posted by the main thread, which waits on a word;
+ *  - frames from the other CPUs (Unix sockets, or TCP), and control frames from the cluster.
+ *
+ * Between a grant and its step, frames from other CPUs wait in `backlog`: handling one (say,
+ * a WRITE_FWD for the page just granted) would take the page away before the access that
+ * faulted on it has run, which on worker threads cannot happen because one thread does both.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { DsmConfig } from '../src/core/config.js';
+import type { ResumeKind } from '../src/core/effects.js';
+import type { Protocol } from '../src/core/protocol.js';
+import { getProtocol } from '../src/core/registry.js';
+import type { Message } from '../src/core/wire.js';
+import { CpuDriver, type Transport } from '../src/runtime/driver.js';
+import type { TraceEventInput } from '../src/runtime/trace.js';
+import { decodeMessage, encodeMessage, FrameReader } from './codec.js';
+import { FaultService } from './fault-service.js';
+import { loadAddon, Region } from './index.js';
+import { AliasMemory } from './memory.js';
+import { controlPath, describeEndpoint, socketPath, type Endpoint } from './paths.js';
+import {
+  decodeControl, encodeControl, nowNs, syncWord,
+  type FromCpu, type FromMain, type TimedEvent, type ToCpu, type ToMain,
+} from './messages.js';
+import { serializeError } from '../src/runtime/error-transfer.js';
+
+export interface ProtocolThreadData {
+  readonly dir: string;
+  readonly cpu: number;
+  readonly config: DsmConfig;
+  readonly protocol: string;
+  readonly regionId: number;
+  readonly sync: SharedArrayBuffer;
+  /** The address to listen on for the other CPUs over TCP (an ephemeral port), or null for a Unix socket. */
+  readonly listen: string | null;
+}
+
+interface Frame {
+  from: number;
+  payload: Buffer;
+}
+
+class ProtocolThread implements Transport {
+  private readonly cpu: number;
+  private readonly config: DsmConfig;
+  private readonly protocol: Protocol<unknown>;
+  private readonly region: Region;
+  private readonly memory: AliasMemory;
+  private readonly sync: Int32Array;
+  private readonly faults: FaultService;
+  private readonly peers: (Socket | null)[];
+  private readonly server: Server;
+  private control!: Socket;
+  private driver: CpuDriver<unknown>;
+  private tracing = false;
+  private trace: TimedEvent[] = [];
+  private sent = 0;
+  private handled = 0;
+  /** A grant whose access has not run yet (see the header). */
+  private stepping = false;
+  /**
+   * Frames that arrived between a grant and its step. Bounded in practice by what arrives
+   * while the faulting thread runs one instruction (the step follows at once).
+   */
+  private readonly backlog: Frame[] = [];
+  /** When the pending fault or sync call started (ns), or -1. */
+  private blockedSince = -1;
+  /** A sync call was resumed: its held-back effects run once the current input is done. */
+  private syncResumed = false;
+  private phase: 'idle' | 'running' | 'finished' = 'idle';
+  private failed = false;
+  /** The program's args between prepare and go. */
+  private pendingArgs: unknown;
+  private readySent = false;
+
+  constructor(data: ProtocolThreadData) {
+    this.cpu = data.cpu;
+    this.config = data.config;
+    this.protocol = getProtocol(data.protocol) as Protocol<unknown>;
+    const addon = loadAddon();
+    this.region = new Region(addon, data.config.pages, data.config.pageSize, data.regionId);
+    this.memory = new AliasMemory(data.config, data.cpu, this.region);
+    this.sync = new Int32Array(data.sync);
+    this.driver = this.newDriver();
+    this.peers = new Array<Socket | null>(data.config.cpus).fill(null);
+    this.faults = new FaultService(addon, {
+      onStep: () => this.guard(() => this.onStep()),
+      onFault: (_region, offset, write) => this.guard(() => this.onFault(offset, write)),
+    });
+    parentPort!.on('message', (m: FromMain) => this.guard(() => this.onMain(m)));
+    this.server = createServer((socket) => this.accept(socket));
+    this.server.once('error', (err) => {
+      // Nobody to tell yet (the control connection comes after listening): end with the reason.
+      process.stderr.write(`tsdsm native CPU ${this.cpu}: cannot listen on ${data.listen ?? socketPath(data.dir, data.cpu)}: ${err.message}\n`);
+      process.kill(process.pid, 'SIGKILL');
+    });
+    if (data.listen === null) {
+      const path = socketPath(data.dir, data.cpu);
+      this.server.listen(path, () => this.connectControl(data.dir, { path }));
+    } else {
+      const host = data.listen;
+      this.server.listen({ host, port: 0 }, () => {
+        this.connectControl(data.dir, { host, port: (this.server.address() as { port: number }).port });
+      });
+    }
+  }
+
+  private newDriver(): CpuDriver<unknown> {
+    const trace = (e: TraceEventInput): void => {
+      if (this.tracing) this.trace.push({ ...e, t: nowNs() } as TimedEvent);
+    };
+    return new CpuDriver(this.protocol, this.protocol.init(this.config, this.cpu), this.memory, this, {
+      onResume: (what: ResumeKind) => this.onResume(what),
+      trace,
+    });
+  }
+
+  // ------------------------------------------------------------ the cluster
+
+  private connectControl(dir: string, endpoint: Endpoint): void {
+    const socket = connect(controlPath(dir));
+    this.control = socket;
+    const reader = new FrameReader(`CPU ${this.cpu} control`);
+    socket.on('connect', () => this.toCluster({ type: 'hello', cpu: this.cpu, endpoint }));
+    socket.on('data', (chunk) => this.guard(() => {
+      for (const payload of reader.push(chunk)) this.onCluster(decodeControl<ToCpu>(payload));
+    }));
+    // The cluster went away (closed, or its process died): end this whole process at once.
+    // process.exit here would end only this thread, and the main thread may be blocked in a
+    // fault that nobody will ever grant.
+    const end = (): void => {
+      process.kill(process.pid, 'SIGKILL');
+    };
+    socket.on('close', end);
+    socket.on('error', end);
+  }
+
+  private toCluster(message: FromCpu): void {
+    this.control.write(encodeControl(message));
+  }
+
+  private onCluster(m: ToCpu): void {
+    switch (m.type) {
+      case 'connect':
+        for (let j = 0; j < this.cpu; j++) this.connectPeer(j, m.peers[j]!);
+        this.checkReady();
+        return;
+      case 'prepare':
+        this.prepare(m.image, m.trace);
+        this.toMain({ type: 'load', programUrl: m.programUrl });
+        this.pendingArgs = m.args;
+        return;
+      case 'go':
+        this.phase = 'running';
+        this.toMain({ type: 'start', args: this.pendingArgs, trace: this.tracing });
+        this.pendingArgs = undefined;
+        return;
+      case 'counters':
+        this.toCluster({ type: 'counters', sent: this.sent, handled: this.handled, current: this.currentCopies() });
+        return;
+      case 'collect':
+        this.toCluster({
+          type: 'collected',
+          pages: m.pages.map((page) => ({ page, data: this.memory.bytes.slice(page * this.config.pageSize, (page + 1) * this.config.pageSize) })),
+          stats: this.driver.stats,
+          trace: this.trace,
+        });
+        return;
+      case 'state':
+        this.toCluster({ type: 'state', state: this.state() });
+        return;
+    }
+  }
+
+  private prepare(image: Uint8Array, trace: boolean): void {
+    this.memory.reset(image);
+    this.driver = this.newDriver();
+    this.tracing = trace;
+    this.trace = [];
+    this.sent = 0;
+    this.handled = 0;
+    this.stepping = false;
+    this.backlog.length = 0;
+    this.phase = 'idle';
+  }
+
+  /**
+   * Per page: 0 when this CPU's copy is not the current one (the protocol says: for IVY, any
+   * valid copy; for hlrc, the home's), else 2 for a writable copy and 1 for a read copy.
+   */
+  private currentCopies(): Uint8Array {
+    const out = new Uint8Array(this.config.pages);
+    for (let p = 0; p < this.config.pages; p++) {
+      if (this.driver.holdsCurrentCopy(p)) out[p] = this.memory.access[p] === 2 ? 2 : 1;
+    }
+    return out;
+  }
+
+  private state(): string {
+    const waiting = this.driver.waitingOn();
+    if (waiting !== null) return `blocked on ${waiting}`;
+    return this.phase === 'finished' ? 'finished its program, serving until every CPU finishes' : 'running its program';
+  }
+
+  // ------------------------------------------------------------ peers
+
+  private connectPeer(j: number, endpoint: Endpoint): void {
+    const socket = connect(endpoint);
+    socket.setNoDelay(true);
+    socket.on('connect', () => {
+      const hello = Buffer.alloc(4);
+      hello.writeUInt32LE(this.cpu, 0);
+      socket.write(hello);
+      this.attach(j, socket);
+    });
+    socket.on('error', (err) => this.fail(new Error(`CPU ${this.cpu}: connection to CPU ${j} at ${describeEndpoint(endpoint)} failed: ${err.message}`)));
+  }
+
+  /** A connection from a higher-numbered CPU: its first 4 bytes say which. */
+  private accept(socket: Socket): void {
+    socket.setNoDelay(true);
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      head = Buffer.concat([head, chunk]);
+      if (head.length < 4) return;
+      socket.off('data', onData);
+      const from = head.readUInt32LE(0);
+      if (from <= this.cpu || from >= this.config.cpus || this.peers[from]) {
+        socket.destroy();
+        return;
+      }
+      this.attach(from, socket);
+      if (head.length > 4) socket.emit('data', head.subarray(4));
+      this.checkReady();
+    };
+    socket.on('data', onData);
+  }
+
+  private attach(from: number, socket: Socket): void {
+    this.peers[from] = socket;
+    const reader = new FrameReader(`CPU ${this.cpu} from CPU ${from}`);
+    socket.on('data', (chunk) => this.guard(() => {
+      for (const payload of reader.push(chunk)) this.onFrame({ from, payload });
+    }));
+    socket.on('error', () => {});
+    this.checkReady();
+  }
+
+  private checkReady(): void {
+    if (this.peers.every((p, j) => p !== null || j === this.cpu) && !this.readySent && this.control) {
+      this.readySent = true;
+      this.toCluster({ type: 'ready' });
+    }
+  }
+
+  send(to: number, id: number, msg: Message): void {
+    const socket = this.peers[to];
+    if (!socket) throw new Error(`CPU ${this.cpu}: no connection to CPU ${to}`);
+    this.sent += 1;
+    socket.write(encodeMessage(id, msg));
+  }
+
+  private onFrame(frame: Frame): void {
+    if (this.stepping || this.backlog.length > 0) {
+      this.backlog.push(frame);
+      return;
+    }
+    this.handleFrame(frame);
+  }
+
+  private handleFrame({ from, payload }: Frame): void {
+    const { id, msg } = decodeMessage(payload, from, this.config);
+    this.input(() => this.driver.message(from, id, msg));
+    this.handled += 1;
+  }
+
+  private drainBacklog(): void {
+    while (!this.stepping && this.backlog.length > 0) this.handleFrame(this.backlog.shift()!);
+  }
+
+  // ------------------------------------------------------------ the program
+
+  private toMain(m: ToMain): void {
+    parentPort!.postMessage(m);
+  }
+
+  private onMain(m: FromMain): void {
+    switch (m.type) {
+      case 'loaded':
+        this.toCluster({ type: 'prepared' });
+        return;
+      case 'sync':
+        this.blockedSince = nowNs();
+        this.input(() => {
+          if (m.op === 'lock') this.driver.lock(m.id);
+          else if (m.op === 'unlock') this.driver.unlock(m.id);
+          else this.driver.barrier();
+        });
+        return;
+      case 'done':
+        // The last access's step may still be in the pipe: take it before finishing.
+        this.faults.check();
+        this.input(() => this.driver.afterResume());
+        this.drainBacklog();
+        this.phase = 'finished';
+        if (this.tracing) {
+          this.trace.push(...m.accesses);
+          this.trace.push({ type: 'done', cpu: this.cpu, result: traceable(m.result), t: nowNs() });
+        }
+        this.toCluster({ type: 'done', result: m.result });
+        return;
+      case 'failed':
+        this.failed = true;
+        this.toCluster({ type: 'failed', error: m.error });
+        return;
+    }
+  }
+
+  // ------------------------------------------------------------ faults
+
+  private onFault(offset: number, write: boolean): void {
+    const page = Math.floor(offset / this.config.pageSize);
+    const access = write ? 'write' : 'read';
+    this.stepping = false;
+    if (this.memory.access[page]! >= (write ? 2 : 1)) {
+      // Already allowed (the access raced with a grant): let it retry.
+      this.grantFault();
+      return;
+    }
+    this.blockedSince = nowNs();
+    this.input(() => this.driver.fault(page, access, offset));
+  }
+
+  private onStep(): void {
+    this.stepping = false;
+    this.input(() => this.driver.afterResume());
+    this.drainBacklog();
+  }
+
+  private onResume(what: ResumeKind): void {
+    if (this.blockedSince >= 0) {
+      this.driver.stats.blockedNs += nowNs() - this.blockedSince;
+      this.blockedSince = -1;
+    }
+    if (what === 'fault') {
+      this.grantFault();
+      return;
+    }
+    Atomics.store(this.sync, 0, syncWord.released);
+    Atomics.notify(this.sync, 0);
+    // A sync call performs no access after its resume: its held-back effects run at once.
+    this.syncResumed = true;
+  }
+
+  private grantFault(): void {
+    this.stepping = true;
+    this.faults.grant();
+  }
+
+  /** Runs one input through the driver, then what a sync resume released. */
+  private input(run: () => void): void {
+    try {
+      run();
+      while (this.syncResumed) {
+        this.syncResumed = false;
+        this.driver.afterResume();
+      }
+    } finally {
+      this.memory.settle();
+    }
+  }
+
+  // ------------------------------------------------------------ failures
+
+  private guard(run: () => void): void {
+    if (this.failed) return;
+    try {
+      run();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private fail(err: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    if (this.control) this.toCluster({ type: 'failed', error: serializeError(err) });
+  }
+}
+
+/** Results in trace events must survive JSON: bigints become strings. */
+function traceable(result: unknown): unknown {
+  try {
+    return JSON.parse(JSON.stringify(result, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)));
+  } catch {
+    return String(result);
+  }
+}
+
+new ProtocolThread(workerData as ProtocolThreadData);

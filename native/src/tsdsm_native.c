@@ -1,0 +1,382 @@
+/*
+ * tsdsm native addon: mechanism only, no coherence decision (STYLE.md, point 8).
+ *
+ * A region is a memfd of pages * pageSize bytes mapped twice: the application view, whose
+ * pages the protocol guards with mprotect (every page starts PROT_READ and zero-filled), and
+ * an always-writable alias through which the protocol installs and copies page bytes.
+ *
+ * Theory of a fault. The faulting thread enters on_segv (installed with SA_SIGINFO, chained:
+ * an address outside every region goes to the previous handler, e.g. Node's WebAssembly trap
+ * handler). It takes the process's one fault slot, writes the fault record (region, offset,
+ * read or write) into `control`, writes one byte to the wake pipe (the protocol thread reads
+ * the pipe in its event loop; write() is async-signal-safe) and sleeps on a futex until the
+ * protocol thread calls grant(). The handler then returns and the instruction retries.
+ *
+ * The protocol must know when the retried access has run: until then, a later effect could
+ * take the page away again (CpuDriver holds such effects back until `afterResume`). So the
+ * handler returns with the x86 trap flag set: the CPU runs exactly the faulting instruction,
+ * then raises SIGTRAP, whose handler clears the flag, counts a step, frees the fault slot and
+ * wakes the protocol thread again. If the retried instruction faults instead (a store after a
+ * read was granted, an access spanning two pages), that fault counts as the step.
+ *
+ * Everything in the handlers is async-signal-safe: atomics, write(2), futex(2), gettid(2).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include <node_api.h>
+
+#if !defined(__x86_64__) || !defined(__linux__)
+#error "tsdsm native: only Linux on x86-64 is supported (fault decoding uses REG_ERR, stepping uses EFLAGS.TF)"
+#endif
+
+#define REGIONS_MAX 64
+#define EFLAGS_TF 0x100
+
+typedef struct {
+  _Atomic uintptr_t base; /* application view; 0 when the slot is free */
+  _Atomic size_t bytes;
+  uint8_t *alias;
+  size_t page_size;
+  uint32_t pages;
+} region_t;
+
+static region_t regions[REGIONS_MAX];
+static _Atomic int region_count;
+
+/* The control block, shared with JavaScript as an Int32Array (see native/addon.d.ts). */
+enum {
+  C_STATE = 0,     /* 0 idle, 1 fault pending, 2 granted */
+  C_REGION = 1,    /* region id of the pending fault */
+  C_OFFSET = 2,    /* byte offset of the faulting address in the region */
+  C_WRITE = 3,     /* 1 when the pending fault is a write */
+  C_FAULTS = 4,    /* faults posted so far */
+  C_STEPS = 5,     /* granted accesses that have run (steps) so far */
+  C_SLOT = 6,      /* tid of the thread that holds the fault slot, 0 when free */
+  C_STEPPING = 7,  /* tid of the thread stepping over its granted access, 0 when none */
+  C_WORDS = 16
+};
+static _Atomic int32_t control[C_WORDS] __attribute__((aligned(64)));
+
+static int wake_read_fd = -1;
+static int wake_write_fd = -1;
+static int handlers_installed;
+static struct sigaction prev_segv;
+static struct sigaction prev_trap;
+
+static long futex_wait(_Atomic int32_t *addr, int32_t expected) {
+  return syscall(SYS_futex, (int32_t *)addr, FUTEX_WAIT, expected, NULL, NULL, 0);
+}
+
+static long futex_wake(_Atomic int32_t *addr, int count) {
+  return syscall(SYS_futex, (int32_t *)addr, FUTEX_WAKE, count, NULL, NULL, 0);
+}
+
+static void kick(void) {
+  char byte = 1;
+  /* A full pipe already holds a wake-up; the record itself lives in `control`. */
+  ssize_t ignored = write(wake_write_fd, &byte, 1);
+  (void)ignored;
+}
+
+static int find_region(uintptr_t address) {
+  int n = atomic_load(&region_count);
+  for (int i = 0; i < n; i++) {
+    uintptr_t base = atomic_load(&regions[i].base);
+    size_t bytes = atomic_load(&regions[i].bytes);
+    if (base != 0 && address >= base && address < base + bytes) return i;
+  }
+  return -1;
+}
+
+static void chain(const struct sigaction *prev, int sig, siginfo_t *info, void *uctx) {
+  if (prev->sa_flags & SA_SIGINFO) {
+    if (prev->sa_sigaction) prev->sa_sigaction(sig, info, uctx);
+    return;
+  }
+  if (prev->sa_handler == SIG_IGN) return;
+  if (prev->sa_handler == SIG_DFL) {
+    /* Restore the default action and let the fault (or trap) happen again: the process ends as it would without us. */
+    signal(sig, SIG_DFL);
+    if (sig == SIGTRAP) raise(sig);
+    return;
+  }
+  prev->sa_handler(sig);
+}
+
+static void release_slot(void) {
+  atomic_store(&control[C_SLOT], 0);
+  futex_wake(&control[C_SLOT], 1);
+}
+
+static void on_segv(int sig, siginfo_t *info, void *uctx) {
+  ucontext_t *uc = (ucontext_t *)uctx;
+  int saved_errno = errno;
+  int region = find_region((uintptr_t)info->si_addr);
+  if (region < 0) {
+    chain(&prev_segv, sig, info, uctx);
+    errno = saved_errno;
+    return;
+  }
+  int32_t tid = (int32_t)syscall(SYS_gettid);
+  if (atomic_load(&control[C_STEPPING]) == tid) {
+    /* The granted access faulted again before completing: as far as the protocol is concerned, it ran. */
+    uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)EFLAGS_TF;
+    atomic_store(&control[C_STEPPING], 0);
+    atomic_fetch_add(&control[C_STEPS], 1);
+  } else {
+    for (;;) {
+      int32_t expected = 0;
+      if (atomic_compare_exchange_strong(&control[C_SLOT], &expected, tid)) break;
+      futex_wait(&control[C_SLOT], expected);
+    }
+  }
+  uintptr_t base = atomic_load(&regions[region].base);
+  atomic_store(&control[C_REGION], region);
+  atomic_store(&control[C_OFFSET], (int32_t)((uintptr_t)info->si_addr - base));
+  atomic_store(&control[C_WRITE], (uc->uc_mcontext.gregs[REG_ERR] & 2) ? 1 : 0);
+  atomic_fetch_add(&control[C_FAULTS], 1);
+  atomic_store(&control[C_STATE], 1);
+  kick();
+  for (;;) {
+    int32_t state = atomic_load(&control[C_STATE]);
+    if (state == 2) break;
+    futex_wait(&control[C_STATE], state);
+  }
+  atomic_store(&control[C_STATE], 0);
+  atomic_store(&control[C_STEPPING], tid);
+  uc->uc_mcontext.gregs[REG_EFL] |= EFLAGS_TF;
+  errno = saved_errno;
+}
+
+static void on_trap(int sig, siginfo_t *info, void *uctx) {
+  ucontext_t *uc = (ucontext_t *)uctx;
+  int saved_errno = errno;
+  int32_t tid = (int32_t)syscall(SYS_gettid);
+  if (atomic_load(&control[C_STEPPING]) != tid) {
+    chain(&prev_trap, sig, info, uctx);
+    errno = saved_errno;
+    return;
+  }
+  uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)EFLAGS_TF;
+  atomic_store(&control[C_STEPPING], 0);
+  atomic_fetch_add(&control[C_STEPS], 1);
+  release_slot();
+  kick();
+  errno = saved_errno;
+}
+
+/* ------------------------------------------------------------------ the JavaScript surface */
+
+#define CHECK(call)                                                        \
+  do {                                                                     \
+    if ((call) != napi_ok) {                                               \
+      napi_throw_error(env, NULL, "tsdsm native: N-API call failed: " #call); \
+      return NULL;                                                         \
+    }                                                                      \
+  } while (0)
+
+static napi_value throw_usage(napi_env env, const char *usage) {
+  napi_throw_type_error(env, "ERR_TSDSM_NATIVE_USAGE", usage);
+  return NULL;
+}
+
+static napi_value throw_errno(napi_env env, const char *what) {
+  char message[256];
+  snprintf(message, sizeof message, "tsdsm native: %s failed: %s", what, strerror(errno));
+  napi_throw_error(env, "ERR_TSDSM_NATIVE_SYSCALL", message);
+  return NULL;
+}
+
+/* Reads `count` uint32 arguments; false (with nothing thrown) when the count or a type is wrong. */
+static int get_uint32_args(napi_env env, napi_callback_info info, size_t count, uint32_t *out) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count) return 0;
+  for (size_t i = 0; i < count; i++) {
+    napi_valuetype type;
+    double d;
+    if (napi_typeof(env, argv[i], &type) != napi_ok || type != napi_number) return 0;
+    if (napi_get_value_double(env, argv[i], &d) != napi_ok) return 0;
+    if (!(d >= 0 && d <= 4294967295.0) || d != (double)(uint32_t)d) return 0;
+    out[i] = (uint32_t)d;
+  }
+  return 1;
+}
+
+static napi_value make_uint32(napi_env env, uint32_t value) {
+  napi_value out;
+  CHECK(napi_create_uint32(env, value, &out));
+  return out;
+}
+
+static napi_value make_external(napi_env env, void *data, size_t bytes) {
+  napi_value out;
+  CHECK(napi_create_external_arraybuffer(env, data, bytes, NULL, NULL, &out));
+  return out;
+}
+
+static int install_handlers(void) {
+  if (handlers_installed) return 0;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return -1;
+  wake_read_fd = fds[0];
+  wake_write_fd = fds[1];
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_segv;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(SIGSEGV, &sa, &prev_segv) != 0) return -1;
+  sa.sa_sigaction = on_trap;
+  if (sigaction(SIGTRAP, &sa, &prev_trap) != 0) return -1;
+  handlers_installed = 1;
+  return 0;
+}
+
+/* createRegion(pages, pageSize) -> region id */
+static napi_value create_region(napi_env env, napi_callback_info info) {
+  static const char usage[] = "usage: createRegion(pages: integer >= 1, pageSize: power of two, a multiple of the system page size)";
+  uint32_t a[2];
+  if (!get_uint32_args(env, info, 2, a)) return throw_usage(env, usage);
+  uint32_t pages = a[0], page_size = a[1];
+  long system_page = sysconf(_SC_PAGESIZE);
+  if (pages == 0 || page_size == 0 || (page_size & (page_size - 1)) != 0 || page_size % (uint32_t)system_page != 0) {
+    return throw_usage(env, usage);
+  }
+  size_t bytes = (size_t)pages * page_size;
+  if (bytes > ((size_t)1 << 31)) return throw_usage(env, usage);
+  if (atomic_load(&region_count) >= REGIONS_MAX) {
+    napi_throw_error(env, "ERR_TSDSM_NATIVE_LIMIT", "tsdsm native: createRegion: at most 64 regions per process");
+    return NULL;
+  }
+  if (install_handlers() != 0) return throw_errno(env, "installing the SIGSEGV/SIGTRAP handlers");
+  int fd = memfd_create("tsdsm-region", MFD_CLOEXEC);
+  if (fd < 0) return throw_errno(env, "memfd_create");
+  if (ftruncate(fd, (off_t)bytes) != 0) {
+    close(fd);
+    return throw_errno(env, "ftruncate");
+  }
+  void *view = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
+  if (view == MAP_FAILED) {
+    close(fd);
+    return throw_errno(env, "mmap (view)");
+  }
+  void *alias = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  if (alias == MAP_FAILED) {
+    munmap(view, bytes);
+    return throw_errno(env, "mmap (alias)");
+  }
+  int id = atomic_load(&region_count);
+  regions[id].alias = alias;
+  regions[id].page_size = page_size;
+  regions[id].pages = pages;
+  atomic_store(&regions[id].bytes, bytes);
+  atomic_store(&regions[id].base, (uintptr_t)view);
+  atomic_store(&region_count, id + 1);
+  return make_uint32(env, (uint32_t)id);
+}
+
+static region_t *region_arg(napi_env env, uint32_t id, const char *usage) {
+  if (id >= (uint32_t)atomic_load(&region_count) || atomic_load(&regions[id].base) == 0) {
+    throw_usage(env, usage);
+    return NULL;
+  }
+  return &regions[id];
+}
+
+/* view(region) -> ArrayBuffer over the application view */
+static napi_value view(napi_env env, napi_callback_info info) {
+  static const char usage[] = "usage: view(region: id from createRegion)";
+  uint32_t a[1];
+  if (!get_uint32_args(env, info, 1, a)) return throw_usage(env, usage);
+  region_t *r = region_arg(env, a[0], usage);
+  if (!r) return NULL;
+  return make_external(env, (void *)atomic_load(&r->base), atomic_load(&r->bytes));
+}
+
+/* alias(region) -> ArrayBuffer over the always-writable alias */
+static napi_value alias(napi_env env, napi_callback_info info) {
+  static const char usage[] = "usage: alias(region: id from createRegion)";
+  uint32_t a[1];
+  if (!get_uint32_args(env, info, 1, a)) return throw_usage(env, usage);
+  region_t *r = region_arg(env, a[0], usage);
+  if (!r) return NULL;
+  return make_external(env, r->alias, atomic_load(&r->bytes));
+}
+
+/* setAccess(region, page, access 0 none | 1 read | 2 write) */
+static napi_value set_access(napi_env env, napi_callback_info info) {
+  static const char usage[] = "usage: setAccess(region: id, page: integer below the region's pages, access: 0 (none) | 1 (read) | 2 (write))";
+  uint32_t a[3];
+  if (!get_uint32_args(env, info, 3, a)) return throw_usage(env, usage);
+  region_t *r = region_arg(env, a[0], usage);
+  if (!r) return NULL;
+  if (a[1] >= r->pages || a[2] > 2) return throw_usage(env, usage);
+  static const int prot[3] = {PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE};
+  uint8_t *page = (uint8_t *)atomic_load(&r->base) + (size_t)a[1] * r->page_size;
+  if (mprotect(page, r->page_size, prot[a[2]]) != 0) return throw_errno(env, "mprotect");
+  return NULL;
+}
+
+/* control() -> ArrayBuffer of C_WORDS int32 control words (the fault record) */
+static napi_value control_buffer(napi_env env, napi_callback_info info) {
+  uint32_t a[1];
+  if (!get_uint32_args(env, info, 0, a)) return throw_usage(env, "usage: control() takes no arguments");
+  return make_external(env, (void *)control, sizeof control);
+}
+
+/* wakeFd() -> the read end of the wake pipe (non-blocking); -1 before the first region */
+static napi_value wake_fd(napi_env env, napi_callback_info info) {
+  uint32_t a[1];
+  if (!get_uint32_args(env, info, 0, a)) return throw_usage(env, "usage: wakeFd() takes no arguments");
+  napi_value out;
+  CHECK(napi_create_int32(env, wake_read_fd, &out));
+  return out;
+}
+
+/* grant(): the pending fault may retry. */
+static napi_value grant(napi_env env, napi_callback_info info) {
+  uint32_t a[1];
+  if (!get_uint32_args(env, info, 0, a)) return throw_usage(env, "usage: grant() takes no arguments");
+  if (atomic_load(&control[C_STATE]) != 1) {
+    napi_throw_error(env, "ERR_TSDSM_NATIVE_STATE", "tsdsm native: grant() with no pending fault");
+    return NULL;
+  }
+  atomic_store(&control[C_STATE], 2);
+  futex_wake(&control[C_STATE], 1);
+  return NULL;
+}
+
+/* systemPageSize() -> bytes */
+static napi_value system_page_size(napi_env env, napi_callback_info info) {
+  uint32_t a[1];
+  if (!get_uint32_args(env, info, 0, a)) return throw_usage(env, "usage: systemPageSize() takes no arguments");
+  return make_uint32(env, (uint32_t)sysconf(_SC_PAGESIZE));
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor props[] = {
+    {"createRegion", NULL, create_region, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"view", NULL, view, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"alias", NULL, alias, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"setAccess", NULL, set_access, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"control", NULL, control_buffer, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"wakeFd", NULL, wake_fd, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"grant", NULL, grant, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"systemPageSize", NULL, system_page_size, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  return exports;
+}

@@ -1,0 +1,114 @@
+/**
+ * The native backend on two "hosts": two network namespaces of this machine joined by a veth
+ * pair, each with an address of a private /24 (10.213.77.0/24) that exists only inside them.
+ * CPUs 0 and 2 run in tsdsm-a-<pid> (10.213.77.1), CPUs 1 and 3 in tsdsm-b-<pid>
+ * (10.213.77.2), started with `ip netns exec`; they talk over TCP across the veth. The test
+ * makes the namespaces and removes them afterwards, always (afterAll, even on failure).
+ *
+ * Needs root and iproute2 (`ip`): CI runs as root. If the namespaces cannot be made the test
+ * fails and says why; it does not skip.
+ */
+import { execFileSync } from 'node:child_process';
+import { readlinkSync, statSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { Cluster } from '../../index.js';
+
+const example = (name: string): URL => new URL(`../../examples/${name}.js`, import.meta.url);
+const timeoutMs = 10000;
+const nsA = `tsdsm-a-${process.pid}`;
+const nsB = `tsdsm-b-${process.pid}`;
+const vethA = `tsa${process.pid}`;
+const vethB = `tsb${process.pid}`;
+const addrA = '10.213.77.1';
+const addrB = '10.213.77.2';
+
+/** Runs `ip args...`, bounded; throws with ip's own stderr. */
+function ip(...args: string[]): string {
+  return execFileSync('ip', args, { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+let cluster: Cluster | undefined;
+let setupError: Error | undefined;
+
+beforeAll(async () => {
+  try {
+    ip('netns', 'add', nsA);
+    ip('netns', 'add', nsB);
+    ip('-n', nsA, 'link', 'add', vethA, 'type', 'veth', 'peer', 'name', vethB, 'netns', nsB);
+    ip('-n', nsA, 'addr', 'add', `${addrA}/24`, 'dev', vethA);
+    ip('-n', nsB, 'addr', 'add', `${addrB}/24`, 'dev', vethB);
+    for (const [ns, dev] of [[nsA, vethA], [nsB, vethB]] as const) {
+      ip('-n', ns, 'link', 'set', 'lo', 'up');
+      ip('-n', ns, 'link', 'set', dev, 'up');
+    }
+  } catch (err) {
+    const e = err as Error & { stderr?: string };
+    setupError = new Error(
+      `cannot make the network namespaces for the multi-host test (it needs root and iproute2's \`ip netns\`; CI runs as root): ${e.message}${e.stderr ? `\n${e.stderr}` : ''}`,
+    );
+    throw setupError;
+  }
+  cluster = await Cluster.start({
+    cpus: 4, pages: 16, timeoutMs, backend: 'native', transport: 'tcp',
+    hosts: [
+      { address: addrA, launch: ['ip', 'netns', 'exec', nsA] },
+      { address: addrB, launch: ['ip', 'netns', 'exec', nsB] },
+    ],
+  });
+}, 20000);
+
+afterAll(async () => {
+  try {
+    await cluster?.close();
+  } finally {
+    // Deleting a namespace deletes its end of the veth, and so the pair.
+    for (const ns of [nsA, nsB]) {
+      try {
+        ip('netns', 'del', ns);
+      } catch {
+        // Not made (setup failed before it).
+      }
+    }
+  }
+}, 15000);
+
+describe('native backend on two hosts (network namespaces joined by a veth pair)', () => {
+  test('setup: the namespaces exist and every CPU runs in its host\'s namespace', () => {
+    if (setupError) throw setupError;
+    const inode = (ns: string): string => `net:[${statSync(`/run/netns/${ns}`).ino}]`;
+    const pids = cpuPids();
+    expect(pids.length).toBe(4);
+    for (const [cpu, pid] of pids) expect(readlinkSync(`/proc/${pid}/ns/net`)).toBe(inode(cpu % 2 === 0 ? nsA : nsB));
+  });
+
+  test('the seed test runs across the two hosts', async () => {
+    const { results, stats } = await cluster!.run(example('seed_test'), { address: 0x3008, value: 42 });
+    expect(results).toEqual([42, 42, 42, 42]);
+    expect(stats.total.writeFaults).toBe(1);
+    expect(stats.total.readFaults).toBe(3);
+    // The CPUs of one host are connected to the other host's over the veth.
+    const established = ip('netns', 'exec', nsA, 'ss', '-Htn', 'state', 'established');
+    const remote = established.split('\n').filter((l) => l.includes(`${addrA}:`) && l.includes(`${addrB}:`));
+    expect(remote.length).toBe(4); // CPUs 0 and 2 each to CPUs 1 and 3
+  });
+
+  test('the counter runs across the two hosts', async () => {
+    const { results } = await cluster!.run(example('counter'), { increments: 25, address: 0x5100 });
+    expect(results).toEqual([100, 100, 100, 100]);
+    expect(new DataView(cluster!.readMemory(0x5100, 4).buffer).getInt32(0, true)).toBe(100);
+  });
+});
+
+/** [cpu, pid] of this process's native CPU children (the CPU is an argument of cpu-entry.js). */
+function cpuPids(): [number, number][] {
+  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8', timeout: 5000 });
+  return out
+    .split('\n')
+    .filter((l) => l.includes('cpu-entry.js'))
+    .map((l) => {
+      const words = l.trim().split(/\s+/);
+      const at = words.findIndex((w) => w.endsWith('cpu-entry.js'));
+      return [Number(words[at + 2]), Number(words[0])] as [number, number];
+    })
+    .sort((a, b) => a[0] - b[0]);
+}
