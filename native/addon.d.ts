@@ -19,4 +19,6 @@ export interface NativeAddon {
   /** Lets the pending fault retry; throws when no fault is pending. */
   grant(): void;
   systemPageSize(): number;
+  /** Tests only: the trap handler sleeps `us` microseconds after each step (0: off). */
+  setStepDelay(us: number): void;
 }

@@ -16,6 +16,7 @@ import { loadAddon, Region } from './index.js';
 import { ViewMemory } from './memory.js';
 import { NativeDsmMemory } from './typed-arrays.js';
 import { nowNs, syncWord, type FromMain, type TimedEvent, type ToMain } from './messages.js';
+import { createCpuShared, PinGate, sharedWord } from './pin.js';
 import { serializeError } from '../src/runtime/error-transfer.js';
 import type { ProtocolThreadData } from './protocol-thread.js';
 
@@ -25,8 +26,12 @@ const config = { cpus: Number(cpusArg), pages: Number(pagesArg), pageSize: Numbe
 
 const addon = loadAddon();
 const region = new Region(addon, config.pages, config.pageSize);
-const sync = new Int32Array(new SharedArrayBuffer(4));
-const data: ProtocolThreadData = { dir: dir!, cpu, config, protocol: protocol!, regionId: region.id, sync: sync.buffer as SharedArrayBuffer, listen: listen ?? null };
+// Tests only (test/native/split-access.test.ts): sleep after every step, see native/src.
+const stepDelayUs = Number(process.env['TSDSM_NATIVE_STEP_DELAY_US'] ?? 0);
+if (stepDelayUs > 0) addon.setStepDelay(stepDelayUs);
+const shared = createCpuShared(config.pages);
+const sync = shared.words;
+const data: ProtocolThreadData = { dir: dir!, cpu, config, protocol: protocol!, regionId: region.id, shared: shared.buffer, listen: listen ?? null };
 const worker = new Worker(new URL('./protocol-thread.js', import.meta.url), { workerData: data });
 worker.on('error', (err) => {
   writeSync(2, `tsdsm native CPU ${cpu}: protocol thread failed: ${err.stack ?? err.message}\n`);
@@ -34,8 +39,11 @@ worker.on('error', (err) => {
 });
 worker.on('exit', (code) => process.exit(code));
 
-// cpu.float64Array(...) and the other views are real typed arrays over the guarded view.
-const memory = new NativeDsmMemory(new ViewMemory(config, cpu, region), {
+// cpu.float64Array(...) and the other views are real typed arrays over the guarded view;
+// accesses of several instructions run pinned (pin.ts).
+const viewMemory = new ViewMemory(config, cpu, region);
+const gate = new PinGate(shared, viewMemory.bytes, viewMemory.pageShift, () => post({ type: 'unpinned' }));
+const memory = new NativeDsmMemory(viewMemory, gate, {
   fault: () => {
     throw new Error('unreachable: on the native backend the MMU faults, not the accessor');
   },
@@ -51,9 +59,9 @@ function post(m: FromMain): void {
 
 /** A sync call: post it, then sleep until the protocol thread releases the word. */
 function syncCall(op: 'lock' | 'unlock' | 'barrier', id: number): void {
-  Atomics.store(sync, 0, syncWord.waiting);
+  Atomics.store(sync, sharedWord.sync, syncWord.waiting);
   post({ type: 'sync', op, id });
-  while (Atomics.load(sync, 0) === syncWord.waiting) Atomics.wait(sync, 0, syncWord.waiting, 1000);
+  while (Atomics.load(sync, sharedWord.sync) === syncWord.waiting) Atomics.wait(sync, sharedWord.sync, syncWord.waiting, 1000);
 }
 
 function makeProgramCpu(trace: boolean): Cpu {

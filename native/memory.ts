@@ -22,6 +22,12 @@ function useBytes(memory: PagedMemory, buffer: ArrayBuffer): void {
   writable.view = new DataView(buffer);
 }
 
+/** Makes `table` (shared with the program thread, see pin.ts) the memory's access table, with the same contents. */
+function useAccessTable(memory: PagedMemory, table: Uint8Array): void {
+  table.set(memory.access);
+  (memory as { access: Uint8Array }).access = table;
+}
+
 export class AliasMemory extends PagedMemory {
   /** Pages write-protected in the view for a copy, to settle after the current batch of effects. */
   private readonly protectedForCopy = new Set<number>();
@@ -30,11 +36,20 @@ export class AliasMemory extends PagedMemory {
     config: DsmConfig,
     cpu: number,
     private readonly region: Region,
+    /** The access table the program thread reads before a pinned access (pin.ts). */
+    sharedTable: Uint8Array,
   ) {
     super(config, cpu, 'read');
     useBytes(this, region.alias());
+    useAccessTable(this, sharedTable);
   }
 
+  /**
+   * The view's protection first, then the table: raising, the table never says more than the
+   * MMU allows; lowering, the MMU denies before the table says so. (The pin word keeps the
+   * program from reading the table in between anyway; this order makes the table safe to
+   * read without it.)
+   */
   override setAccess(page: number, access: Access): void {
     if (this.accessOf(page) !== access) this.region.setAccess(page, access);
     super.setAccess(page, access);

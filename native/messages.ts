@@ -46,7 +46,9 @@ export type FromMain =
   | { type: 'loaded' }
   | { type: 'sync'; op: 'lock' | 'unlock' | 'barrier'; id: number }
   | { type: 'done'; result: unknown; accesses: TimedEvent[] }
-  | { type: 'failed'; error: SerializedError };
+  | { type: 'failed'; error: SerializedError }
+  /** The program let go of the pin word while inputs were waiting (pin.ts). */
+  | { type: 'unpinned' };
 
 export function encodeControl(message: ToCpu | FromCpu): Buffer {
   return frame(serialize(message));

@@ -12,6 +12,10 @@
  * Between a grant and its step, frames from other CPUs wait in `backlog`: handling one (say,
  * a WRITE_FWD for the page just granted) would take the page away before the access that
  * faulted on it has run, which on worker threads cannot happen because one thread does both.
+ *
+ * Every input runs holding the pin word (pin.ts): while the program is inside an access of
+ * several instructions (pinned), inputs wait in `deferred`, in order, and run when the main
+ * thread says it let go ('unpinned').
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -26,6 +30,7 @@ import { decodeMessage, encodeMessage, FrameReader } from './codec.js';
 import { FaultService } from './fault-service.js';
 import { loadAddon, Region } from './index.js';
 import { AliasMemory } from './memory.js';
+import { cpuShared, DsmPinError, PinGate, PinLatch, sharedWord } from './pin.js';
 import { controlPath, describeEndpoint, socketPath, type Endpoint } from './paths.js';
 import {
   decodeControl, encodeControl, nowNs, syncWord,
@@ -39,7 +44,8 @@ export interface ProtocolThreadData {
   readonly config: DsmConfig;
   readonly protocol: string;
   readonly regionId: number;
-  readonly sync: SharedArrayBuffer;
+  /** The words and access table shared with the main thread (pin.ts). */
+  readonly shared: SharedArrayBuffer;
   /** The address to listen on for the other CPUs over TCP (an ephemeral port), or null for a Unix socket. */
   readonly listen: string | null;
 }
@@ -56,6 +62,9 @@ class ProtocolThread implements Transport {
   private readonly region: Region;
   private readonly memory: AliasMemory;
   private readonly sync: Int32Array;
+  private readonly latch: PinLatch;
+  /** Inputs that came while the program was pinned, in order (see the header). */
+  private readonly deferred: Array<() => void> = [];
   private readonly faults: FaultService;
   private readonly peers: (Socket | null)[];
   private readonly server: Server;
@@ -88,8 +97,10 @@ class ProtocolThread implements Transport {
     this.protocol = getProtocol(data.protocol) as Protocol<unknown>;
     const addon = loadAddon();
     this.region = new Region(addon, data.config.pages, data.config.pageSize, data.regionId);
-    this.memory = new AliasMemory(data.config, data.cpu, this.region);
-    this.sync = new Int32Array(data.sync);
+    const shared = cpuShared(data.shared);
+    this.memory = new AliasMemory(data.config, data.cpu, this.region, shared.access);
+    this.sync = shared.words;
+    this.latch = new PinLatch(shared);
     this.driver = this.newDriver();
     this.peers = new Array<Socket | null>(data.config.cpus).fill(null);
     this.faults = new FaultService(addon, {
@@ -279,8 +290,10 @@ class ProtocolThread implements Transport {
 
   private handleFrame({ from, payload }: Frame): void {
     const { id, msg } = decodeMessage(payload, from, this.config);
-    this.input(() => this.driver.message(from, id, msg));
-    this.handled += 1;
+    this.input(() => {
+      this.driver.message(from, id, msg);
+      this.handled += 1;
+    });
   }
 
   private drainBacklog(): void {
@@ -322,6 +335,9 @@ class ProtocolThread implements Transport {
         this.failed = true;
         this.toCluster({ type: 'failed', error: m.error });
         return;
+      case 'unpinned':
+        this.runDeferred();
+        return;
     }
   }
 
@@ -330,6 +346,10 @@ class ProtocolThread implements Transport {
   private onFault(offset: number, write: boolean): void {
     const page = Math.floor(offset / this.config.pageSize);
     const access = write ? 'write' : 'read';
+    if (PinGate.isPinned(this.sync)) {
+      // Nothing would ever grant it (inputs wait for the release): a bug in tsdsm, say so.
+      throw new DsmPinError(`CPU ${this.cpu}: ${access} fault at address 0x${offset.toString(16)} (page ${page}) inside a pinned access: the access touched a page outside the range it pinned`);
+    }
     this.stepping = false;
     if (this.memory.access[page]! >= (write ? 2 : 1)) {
       // Already allowed (the access raced with a grant): let it retry.
@@ -355,8 +375,8 @@ class ProtocolThread implements Transport {
       this.grantFault();
       return;
     }
-    Atomics.store(this.sync, 0, syncWord.released);
-    Atomics.notify(this.sync, 0);
+    Atomics.store(this.sync, sharedWord.sync, syncWord.released);
+    Atomics.notify(this.sync, sharedWord.sync);
     // A sync call performs no access after its resume: its held-back effects run at once.
     this.syncResumed = true;
   }
@@ -366,8 +386,24 @@ class ProtocolThread implements Transport {
     this.faults.grant();
   }
 
-  /** Runs one input through the driver, then what a sync resume released. */
+  /**
+   * Runs one input through the driver, then what a sync resume released, holding the pin word;
+   * while the program is pinned, queues it behind the inputs already waiting.
+   */
   private input(run: () => void): void {
+    if (this.deferred.length > 0 || !this.latch.enter()) {
+      this.deferred.push(run);
+      return;
+    }
+    this.runHeld(run);
+  }
+
+  /** The program let go of the pin: the waiting inputs run, until it pins again. */
+  private runDeferred(): void {
+    while (this.deferred.length > 0 && this.latch.enter()) this.runHeld(this.deferred.shift()!);
+  }
+
+  private runHeld(run: () => void): void {
     try {
       run();
       while (this.syncResumed) {
@@ -376,6 +412,7 @@ class ProtocolThread implements Transport {
       }
     } finally {
       this.memory.settle();
+      this.latch.leave();
     }
   }
 

@@ -11,24 +11,70 @@
  * `memory`. Programs written with get/set run unchanged on workers and native; programs
  * that index (`a[i]`) run on native only.
  *
+ * What a program may do with a view, and what it must not (docs/native.md says the same):
+ *  - An element access (`a[i]`, `a[i] = v`, `get`, `set(i, v)`, `at`, `Atomics.*`) is one
+ *    instruction, which the fault's trap-flag step covers.
+ *  - The methods that touch many elements in one call run pinned (pin.ts), so that no page
+ *    leaves in the middle of them: `set(array, offset)`, `fill`, `copyWithin`, `slice`,
+ *    `sort`, `reverse`, `toSorted`, `toReversed`, `with`, `indexOf`, `lastIndexOf`,
+ *    `includes`, `join` (and so `toString`), `toLocaleString`, `toArray`. Their arguments
+ *    are converted (valueOf, getters of an array-like source) before the pin, so no program
+ *    code runs inside it; `sort(compare)` copies out, sorts the copy, and writes it back.
+ *  - The methods with a callback (`forEach`, `map`, `filter`, `reduce`, `find`, `every`,
+ *    ...) and the iterators read one element per instruction, as a loop would: each element
+ *    read is whole, the view as a whole is not a snapshot (use `slice()` for one).
+ *  - `subarray` is a native view of its own (pinned methods included).
+ *  - `buffer` is refused (DsmViewError): a DataView, or another typed array, made over the
+ *    guarded memory would access it in several instructions unpinned. For the same reason a
+ *    program must not pass a view to a TypedArray constructor, to another array's `set`, to
+ *    structuredClone or postMessage, or call %TypedArray%.prototype methods on it with
+ *    `.call` (the same methods on the view itself are the pinned ones): copy it with
+ *    `slice()` first. These are the only ways around the rule, and the error says so.
+ *
  * Checks: the view's construction checks its range and alignment as the accessor does
  * (DsmRangeError, DsmAlignmentError with the CPU and address); get/set check the index and
  * throw the worker views' DsmRangeError. Plain indexing has JavaScript's typed-array
  * semantics (an index past the end reads undefined and writes nothing), which is the price
  * of a plain load.
  *
- * Derived arrays (slice, map, filter, subarray) are plain typed arrays (Symbol.species):
- * subarray still aliases the guarded view, the others are private copies.
+ * Derived arrays (slice, map, filter) are plain typed arrays (Symbol.species): private copies.
  */
-import { DsmAlignmentError } from '../src/core/errors.js';
+import { DsmAlignmentError, DsmError } from '../src/core/errors.js';
 import { DsmMemory, hexOf, viewError, type AccessHooks, type DsmArray } from '../src/memory/accessor.js';
 import type { PagedMemory } from '../src/memory/paged-memory.js';
 import { typeSize, type Value, type ValueType } from '../src/memory/types.js';
+import type { PinGate } from './pin.js';
+
+/** A use of a native view that would access the guarded memory unpinned (see the header). */
+export class DsmViewError extends DsmError {}
 
 type TypedArrayConstructor =
   | Int8ArrayConstructor | Uint8ArrayConstructor | Int16ArrayConstructor | Uint16ArrayConstructor
   | Int32ArrayConstructor | Uint32ArrayConstructor | Float32ArrayConstructor | Float64ArrayConstructor
   | BigInt64ArrayConstructor | BigUint64ArrayConstructor;
+
+type AnyTypedArray = Record<number, Value> & { length: number; byteOffset: number };
+type Method = (this: unknown, ...args: unknown[]) => unknown;
+
+/** Every native view, to tell them from private typed arrays (a source or destination that is guarded too). */
+const nativeViews = new WeakSet<object>();
+
+export function isNativeView(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && nativeViews.has(x);
+}
+
+/** ECMAScript's ToIntegerOrInfinity, run before a pin so that a valueOf runs outside it. */
+function toIntegerOrInfinity(x: unknown): number {
+  const n = +(x as number);
+  return Number.isNaN(n) || n === 0 ? 0 : Math.trunc(n);
+}
+
+/** A relative index argument (negative counts from the end) resolved against `length`, as the typed-array methods do. */
+function relative(x: unknown, length: number, fallback: number): number {
+  if (x === undefined) return fallback;
+  const n = toIntegerOrInfinity(x);
+  return n < 0 ? Math.max(length + n, 0) : Math.min(n, length);
+}
 
 /**
  * One subclass of `Base` with the view API. A factory, called once per element type at load
@@ -37,8 +83,14 @@ type TypedArrayConstructor =
  */
 function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
   const size = typeSize[type];
-  type Self = Record<number, Value> & { length: number; byteOffset: number; memory: DsmMemory };
-  const baseSet = Base.prototype.set as (this: unknown, array: ArrayLike<Value>, offset?: number) => void;
+  type Self = AnyTypedArray & { memory: NativeDsmMemory };
+  const proto = Object.getPrototypeOf(Base.prototype) as Record<string, Method>;
+  const base = {
+    set: proto['set']!, fill: proto['fill']!, copyWithin: proto['copyWithin']!, slice: proto['slice']!,
+    sort: proto['sort']!, reverse: proto['reverse']!, indexOf: proto['indexOf']!, lastIndexOf: proto['lastIndexOf']!,
+    includes: proto['includes']!, join: proto['join']!,
+  };
+  const Private = Base as unknown as new (length: number) => AnyTypedArray & { set(a: unknown): void; slice(): AnyTypedArray };
 
   function badIndex(self: Self, index: number): never {
     const address = self.byteOffset + Number(index) * size;
@@ -49,18 +101,42 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
       size,
     );
   }
+  /** Runs `access` with elements [first, end) of `self` pinned with `code` (1 read, 2 write). */
+  function pinned<T>(self: Self, first: number, end: number, code: 1 | 2, access: () => T): T {
+    if (end <= first) return access();
+    return self.memory.pinned(self.byteOffset + first * size, (end - first) * size, code, access);
+  }
   function get(this: Self, index: number): Value {
     if ((index >>> 0) !== index || index >= this.length) badIndex(this, index);
     return this[index]!;
   }
-  /** `set(index, value)` as on every backend; `set(array, offset?)` as on every typed array. */
+  /** `set(index, value)` as on every backend; `set(array, offset?)` as on every typed array, pinned. */
   function set(this: Self, index: number | ArrayLike<Value>, value?: Value): void {
     if (typeof index !== 'number') {
-      baseSet.call(this, index, value as number | undefined);
+      setArray(this, index, value);
       return;
     }
     if ((index >>> 0) !== index || index >= this.length) badIndex(this, index);
     this[index] = value!;
+  }
+  function setArray(self: Self, source: ArrayLike<Value>, offset: unknown): void {
+    const at = offset === undefined ? 0 : toIntegerOrInfinity(offset);
+    let data: ArrayLike<Value>;
+    if (isNativeView(source)) {
+      data = (source as unknown as { slice(): AnyTypedArray }).slice();
+    } else if (ArrayBuffer.isView(source)) {
+      data = source;
+    } else {
+      // An array-like's getters and its elements' valueOf run here, before the pin.
+      const copy = new Private(Math.max(0, Math.min(toIntegerOrInfinity((Object(source) as ArrayLike<Value>).length), 2 ** 32)));
+      copy.set(source);
+      data = copy;
+    }
+    if (!(at >= 0) || at + data.length > self.length) {
+      base.set.call(self, data, at); // the typed array's own RangeError, before any access
+      return;
+    }
+    pinned(self, at, at + data.length, 2, () => base.set.call(self, data, at));
   }
 
   const B = Base as unknown as new (buffer: ArrayBuffer, byteOffset: number, length: number) => object;
@@ -69,7 +145,7 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
       return Base;
     }
 
-    constructor(memory: DsmMemory, buffer: ArrayBuffer, offset: number, length: number) {
+    constructor(memory: NativeDsmMemory, buffer: ArrayBuffer, offset: number, length: number) {
       if (!Number.isInteger(length) || length < 0) {
         throw viewError(memory, `${type}Array(0x${hexOf(offset)}, ${String(length)}): length must be a non-negative integer`, offset, 0);
       }
@@ -83,6 +159,7 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
       Object.defineProperty(this, 'memory', { value: memory });
       Object.defineProperty(this, 'get', { value: get });
       Object.defineProperty(this, 'set', { value: set });
+      nativeViews.add(this);
     }
 
     get offset(): number {
@@ -95,67 +172,213 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
       return size;
     }
 
+    /** Refused: see the header (a DataView or typed array over the guarded memory is unpinned). */
+    get buffer(): never {
+      const self = this as unknown as Self;
+      throw new DsmViewError(
+        `CPU ${self.memory.cpu}: ${type}Array(0x${hexOf(self.byteOffset)}, ${self.length}).buffer is not available on the native backend: ` +
+          `a DataView or typed array over the guarded memory would access it in several instructions, and a page could move in the middle ` +
+          `of one access; use the view's own methods, cpu.memory, or copy it with slice()`,
+      );
+    }
+
+    // ---------------------------------------------------------- methods of many elements, pinned
+
+    fill(value: Value, start?: unknown, end?: unknown): this {
+      const self = this as unknown as Self;
+      const one = new Private(1);
+      one[0] = value; // converted as fill converts it, before the pin
+      const first = relative(start, self.length, 0);
+      const last = relative(end, self.length, self.length);
+      pinned(self, first, last, 2, () => base.fill.call(self, one[0], first, last));
+      return this;
+    }
+
+    copyWithin(target: unknown, start: unknown, end?: unknown): this {
+      const self = this as unknown as Self;
+      const n = self.length;
+      const to = relative(target, n, 0);
+      const from = relative(start, n, 0);
+      const final = relative(end, n, n);
+      const count = Math.min(final - from, n - to);
+      pinned(self, Math.min(to, from), Math.max(to, from) + Math.max(count, 0), 2, () => base.copyWithin.call(self, to, from, final));
+      return this;
+    }
+
+    slice(start?: unknown, end?: unknown): AnyTypedArray {
+      const self = this as unknown as Self;
+      const first = relative(start, self.length, 0);
+      const last = relative(end, self.length, self.length);
+      return pinned(self, first, last, 1, () => base.slice.call(self, first, last) as AnyTypedArray);
+    }
+
+    /** A native view of the elements [begin, end): it aliases this one, with the same rules. */
+    subarray(begin?: unknown, end?: unknown): DsmArray<Value> {
+      const self = this as unknown as Self;
+      const first = relative(begin, self.length, 0);
+      const last = relative(end, self.length, self.length);
+      return self.memory.nativeView(type, self.byteOffset + first * size, Math.max(last - first, 0));
+    }
+
+    sort(compare?: (a: Value, b: Value) => number): this {
+      const self = this as unknown as Self;
+      if (compare === undefined) {
+        pinned(self, 0, self.length, 2, () => base.sort.call(self));
+        return this;
+      }
+      // The comparator is program code: it must not run pinned. Sort a copy, write it back.
+      const copy = this.slice() as unknown as { sort(c: unknown): unknown };
+      copy.sort(compare);
+      setArray(self, copy as unknown as ArrayLike<Value>, 0);
+      return this;
+    }
+
+    reverse(): this {
+      const self = this as unknown as Self;
+      pinned(self, 0, self.length, 2, () => base.reverse.call(self));
+      return this;
+    }
+
+    toSorted(compare?: (a: Value, b: Value) => number): AnyTypedArray {
+      return (this.slice() as unknown as { sort(c: unknown): AnyTypedArray }).sort(compare);
+    }
+
+    toReversed(): AnyTypedArray {
+      return (this.slice() as unknown as { reverse(): AnyTypedArray }).reverse();
+    }
+
+    with(index: unknown, value: Value): AnyTypedArray {
+      return (this.slice() as unknown as { with(i: unknown, v: Value): AnyTypedArray }).with(index, value);
+    }
+
+    indexOf(search: Value, ...from: unknown[]): number {
+      return this.search(base.indexOf, search, from);
+    }
+
+    lastIndexOf(search: Value, ...from: unknown[]): number {
+      return this.search(base.lastIndexOf, search, from);
+    }
+
+    includes(search: Value, ...from: unknown[]): boolean {
+      return this.search(base.includes, search, from);
+    }
+
+    private search<T>(method: Method, search: Value, from: unknown[]): T {
+      const self = this as unknown as Self;
+      // lastIndexOf(x) and lastIndexOf(x, undefined) differ: keep the argument count.
+      const args = from.length > 0 ? [search, toIntegerOrInfinity(from[0])] : [search];
+      return pinned(self, 0, self.length, 1, () => method.apply(self, args) as T);
+    }
+
+    join(separator?: unknown): string {
+      const self = this as unknown as Self;
+      const sep = separator === undefined ? undefined : String(separator);
+      return pinned(self, 0, self.length, 1, () => base.join.call(self, sep) as string);
+    }
+
+    override toLocaleString(...args: unknown[]): string {
+      return (this.slice() as unknown as { toLocaleString(...a: unknown[]): string }).toLocaleString(...args);
+    }
+
+    /** The view's elements as a plain array (one pinned copy). */
     toArray(): Value[] {
-      return Array.from(this as unknown as ArrayLike<Value>);
+      return Array.from(this.slice() as unknown as ArrayLike<Value>);
     }
   }
   Object.defineProperty(NativeView, 'name', { value: `Native${Base.name}` });
-  return NativeView as unknown as new (memory: DsmMemory, buffer: ArrayBuffer, offset: number, length: number) => DsmArray<Value>;
+  return NativeView as unknown as new (memory: NativeDsmMemory, buffer: ArrayBuffer, offset: number, length: number) => DsmArray<Value>;
 }
 
-const NativeInt8Array = nativeClass(Int8Array, 'int8');
-const NativeUint8Array = nativeClass(Uint8Array, 'uint8');
-const NativeInt16Array = nativeClass(Int16Array, 'int16');
-const NativeUint16Array = nativeClass(Uint16Array, 'uint16');
-const NativeInt32Array = nativeClass(Int32Array, 'int32');
-const NativeUint32Array = nativeClass(Uint32Array, 'uint32');
-const NativeFloat32Array = nativeClass(Float32Array, 'float32');
-const NativeFloat64Array = nativeClass(Float64Array, 'float64');
-const NativeBigInt64Array = nativeClass(BigInt64Array, 'bigint64');
-const NativeBigUint64Array = nativeClass(BigUint64Array, 'biguint64');
+const nativeClasses: Readonly<Record<ValueType, new (memory: NativeDsmMemory, buffer: ArrayBuffer, offset: number, length: number) => DsmArray<Value>>> = {
+  int8: nativeClass(Int8Array, 'int8'),
+  uint8: nativeClass(Uint8Array, 'uint8'),
+  int16: nativeClass(Int16Array, 'int16'),
+  uint16: nativeClass(Uint16Array, 'uint16'),
+  int32: nativeClass(Int32Array, 'int32'),
+  uint32: nativeClass(Uint32Array, 'uint32'),
+  float32: nativeClass(Float32Array, 'float32'),
+  float64: nativeClass(Float64Array, 'float64'),
+  bigint64: nativeClass(BigInt64Array, 'bigint64'),
+  biguint64: nativeClass(BigUint64Array, 'biguint64'),
+};
 
 /**
- * The accessor of a native CPU's program: `cpu.memory` as everywhere (its get/set methods
- * are the accessor's), but its typed views, and so `cpu.float64Array(...)` and the others,
- * are real typed arrays over the guarded view.
+ * The accessor of a native CPU's program: `cpu.memory` as everywhere (its typed get/set are
+ * the accessor's, one instruction each), with its byte-range `read`/`write` pinned, and its
+ * typed views, and so `cpu.float64Array(...)` and the others, real typed arrays over the
+ * guarded view.
  */
 export class NativeDsmMemory extends DsmMemory {
-  constructor(paged: PagedMemory, hooks: AccessHooks) {
+  declare private readonly gate: PinGate;
+
+  constructor(paged: PagedMemory, gate: PinGate, hooks: AccessHooks) {
     super(paged, hooks);
+    this.gate = gate;
   }
 
-  private get buffer(): ArrayBuffer {
+  private get guarded(): ArrayBuffer {
     return this.paged.bytes.buffer as ArrayBuffer;
   }
 
+  /** Runs `access` with every page of [address, address + length) held with `code` (pin.ts). @internal */
+  pinned<T>(address: number, length: number, code: 1 | 2, access: () => T): T {
+    return this.gate.pinned(address, length, code, access);
+  }
+
+  /** A copy of `length` bytes at `address`, all taken at one moment (pinned). */
+  override read(address: number, length: number): Uint8Array {
+    this.paged.checkRange(address, length);
+    return this.gate.pinned(address, length, 1, () => this.paged.bytes.slice(address, address + length));
+  }
+
+  /** Writes `bytes` at `address`, all at one moment (pinned). */
+  override write(address: number, bytes: Uint8Array | ArrayLike<number>): void {
+    this.paged.checkRange(address, bytes.length);
+    let data: Uint8Array;
+    if (isNativeView(bytes)) {
+      data = Uint8Array.from((bytes as unknown as { slice(): ArrayLike<number> }).slice());
+    } else if (bytes instanceof Uint8Array) {
+      data = bytes;
+    } else {
+      data = new Uint8Array(bytes.length);
+      data.set(bytes); // conversions (valueOf) before the pin
+    }
+    this.gate.pinned(address, data.length, 2, () => this.paged.bytes.set(data, address));
+  }
+
+  /** A native view of `length` elements of `type` at `offset`. @internal */
+  nativeView(type: ValueType, offset: number, length: number): DsmArray<Value> {
+    return new nativeClasses[type](this, this.guarded, offset, length);
+  }
+
   override int8Array(offset: number, length: number): DsmArray<number> {
-    return new NativeInt8Array(this, this.buffer, offset, length) as DsmArray<number>;
+    return this.nativeView('int8', offset, length) as DsmArray<number>;
   }
   override uint8Array(offset: number, length: number): DsmArray<number> {
-    return new NativeUint8Array(this, this.buffer, offset, length) as DsmArray<number>;
+    return this.nativeView('uint8', offset, length) as DsmArray<number>;
   }
   override int16Array(offset: number, length: number): DsmArray<number> {
-    return new NativeInt16Array(this, this.buffer, offset, length) as DsmArray<number>;
+    return this.nativeView('int16', offset, length) as DsmArray<number>;
   }
   override uint16Array(offset: number, length: number): DsmArray<number> {
-    return new NativeUint16Array(this, this.buffer, offset, length) as DsmArray<number>;
+    return this.nativeView('uint16', offset, length) as DsmArray<number>;
   }
   override int32Array(offset: number, length: number): DsmArray<number> {
-    return new NativeInt32Array(this, this.buffer, offset, length) as DsmArray<number>;
+    return this.nativeView('int32', offset, length) as DsmArray<number>;
   }
   override uint32Array(offset: number, length: number): DsmArray<number> {
-    return new NativeUint32Array(this, this.buffer, offset, length) as DsmArray<number>;
+    return this.nativeView('uint32', offset, length) as DsmArray<number>;
   }
   override float32Array(offset: number, length: number): DsmArray<number> {
-    return new NativeFloat32Array(this, this.buffer, offset, length) as DsmArray<number>;
+    return this.nativeView('float32', offset, length) as DsmArray<number>;
   }
   override float64Array(offset: number, length: number): DsmArray<number> {
-    return new NativeFloat64Array(this, this.buffer, offset, length) as DsmArray<number>;
+    return this.nativeView('float64', offset, length) as DsmArray<number>;
   }
   override bigInt64Array(offset: number, length: number): DsmArray<bigint> {
-    return new NativeBigInt64Array(this, this.buffer, offset, length) as DsmArray<bigint>;
+    return this.nativeView('bigint64', offset, length) as DsmArray<bigint>;
   }
   override bigUint64Array(offset: number, length: number): DsmArray<bigint> {
-    return new NativeBigUint64Array(this, this.buffer, offset, length) as DsmArray<bigint>;
+    return this.nativeView('biguint64', offset, length) as DsmArray<bigint>;
   }
 }

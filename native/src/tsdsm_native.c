@@ -19,7 +19,19 @@
  * wakes the protocol thread again. If the retried instruction faults instead (a store after a
  * read was granted, an access spanning two pages), that fault counts as the step.
  *
- * Everything in the handlers is async-signal-safe: atomics, write(2), futex(2), gettid(2).
+ * One step covers an access of ONE instruction (a typed-array element load or store, which is
+ * how V8 compiles a[i] and the accessor's typed get/set). An access of several instructions (a
+ * byte-range copy, a DataView builtin storing a word byte by byte, TypedArray set/fill) would
+ * count as done after its first instruction, and the page could leave before the rest ran:
+ * those run pinned instead (native/pin.ts), which this file knows nothing about.
+ *
+ * For tests only, setStepDelay(us) makes the trap handler sleep after each step, so that the
+ * protocol thread serves whatever is waiting before the program's next instruction: it turns
+ * the rare interleaving in which a page leaves between two instructions of one access into
+ * the one that always happens (test/native/split-access.test.ts).
+ *
+ * Everything in the handlers is async-signal-safe: atomics, write(2), futex(2), gettid(2),
+ * nanosleep(2).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +42,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
@@ -67,6 +80,9 @@ enum {
   C_WORDS = 16
 };
 static _Atomic int32_t control[C_WORDS] __attribute__((aligned(64)));
+
+/* Microseconds the trap handler sleeps after a step (tests only; 0 in normal runs). */
+static _Atomic int32_t step_delay_us;
 
 static int wake_read_fd = -1;
 static int wake_write_fd = -1;
@@ -173,6 +189,12 @@ static void on_trap(int sig, siginfo_t *info, void *uctx) {
   atomic_fetch_add(&control[C_STEPS], 1);
   release_slot();
   kick();
+  int32_t delay = atomic_load(&step_delay_us);
+  if (delay > 0) {
+    struct timespec ts = {delay / 1000000, (long)(delay % 1000000) * 1000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+  }
   errno = saved_errno;
 }
 
@@ -359,6 +381,15 @@ static napi_value grant(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* setStepDelay(us): tests only; see the header. */
+static napi_value set_step_delay(napi_env env, napi_callback_info info) {
+  static const char usage[] = "usage: setStepDelay(us: integer 0..10000000)";
+  uint32_t a[1];
+  if (!get_uint32_args(env, info, 1, a) || a[0] > 10000000) return throw_usage(env, usage);
+  atomic_store(&step_delay_us, (int32_t)a[0]);
+  return NULL;
+}
+
 /* systemPageSize() -> bytes */
 static napi_value system_page_size(napi_env env, napi_callback_info info) {
   uint32_t a[1];
@@ -375,6 +406,7 @@ NAPI_MODULE_INIT() {
     {"control", NULL, control_buffer, NULL, NULL, NULL, napi_enumerable, NULL},
     {"wakeFd", NULL, wake_fd, NULL, NULL, NULL, napi_enumerable, NULL},
     {"grant", NULL, grant, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"setStepDelay", NULL, set_step_delay, NULL, NULL, NULL, napi_enumerable, NULL},
     {"systemPageSize", NULL, system_page_size, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;

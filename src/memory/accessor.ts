@@ -234,16 +234,41 @@ export class DsmMemory {
     this.bu64[address >>> 3] = value;
   }
 
-  /** A load of any type by name (the ops interpreter uses it). */
+  /**
+   * A load of any type by name (the ops interpreter uses it), through the typed method of
+   * that type: one load instruction. Not through a DataView: V8's DataView builtins load and
+   * store one byte per instruction until optimized, and on the native backend a page may move
+   * between two instructions of one access (native/pin.ts); a typed-array element is one.
+   */
   load(type: ValueType, address: number): Value {
-    this.need(address, typeSize[type], type, readCode);
-    return loadValue(this.view, type, address);
+    switch (type) {
+      case 'int8': return this.getInt8(address);
+      case 'uint8': return this.getUint8(address);
+      case 'int16': return this.getInt16(address);
+      case 'uint16': return this.getUint16(address);
+      case 'int32': return this.getInt32(address);
+      case 'uint32': return this.getUint32(address);
+      case 'float32': return this.getFloat32(address);
+      case 'float64': return this.getFloat64(address);
+      case 'bigint64': return this.getBigInt64(address);
+      case 'biguint64': return this.getBigUint64(address);
+    }
   }
 
-  /** A store of any type by name. */
+  /** A store of any type by name, through the typed method of that type (see `load`). */
   store(type: ValueType, address: number, value: Value): void {
-    this.need(address, typeSize[type], type, writeCode);
-    storeValue(this.view, type, address, value);
+    switch (type) {
+      case 'int8': return this.setInt8(address, Number(value));
+      case 'uint8': return this.setUint8(address, Number(value));
+      case 'int16': return this.setInt16(address, Number(value));
+      case 'uint16': return this.setUint16(address, Number(value));
+      case 'int32': return this.setInt32(address, Number(value));
+      case 'uint32': return this.setUint32(address, Number(value));
+      case 'float32': return this.setFloat32(address, Number(value));
+      case 'float64': return this.setFloat64(address, Number(value));
+      case 'bigint64': return this.setBigInt64(address, BigInt(value));
+      case 'biguint64': return this.setBigUint64(address, BigInt(value));
+    }
   }
 
   // ------------------------------------------------------------ byte ranges
@@ -326,7 +351,8 @@ export class DsmMemory {
    * because the slow path below is a call that may change anything, and on every host Node
    * runs on a plain aligned 32-bit load sees the other thread's increment soon after it.
    */
-  private need(address: number, size: number, type: ValueType, code: number): void {
+  /** @internal */
+  need(address: number, size: number, type: ValueType, code: number): void {
     if (this.doorbell[0] !== this.seenDoorbell || (address & (size - 1)) !== 0 || (address >>> 0) !== address || !(this.access[address >>> this.pageShift]! >= code)) {
       this.needSlow(address, size, type, code);
     }
@@ -650,6 +676,15 @@ const multiByteNames: readonly [string, ValueType][] = [
  */
 export function useDataViewAccessors(): void {
   const memory = DsmMemory.prototype as unknown as Record<string, unknown>;
+  // load and store by name go through the DataView here, and the typed methods through them.
+  memory['load'] = function (this: DsmMemory, type: ValueType, address: number): Value {
+    this.need(address, typeSize[type], type, readCode);
+    return loadValue(this.view, type, address);
+  };
+  memory['store'] = function (this: DsmMemory, type: ValueType, address: number, value: Value): void {
+    this.need(address, typeSize[type], type, writeCode);
+    storeValue(this.view, type, address, value);
+  };
   for (const [name, type] of multiByteNames) {
     memory[`get${name}`] = function (this: DsmMemory, address: number): Value {
       return this.load(type, address);
