@@ -10,8 +10,8 @@
  * narrated trace, and the seed and path that replay it.
  */
 import fc from 'fast-check';
-import type { MutantName } from '../src/core/mutants.js';
 import type { Protocol } from '../src/core/protocol.js';
+import { checkMutant, getProtocol } from '../src/core/registry.js';
 import type { TraceEvent } from '../src/runtime/trace.js';
 import { formatStep, Simulation, SimulationError, type SimResult, type SimStep } from '../sim/simulator.js';
 import { caseArbitrary, type CaseArbitraryOptions, type ProtocolCase } from './arbitraries.js';
@@ -47,9 +47,10 @@ export function scheduleChooser(
 }
 
 export interface RunCaseOptions {
-  /** A protocol name ('ivy', 'ivy-central') or a Protocol object of your own (default 'ivy'). */
+  /** A protocol name (built-in or registered) or a Protocol object of your own (default 'ivy'). */
   protocol?: string | Protocol<unknown> | undefined;
-  mutant?: MutantName | undefined;
+  /** One of the protocol's mutants (`protocol.mutants`); any other is a DsmMutantError, thrown at once. */
+  mutant?: string | undefined;
   /** Record the trace (default false: the property runs faster without it). */
   trace?: boolean | undefined;
   /** Record the steps taken (default false). */
@@ -107,11 +108,21 @@ export interface CheckReport {
   failure: Extract<CaseOutcome, { ok: false }> | null;
 }
 
+/**
+ * A mutant the protocol does not implement is refused before any run (DsmMutantError): inside
+ * the property the error would count as a failure of the protocol.
+ */
+function refuseMissingMutant(options: RunCaseOptions): void {
+  const protocol = typeof options.protocol === 'object' ? options.protocol : getProtocol(options.protocol ?? 'ivy');
+  checkMutant(protocol, options.mutant);
+}
+
 /** A fast-check property over `caseArbitrary(options)`; it throws what the simulator throws. */
 export function protocolProperty(
   options: CaseArbitraryOptions & RunCaseOptions = {},
   onExecution?: (c: ProtocolCase) => void,
 ): fc.IPropertyWithHooks<[ProtocolCase]> {
+  refuseMissingMutant(options);
   return fc.property(caseArbitrary(options), (c) => {
     onExecution?.(c);
     const outcome = runCase(c, { ...options, trace: false, recordSteps: false });
@@ -126,6 +137,7 @@ export function freshSeed(): number {
 
 /** Runs the property with a fixed seed; on failure replays the shrunk case with its trace. */
 export function checkProtocol(options: CheckProtocolOptions = {}): CheckReport {
+  refuseMissingMutant(options);
   const seed = options.seed ?? freshSeed();
   let runs = 0;
   let shrinks = 0;

@@ -65,6 +65,7 @@
  */
 import type { DsmConfig } from './config.js';
 import type { Effect, ResumeKind } from './effects.js';
+import { builtinMutants, describeMutants } from './mutants.js';
 import { bytesEqual, deliver as deliverVia, invariantFailure, setAccess } from './common.js';
 import { assert } from './errors.js';
 import type { PageBytes, Protocol, ProtocolOptions, TwinBytes } from './protocol.js';
@@ -526,6 +527,7 @@ function waitingOn(s: HlrcState): string | null {
 export const hlrc: Protocol<HlrcState> = {
   name: 'hlrc',
   consistency: 'release',
+  mutants: describeMutants(builtinMutants.hlrc),
   init,
   onFault,
   onMessage(s, from, msg) {

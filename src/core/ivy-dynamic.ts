@@ -48,6 +48,7 @@
  */
 import type { DsmConfig } from './config.js';
 import type { Effect } from './effects.js';
+import { builtinMutants, describeMutants } from './mutants.js';
 import { checkSingleWriter, deliver as deliverVia, invariantFailure, makeProtocol, setAccess } from './common.js';
 import { assert } from './errors.js';
 import type { PageBytes, Protocol, ProtocolOptions } from './protocol.js';
@@ -310,4 +311,4 @@ function waitingOn(s: IvyDynamicState): string | null {
 }
 
 /** IVY with the dynamic distributed manager: requests follow probable-owner hints. */
-export const ivyDynamic: Protocol<IvyDynamicState> = makeProtocol({ name: 'ivy-dynamic', init, onFault, dispatch, invariants, waitingOn });
+export const ivyDynamic: Protocol<IvyDynamicState> = makeProtocol({ name: 'ivy-dynamic', mutants: describeMutants(builtinMutants['ivy-dynamic']), init, onFault, dispatch, invariants, waitingOn });
