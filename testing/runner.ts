@@ -90,6 +90,8 @@ export interface CheckProtocolOptions extends CaseArbitraryOptions, RunCaseOptio
   seed?: number | undefined;
   /** A counterexample path printed by an earlier failure: replays exactly that case. */
   path?: string | undefined;
+  /** Shrink a failing case (default true); false reports the first failing case as found, at once. */
+  shrink?: boolean | undefined;
   /** Called before every execution of the property: a run, or a shrink attempt after a failure. */
   onExecution?: ((phase: 'run' | 'shrink', count: number) => void) | undefined;
 }
@@ -109,12 +111,15 @@ export interface CheckReport {
 }
 
 /**
- * A mutant the protocol does not implement is refused before any run (DsmMutantError): inside
- * the property the error would count as a failure of the protocol.
+ * The options with the protocol's defaults filled in, checked before any run: a mutant the
+ * protocol does not implement is a DsmMutantError now (inside the property it would count as
+ * a failure of the protocol), and a release-consistent protocol gets data-race-free programs
+ * unless `dataRaceFree` says otherwise (it promises sequential consistency to those only).
  */
-function refuseMissingMutant(options: RunCaseOptions): void {
+function withProtocolDefaults<T extends CaseArbitraryOptions & RunCaseOptions>(options: T): T {
   const protocol = typeof options.protocol === 'object' ? options.protocol : getProtocol(options.protocol ?? 'ivy');
   checkMutant(protocol, options.mutant);
+  return { ...options, dataRaceFree: options.dataRaceFree ?? protocol.consistency === 'release' };
 }
 
 /** A fast-check property over `caseArbitrary(options)`; it throws what the simulator throws. */
@@ -122,7 +127,7 @@ export function protocolProperty(
   options: CaseArbitraryOptions & RunCaseOptions = {},
   onExecution?: (c: ProtocolCase) => void,
 ): fc.IPropertyWithHooks<[ProtocolCase]> {
-  refuseMissingMutant(options);
+  options = withProtocolDefaults(options);
   return fc.property(caseArbitrary(options), (c) => {
     onExecution?.(c);
     const outcome = runCase(c, { ...options, trace: false, recordSteps: false });
@@ -137,7 +142,7 @@ export function freshSeed(): number {
 
 /** Runs the property with a fixed seed; on failure replays the shrunk case with its trace. */
 export function checkProtocol(options: CheckProtocolOptions = {}): CheckReport {
-  refuseMissingMutant(options);
+  options = withProtocolDefaults(options);
   const seed = options.seed ?? freshSeed();
   let runs = 0;
   let shrinks = 0;
@@ -154,7 +159,10 @@ export function checkProtocol(options: CheckProtocolOptions = {}): CheckReport {
         throw outcome.error;
       }
     }),
-    { seed, numRuns: options.numRuns ?? 100, ...(options.path !== undefined ? { path: options.path } : {}) },
+    {
+      seed, numRuns: options.numRuns ?? 100, endOnFailure: options.shrink === false,
+      ...(options.path !== undefined ? { path: options.path } : {}),
+    },
   );
   if (!details.failed || details.counterexample === null) {
     return { ok: !details.failed, seed, numRuns: details.numRuns, numShrinks: 0, path: null, counterexample: null, failure: null };

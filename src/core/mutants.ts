@@ -31,13 +31,13 @@ export const mutants = {
   installStaleCopy: 'a reader installs a read copy that an invalidation overtook on its way',
   dropQueuedAtTail: 'a new owner drops the requests queued behind its write instead of serving them',
   // Home-based lazy release consistency (hlrc).
-  noDiffAtRelease: 'a release drops its twins without sending their diffs home',
+  noDiffAtRelease: 'a release sends no diffs home, so its writes to pages of other homes never reach them',
   releaseBeforeDiffAck: 'a release sends its UNLOCK or BARRIER_ARRIVE before the home acknowledged its diffs',
   ignoreWriteNotice: 'an acquirer records write notices but does not invalidate the pages they name',
   unnoticedWrite: 'a write to a page with a valid read copy is left out of the interval\'s write notice',
   grantWithoutNotices: 'the lock manager grants a lock without the write notices the acquirer lacks',
   diffNotApplied: 'the home acknowledges a diff without applying it to its copy',
-  invalidateDropsWrites: 'an acquirer invalidates a page it wrote without first sending its diff home',
+  noTransitiveNotices: 'a release passes on only its own write notices, not those it learned from other CPUs',
 } as const;
 
 export type MutantName = keyof typeof mutants;
@@ -62,7 +62,7 @@ export const builtinMutants = {
   ],
   hlrc: [
     'noDiffAtRelease', 'releaseBeforeDiffAck', 'ignoreWriteNotice', 'unnoticedWrite', 'grantWithoutNotices', 'diffNotApplied',
-    'invalidateDropsWrites', ...syncMutants,
+    'noTransitiveNotices', ...syncMutants,
   ],
 } as const satisfies Record<string, readonly MutantName[]>;
 
