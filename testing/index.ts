@@ -32,8 +32,8 @@ export { ivy, ivyCentral, type IvyState } from '../src/core/ivy.js';
 export { ivyDynamic, type IvyDynamicState } from '../src/core/ivy-dynamic.js';
 export { hlrc, type HlrcState } from '../src/core/hlrc.js';
 export {
-  protocols, getProtocol, registerProtocol, protocolNames, protocolsWithMutant, checkMutant,
-  type ProtocolName, type RegisterProtocolOptions,
+  protocols, getProtocol, registerProtocol, protocolNames, protocolsWithMutant, checkMutant, mutantTable,
+  type MutantEntry, type ProtocolName, type RegisterProtocolOptions,
 } from '../src/core/registry.js';
 export type { Protocol, ProtocolOptions, PageBytes, TwinBytes } from '../src/core/protocol.js';
 export { DsmMutantError, ProtocolViolation, InvariantViolation } from '../src/core/errors.js';

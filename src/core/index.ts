@@ -9,6 +9,6 @@ export { ivyDynamic, type IvyDynamicState } from './ivy-dynamic.js';
 export { hlrc, type HlrcState } from './hlrc.js';
 export { lockIdMax, type SyncState } from './sync.js';
 export {
-  protocols, getProtocol, registerProtocol, protocolNames, protocolRef, protocolsWithMutant, checkMutant, isProtocolObject,
-  type ProtocolName, type RegisterProtocolOptions,
+  protocols, getProtocol, registerProtocol, protocolNames, protocolRef, protocolsWithMutant, checkMutant, isProtocolObject, mutantTable,
+  type MutantEntry, type ProtocolName, type RegisterProtocolOptions,
 } from './registry.js';

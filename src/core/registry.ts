@@ -128,7 +128,7 @@ export function protocolRef(name: string, backend: string): string {
 
 /** The registered protocols that implement `mutant`, by name. */
 export function protocolsWithMutant(mutant: string): string[] {
-  return protocolNames().filter((p) => Object.prototype.hasOwnProperty.call(getProtocol(p).mutants ?? {}, mutant));
+  return mutantTable().find((m) => m.name === mutant)?.protocols.slice() ?? [];
 }
 
 /**
@@ -141,4 +141,25 @@ export function checkMutant(protocol: Protocol<unknown>, mutant: string | undefi
   const own = protocol.mutants ?? {};
   if (typeof mutant === 'string' && Object.prototype.hasOwnProperty.call(own, mutant)) return mutant;
   throw new DsmMutantError(String(mutant), protocol.name, protocolsWithMutant(String(mutant)), Object.keys(own));
+}
+
+export interface MutantEntry {
+  readonly name: string;
+  /** What it breaks (the first protocol's description, for a name several protocols share). */
+  readonly description: string;
+  /** The registered protocols that implement it. */
+  readonly protocols: readonly string[];
+}
+
+/** Every mutant of every registered protocol, with the protocols that have it, in first-seen order. */
+export function mutantTable(): MutantEntry[] {
+  const table = new Map<string, { name: string; description: string; protocols: string[] }>();
+  for (const p of protocolNames()) {
+    for (const [name, description] of Object.entries(getProtocol(p).mutants ?? {})) {
+      const entry = table.get(name) ?? { name, description, protocols: [] };
+      entry.protocols.push(p);
+      table.set(name, entry);
+    }
+  }
+  return [...table.values()];
 }
