@@ -8,7 +8,8 @@ import { DsmConfigError } from '../../src/core/errors.js';
 import { formatStats } from '../../src/runtime/stats.js';
 import { narrate, traceToJsonLines } from '../../src/runtime/trace.js';
 import { getScenario } from '../../sim/scenarios.js';
-import { simulate, type SimResult } from '../../sim/simulator.js';
+import { simulate, SimulationError, type SimOptions, type SimResult } from '../../sim/simulator.js';
+import { getProtocol, protocolNames } from '../../src/core/registry.js';
 import { randomDrfWorkload, randomWorkload } from '../../sim/workloads.js';
 import { parseInteger } from '../options.js';
 
@@ -42,6 +43,23 @@ export function summary(result: SimResult, extra: Record<string, unknown> = {}):
   };
 }
 
+/**
+ * Runs the simulation; when a release-consistent protocol fails the oracle, the error says
+ * why that is no bug on a racy workload and points to the data-race-free one.
+ */
+function simulateWithHint(opts: SimCommandOptions, options: SimOptions): SimResult {
+  const protocol = getProtocol(opts.protocol);
+  try {
+    return simulate(options);
+  } catch (err) {
+    if (err instanceof SimulationError && err.message.startsWith('oracle:') && protocol.consistency === 'release' && opts.workload !== 'drf') {
+      err.message += `. ${protocol.name} is release-consistent: it promises sequential consistency to data-race-free programs only, ` +
+        `and this ${opts.workload === undefined ? 'scenario' : 'workload'} has data races; try --workload drf`;
+    }
+    throw err;
+  }
+}
+
 export function runSimCommand(opts: SimCommandOptions, print: (line: string) => void): void {
   let config;
   let programs;
@@ -65,7 +83,7 @@ export function runSimCommand(opts: SimCommandOptions, print: (line: string) => 
       print('');
     }
   }
-  const result = simulate({ config, programs, seed: opts.seed, reorder: !!opts.reorder, protocol: opts.protocol });
+  const result = simulateWithHint(opts, { config, programs, seed: opts.seed, reorder: !!opts.reorder, protocol: opts.protocol });
   if (opts.json) {
     if (result.trace.length > 0) print(traceToJsonLines(result.trace));
     print(JSON.stringify(summary(result, label)));
@@ -90,7 +108,7 @@ export function registerSimCommand(program: Command): void {
     .option('--page-size <bytes>', 'bytes per page', parseInteger('--page-size'), 4096)
     .option('--ops <n>', 'operations per CPU (random workload)', parseInteger('--ops'), 20)
     .option('--seed <n>', 'scheduler and workload seed', parseInteger('--seed'), 1)
-    .option('--protocol <name>', 'ivy (fixed distributed manager), ivy-central, ivy-dynamic or hlrc (home-based lazy release consistency: SC for data-race-free programs only)', 'ivy')
+    .option('--protocol <name>', `${protocolNames().join(', ')} (hlrc: home-based lazy release consistency, SC for data-race-free programs only; see --workload drf)`, 'ivy')
     .option('--reorder', 'deliver messages in any order (default: FIFO channels)')
     .option('--json', 'print the trace as JSON lines, the last line a summary')
     .action((opts: SimCommandOptions) => runSimCommand(opts, (line) => console.log(line)));
