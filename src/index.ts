@@ -8,7 +8,7 @@ export { messageKinds, type Access, type Message, type MessageKind } from './cor
 export {
   protocols, getProtocol, registerProtocol, protocolNames, type ProtocolName, type RegisterProtocolOptions,
 } from './core/registry.js';
-export { loadProtocol } from './runtime/protocol-module.js';
+export { loadProtocol, registerProtocolModule } from './runtime/protocol-module.js';
 export type { Protocol, ProtocolOptions, PageBytes, TwinBytes } from './core/protocol.js';
 export type { Effect } from './core/effects.js';
 export { valueTypes, typeSize, type Value, type ValueType } from './memory/types.js';

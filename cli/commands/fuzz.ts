@@ -15,11 +15,11 @@
 import type { Command } from 'commander';
 import { cpuCountMax, validateConfig } from '../../src/core/config.js';
 import { DsmConfigError, DsmError } from '../../src/core/errors.js';
-import { checkMutant, getProtocol, mutantTable, protocolNames } from '../../src/core/registry.js';
+import { checkMutant, getProtocol, mutantTable } from '../../src/core/registry.js';
 import type { IntRange } from '../../testing/arbitraries.js';
 import { checkProtocol, freshSeed, type CheckProtocolOptions } from '../../testing/runner.js';
 import { formatStory } from '../../testing/story.js';
-import { parseInteger } from '../options.js';
+import { addProtocolOptions, loadProtocolModules, parseInteger, type ProtocolCommandOptions } from '../options.js';
 
 /** The property failed: the story is on stdout; this one line says how to replay it. */
 export class FuzzFailure extends DsmError {}
@@ -31,11 +31,10 @@ export interface FuzzIo {
 
 const defaultIo: FuzzIo = { out: (line) => console.log(line), err: process.stderr };
 
-export interface FuzzCommandOptions {
+export interface FuzzCommandOptions extends ProtocolCommandOptions {
   runs: number;
   seed?: number;
   mutant?: string;
-  protocol: string;
   cpus?: IntRange;
   pages?: IntRange;
   ops?: IntRange;
@@ -76,6 +75,7 @@ export function mutantListing(): string[] {
 /** The command line that replays a failure: every option that shapes the cases, and the path. */
 export function replayCommand(opts: FuzzCommandOptions, seed: number, path: string): string {
   const parts = ['tsdsm fuzz', `--seed ${seed}`];
+  for (const file of opts.protocolModule ?? []) parts.push(`--protocol-module ${file}`);
   if (opts.protocol !== 'ivy') parts.push(`--protocol ${opts.protocol}`);
   if (opts.mutant !== undefined) parts.push(`--mutant ${opts.mutant}`);
   if (opts.cpus !== undefined) parts.push(`--cpus ${formatRange(opts.cpus)}`);
@@ -194,13 +194,12 @@ export function runFuzzCommand(opts: FuzzCommandOptions, io: FuzzIo = defaultIo)
 }
 
 export function registerFuzzCommand(program: Command, io: FuzzIo = defaultIo): void {
-  program
+  const command = program
     .command('fuzz')
     .description('property-based protocol testing on the simulator: generated programs and schedules, shrunk to a story on failure')
     .option('--runs <n>', 'runs of the property', parseInteger('--runs'), 100)
     .option('--seed <n>', 'fast-check seed; every option not given is drawn from it per run (default: fresh, printed)', parseInteger('--seed'))
     .option('--mutant <name>', 'switch on a bug the protocol implements (see --list-mutants); any other is refused')
-    .option('--protocol <name>', `the protocol: ${protocolNames().join(', ')}`, 'ivy')
     .option('--cpus <n|min-max>', 'CPUs (default: drawn from 2-5)', parseRange('--cpus', 1, cpuCountMax))
     .option('--pages <n|min-max>', 'pages (default: drawn from 1-3)', parseRange('--pages', 1, 64))
     .option('--ops <n|min-max>', 'accesses or lock sections per CPU, at most (default: drawn from 1-12)', parseRange('--ops', 0, 1000))
@@ -210,6 +209,9 @@ export function registerFuzzCommand(program: Command, io: FuzzIo = defaultIo): v
     .option('--lock-weight <n>', 'weight of lock sections against single accesses, 0 for none (default: drawn from 0-4)', parseInteger('--lock-weight'))
     .option('--barriers <n>', 'barriers per CPU at most (default: drawn from 0-3)', parseInteger('--barriers'))
     .option('--replay <path>', 'replay the failure at this counterexample path (with the same --seed and options)')
-    .option('--list-mutants', 'list the mutants: which protocols implement each, and what it breaks')
-    .action((opts: FuzzCommandOptions) => runFuzzCommand(opts, io));
+    .option('--list-mutants', 'list the mutants: which protocols implement each, and what it breaks');
+  addProtocolOptions(command).action(async (opts: FuzzCommandOptions) => {
+    await loadProtocolModules(opts);
+    runFuzzCommand(opts, io);
+  });
 }

@@ -9,11 +9,11 @@ import { formatStats } from '../../src/runtime/stats.js';
 import { narrate, traceToJsonLines } from '../../src/runtime/trace.js';
 import { getScenario } from '../../sim/scenarios.js';
 import { simulate, SimulationError, type SimOptions, type SimResult } from '../../sim/simulator.js';
-import { getProtocol, protocolNames } from '../../src/core/registry.js';
+import { getProtocol } from '../../src/core/registry.js';
 import { randomDrfWorkload, randomWorkload } from '../../sim/workloads.js';
-import { parseInteger } from '../options.js';
+import { addProtocolOptions, loadProtocolModules, parseInteger, type ProtocolCommandOptions } from '../options.js';
 
-export interface SimCommandOptions {
+export interface SimCommandOptions extends ProtocolCommandOptions {
   scenario?: string;
   workload?: string;
   cpus: number;
@@ -23,7 +23,6 @@ export interface SimCommandOptions {
   seed: number;
   reorder?: boolean;
   json?: boolean;
-  protocol: string;
 }
 
 export function summary(result: SimResult, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -98,7 +97,7 @@ export function runSimCommand(opts: SimCommandOptions, print: (line: string) => 
 }
 
 export function registerSimCommand(program: Command): void {
-  program
+  const command = program
     .command('sim')
     .description('run a scenario or a random workload on the deterministic simulator, narrated')
     .option('--scenario <name>', 'a named scenario (seed, ping-pong, false-sharing, ...)')
@@ -108,8 +107,11 @@ export function registerSimCommand(program: Command): void {
     .option('--page-size <bytes>', 'bytes per page', parseInteger('--page-size'), 4096)
     .option('--ops <n>', 'operations per CPU (random workload)', parseInteger('--ops'), 20)
     .option('--seed <n>', 'scheduler and workload seed', parseInteger('--seed'), 1)
-    .option('--protocol <name>', `${protocolNames().join(', ')} (hlrc: home-based lazy release consistency, SC for data-race-free programs only; see --workload drf)`, 'ivy')
     .option('--reorder', 'deliver messages in any order (default: FIFO channels)')
-    .option('--json', 'print the trace as JSON lines, the last line a summary')
-    .action((opts: SimCommandOptions) => runSimCommand(opts, (line) => console.log(line)));
+    .option('--json', 'print the trace as JSON lines, the last line a summary');
+  addProtocolOptions(command, ' (hlrc: home-based lazy release consistency, SC for data-race-free programs only; see --workload drf)')
+    .action(async (opts: SimCommandOptions) => {
+      await loadProtocolModules(opts);
+      runSimCommand(opts, (line) => console.log(line));
+    });
 }

@@ -6,6 +6,8 @@
  * process, so that a module that does not export the protocol fails at Cluster.start with a
  * named error, not later as a dead thread.
  */
+import { resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { getProtocol, isProtocolObject, protocolNames, registerProtocol } from '../core/registry.js';
 import type { Protocol } from '../core/protocol.js';
 import { DsmProtocolLoadError } from './errors.js';
@@ -40,4 +42,23 @@ export async function loadProtocol(ref: string): Promise<Protocol<unknown>> {
     throw new DsmProtocolLoadError(`module ${module} exports a protocol named ${JSON.stringify(name)}, but not the object registered under that name: register the object the module exports`);
   }
   return registerProtocol(found, { module });
+}
+
+/**
+ * Imports the module at `file` (a path, or a file: URL) and registers every protocol object
+ * it exports, with the module, so that each runs on every backend by its name. Returns the
+ * names. The command line's `--protocol-module` calls this.
+ */
+export async function registerProtocolModule(file: string | URL): Promise<string[]> {
+  const href = typeof file === 'string' && !file.startsWith('file:') ? pathToFileURL(resolvePath(file)).href : new URL(String(file)).href;
+  let exports: Record<string, unknown>;
+  try {
+    exports = (await import(href)) as Record<string, unknown>;
+  } catch (err) {
+    throw new DsmProtocolLoadError(`cannot load protocol module ${String(file)}: ${(err as Error).message ?? String(err)}`);
+  }
+  const found = [...new Set(Object.values(exports).filter(isProtocolObject))];
+  if (found.length === 0) throw new DsmProtocolLoadError(`protocol module ${String(file)} exports no protocol object (see Protocol in src/core/protocol.ts)`);
+  for (const p of found) registerProtocol(p, { module: href });
+  return found.map((p) => p.name);
 }
