@@ -42,6 +42,7 @@ export interface ProtocolThreadData {
   readonly dir: string;
   readonly cpu: number;
   readonly config: DsmConfig;
+  /** What the protocol is loaded by (loadProtocol): a built-in name, or `<module URL>#<name>`. */
   readonly protocol: string;
   readonly regionId: number;
   /** The words and access table shared with the main thread (pin.ts). */
