@@ -19,7 +19,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { DsmError } from '../src/core/errors.js';
+import { DsmConfigError, DsmError } from '../src/core/errors.js';
 
 /** A connection that did not prove it has the cluster's secret, or a peer that would not let us prove ours. */
 export class DsmAuthError extends DsmError {
@@ -44,7 +44,7 @@ const verdictBytes = welcome.length;
 /** A cluster secret from the user: at least 16 bytes of text (or hex), never echoed. */
 export function secretFrom(text: string, where: string): Buffer {
   if (typeof text !== 'string' || text.length < 16) {
-    throw new DsmError(`invalid config: ${where} must be a string of at least 16 characters (the cluster secret; it is not shown here)`);
+    throw new DsmConfigError(`invalid config: ${where} must be a string of at least 16 characters (the cluster secret; it is not shown here)`);
   }
   return Buffer.from(text, 'utf8');
 }

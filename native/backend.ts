@@ -37,6 +37,7 @@ import { registerBackend, type BackendInstance, type BackendRunRequest, type Bac
 import { DsmProcessExitError, DsmTimeoutError } from '../src/runtime/errors.js';
 import type { CpuStats } from '../src/runtime/stats.js';
 import type { TraceEvent } from '../src/runtime/trace.js';
+import { authenticate, DsmAuthError, newSecret, secretFrom } from './auth.js';
 import { FrameReader } from './codec.js';
 import { decodeControl, encodeControl, type FromCpu, type TimedEvent, type ToCpu } from './messages.js';
 import { reviveError } from '../src/runtime/error-transfer.js';
@@ -47,17 +48,37 @@ export interface NativeNetwork {
   readonly transport: 'unix' | 'tcp';
   /** CPU i runs on hosts[i % hosts.length]. */
   readonly hosts: ReadonlyArray<{ readonly address: string | null; readonly launch: readonly string[] }>;
+  /** The cluster secret every connection proves it holds (auth.ts). */
+  readonly secret: Buffer;
+  /** Told of every connection refused for want of the secret (default: a process warning). */
+  readonly onRefused: (error: DsmAuthError) => void;
+}
+
+function defaultOnRefused(error: DsmAuthError): void {
+  process.emitWarning(error.message, 'DsmAuthError');
+}
+
+/** The user's secret (option, else TSDSM_SECRET), or a new random one for this cluster. */
+function clusterSecret(options: Pick<ClusterOptions, 'secret'>): Buffer {
+  if (options.secret !== undefined) return secretFrom(options.secret, 'secret');
+  const fromEnv = process.env['TSDSM_SECRET'];
+  if (fromEnv !== undefined && fromEnv !== '') return secretFrom(fromEnv, 'TSDSM_SECRET');
+  return newSecret();
 }
 
 /** The cluster's `transport` and `hosts`, checked; DsmConfigError says what is wrong and what is allowed. */
-export function nativeNetwork(options: Pick<ClusterOptions, 'transport' | 'hosts'>): NativeNetwork {
+export function nativeNetwork(options: Pick<ClusterOptions, 'transport' | 'hosts' | 'secret' | 'onRefused'>): NativeNetwork {
   const transport = options.transport ?? 'unix';
+  if (options.onRefused !== undefined && typeof options.onRefused !== 'function') {
+    throw new DsmConfigError(`invalid config: onRefused must be a function (error: DsmAuthError) => void`);
+  }
+  const security = { secret: clusterSecret(options), onRefused: options.onRefused ?? defaultOnRefused };
   if (transport !== 'unix' && transport !== 'tcp') {
     throw new DsmConfigError(`invalid config: transport = ${JSON.stringify(transport)} on backend 'native'; allowed: 'unix' (default), 'tcp'`);
   }
   if (transport === 'unix') {
     if (options.hosts !== undefined) throw new DsmConfigError(`invalid config: hosts needs transport: 'tcp' on backend 'native' (Unix sockets reach one host)`);
-    return { transport, hosts: [{ address: null, launch: [] }] };
+    return { transport, hosts: [{ address: null, launch: [] }], ...security };
   }
   const hosts = options.hosts ?? [{ address: '127.0.0.1' }];
   if (!Array.isArray(hosts) || hosts.length === 0) {
@@ -65,6 +86,7 @@ export function nativeNetwork(options: Pick<ClusterOptions, 'transport' | 'hosts
   }
   return {
     transport,
+    ...security,
     hosts: hosts.map((h: unknown, i) => {
       const host = h as { address?: unknown; launch?: unknown } | null;
       if (host === null || typeof host !== 'object' || typeof host.address !== 'string' || isIP(host.address) === 0) {
@@ -103,6 +125,7 @@ class CpuProcess {
     readonly cpu: number,
     readonly child: ChildProcess,
     private readonly onFailure: (cpu: number, error: Error) => void,
+    private readonly onRefused: (error: DsmAuthError) => void,
   ) {
     child.stderr!.on('data', (chunk: Buffer) => {
       process.stderr.write(chunk);
@@ -129,6 +152,10 @@ class CpuProcess {
   }
 
   private deliver(m: FromCpu): void {
+    if (m.type === 'refused') {
+      this.onRefused(new DsmAuthError(m.message, m.address));
+      return;
+    }
     if (m.type === 'failed') {
       this.onFailure(this.cpu, reviveError(m.error, this.cpu));
       return;
@@ -193,8 +220,11 @@ class Generation {
       const args = [entry, this.dir, String(cpu), String(this.config.cpus), String(this.config.pages), String(this.config.pageSize), this.protocol];
       if (host.address !== null) args.push(host.address);
       const argv = [...host.launch, process.execPath, '--no-warnings', ...args];
-      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'inherit', 'pipe'] });
-      this.cpus.push(new CpuProcess(cpu, child, (c, e) => this.fail(c, e)));
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'inherit', 'pipe'] });
+      // The secret goes on standard input (through a launcher such as ssh too), never in argv or the environment.
+      child.stdin!.on('error', () => {}); // a process that died at once: its 'close' says why
+      child.stdin!.end(`${this.network.secret.toString('hex')}\n`);
+      this.cpus.push(new CpuProcess(cpu, child, (c, e) => this.fail(c, e), this.network.onRefused));
     }
     await this.within(startTimeoutMs, 'start', async () => {
       const hellos = await this.all('hello');
@@ -205,6 +235,14 @@ class Generation {
   }
 
   private accept(socket: Socket): void {
+    socket.on('error', () => {});
+    authenticate(socket, this.network.secret, 'accept').then(
+      (rest) => this.acceptAuthenticated(socket, rest),
+      (err: DsmAuthError) => this.network.onRefused(err),
+    );
+  }
+
+  private acceptAuthenticated(socket: Socket, rest: Buffer): void {
     const reader = new FrameReader('cluster control');
     const onData = (chunk: Buffer): void => {
       const payloads = reader.push(chunk);
@@ -219,7 +257,7 @@ class Generation {
       cpu.attach(socket, reader, payloads);
     };
     socket.on('data', onData);
-    socket.on('error', () => {});
+    if (rest.length > 0) onData(rest);
   }
 
   fail(cpu: number, error: Error): void {
@@ -386,7 +424,7 @@ function orderTrace(events: TimedEvent[]): TraceEvent[] {
 }
 
 registerBackend('native', {
-  accepts: ['transport', 'hosts'],
+  accepts: ['transport', 'hosts', 'secret', 'onRefused'],
   async start(config: DsmConfig, protocol: string, options: ClusterOptions): Promise<BackendInstance> {
     const network = nativeNetwork(options);
     if (config.pageSize < 4096) {

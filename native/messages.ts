@@ -34,7 +34,9 @@ export type FromCpu =
   /** `current`: per page, 0 when this CPU's copy is not current, 2 when it is and writable, else 1. */
   | { type: 'counters'; sent: number; handled: number; current: Uint8Array }
   | { type: 'collected'; pages: { page: number; data: Uint8Array }[]; stats: CpuStats; trace: TimedEvent[] }
-  | { type: 'state'; state: string };
+  | { type: 'state'; state: string }
+  /** A connection to this CPU that did not authenticate (auth.ts); the run goes on. */
+  | { type: 'refused'; address: string; message: string };
 
 /** Protocol thread → main thread. */
 export type ToMain =

@@ -26,6 +26,7 @@ import { loadProtocol } from '../src/runtime/protocol-module.js';
 import type { Message } from '../src/core/wire.js';
 import { CpuDriver, type Transport } from '../src/runtime/driver.js';
 import type { TraceEventInput } from '../src/runtime/trace.js';
+import { authenticate, DsmAuthError } from './auth.js';
 import { decodeMessage, encodeMessage, FrameReader } from './codec.js';
 import { FaultService } from './fault-service.js';
 import { loadAddon, Region } from './index.js';
@@ -56,6 +57,8 @@ export interface ProtocolThreadData {
   readonly shared: SharedArrayBuffer;
   /** The address to listen on for the other CPUs over TCP (an ephemeral port), or null for a Unix socket. */
   readonly listen: string | null;
+  /** The cluster secret, hex (auth.ts): every connection proves it before any frame. */
+  readonly secret: string;
 }
 
 interface Frame {
@@ -75,6 +78,7 @@ class ProtocolThread implements Transport {
   private readonly deferred: Array<() => void> = [];
   private readonly faults: FaultService;
   private readonly peers: (Socket | null)[];
+  private readonly secret: Buffer;
   private readonly server: Server;
   private control!: Socket;
   private driver: CpuDriver<unknown>;
@@ -102,6 +106,7 @@ class ProtocolThread implements Transport {
   constructor(data: ProtocolThreadData, protocol: Protocol<unknown>) {
     this.cpu = data.cpu;
     this.config = data.config;
+    this.secret = Buffer.from(data.secret, 'hex');
     this.protocol = protocol;
     const addon = loadAddon();
     this.region = new Region(addon, data.config.pages, data.config.pageSize, data.regionId);
@@ -149,10 +154,23 @@ class ProtocolThread implements Transport {
     const socket = connect(controlPath(dir));
     this.control = socket;
     const reader = new FrameReader(`CPU ${this.cpu} control`);
-    socket.on('connect', () => this.toCluster({ type: 'hello', cpu: this.cpu, endpoint }));
-    socket.on('data', (chunk) => this.guard(() => {
+    const onData = (chunk: Buffer): void => this.guard(() => {
       for (const payload of reader.push(chunk)) this.onCluster(decodeControl<ToCpu>(payload));
-    }));
+    });
+    socket.on('connect', () => {
+      authenticate(socket, this.secret, 'connect').then(
+        (rest) => {
+          this.toCluster({ type: 'hello', cpu: this.cpu, endpoint });
+          socket.on('data', onData);
+          if (rest.length > 0) onData(rest);
+        },
+        (err: DsmAuthError) => {
+          // Nobody to tell but the process's stderr, which the cluster shows when we die.
+          process.stderr.write(`tsdsm native CPU ${this.cpu}: the cluster's control connection: ${err.message}\n`);
+          process.kill(process.pid, 'SIGKILL');
+        },
+      );
+    });
     // The cluster went away (closed, or its process died): end this whole process at once.
     // process.exit here would end only this thread, and the main thread may be blocked in a
     // fault that nobody will ever grant.
@@ -236,17 +254,33 @@ class ProtocolThread implements Transport {
     const socket = connect(endpoint);
     socket.setNoDelay(true);
     socket.on('connect', () => {
-      const hello = Buffer.alloc(4);
-      hello.writeUInt32LE(this.cpu, 0);
-      socket.write(hello);
-      this.attach(j, socket);
+      authenticate(socket, this.secret, 'connect').then(
+        (rest) => {
+          const hello = Buffer.alloc(4);
+          hello.writeUInt32LE(this.cpu, 0);
+          socket.write(hello);
+          this.attach(j, socket, rest);
+        },
+        (err: DsmAuthError) => this.fail(new DsmAuthError(`CPU ${this.cpu}: connecting to CPU ${j} at ${describeEndpoint(endpoint)}: ${err.message}`, err.address)),
+      );
     });
     socket.on('error', (err) => this.fail(new Error(`CPU ${this.cpu}: connection to CPU ${j} at ${describeEndpoint(endpoint)} failed: ${err.message}`)));
   }
 
-  /** A connection from a higher-numbered CPU: its first 4 bytes say which. */
+  /**
+   * A connection from a higher-numbered CPU: it authenticates, then its first 4 bytes say
+   * which. One that does not authenticate is refused and reported; the run goes on.
+   */
   private accept(socket: Socket): void {
     socket.setNoDelay(true);
+    socket.on('error', () => {});
+    authenticate(socket, this.secret, 'accept').then(
+      (rest) => this.acceptAuthenticated(socket, rest),
+      (err: DsmAuthError) => this.guard(() => this.toCluster({ type: 'refused', address: err.address, message: `CPU ${this.cpu}: ${err.message}` })),
+    );
+  }
+
+  private acceptAuthenticated(socket: Socket, rest: Buffer): void {
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
       head = Buffer.concat([head, chunk]);
@@ -257,21 +291,23 @@ class ProtocolThread implements Transport {
         socket.destroy();
         return;
       }
-      this.attach(from, socket);
-      if (head.length > 4) socket.emit('data', head.subarray(4));
-      this.checkReady();
+      this.attach(from, socket, head.subarray(4));
     };
     socket.on('data', onData);
+    if (rest.length > 0) onData(rest);
   }
 
-  private attach(from: number, socket: Socket): void {
+  /** `first`: bytes of the peer's frames that came with the handshake. */
+  private attach(from: number, socket: Socket, first: Buffer): void {
     this.peers[from] = socket;
     const reader = new FrameReader(`CPU ${this.cpu} from CPU ${from}`);
-    socket.on('data', (chunk) => this.guard(() => {
+    const onData = (chunk: Buffer): void => this.guard(() => {
       for (const payload of reader.push(chunk)) this.onFrame({ from, payload });
-    }));
+    });
+    socket.on('data', onData);
     socket.on('error', () => {});
     this.checkReady();
+    if (first.length > 0) onData(first);
   }
 
   private checkReady(): void {
