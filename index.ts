@@ -6,8 +6,4 @@
 export * from './src/index.js';
 export { opsProgram } from './workers/index.js';
 import './native/backend.js';
-// The native backend's own errors.
-export { DsmAuthError } from './native/auth.js';
 export { DsmNativeLoadError } from './native/index.js';
-export { DsmPinError } from './native/pin.js';
-export { DsmViewError } from './native/typed-arrays.js';

@@ -19,18 +19,10 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { DsmConfigError, DsmError } from '../src/core/errors.js';
+import { DsmConfigError } from '../src/core/errors.js';
+import { DsmAuthError } from '../src/runtime/errors.js';
 
-/** A connection that did not prove it has the cluster's secret, or a peer that would not let us prove ours. */
-export class DsmAuthError extends DsmError {
-  constructor(
-    message: string,
-    /** The address that tried ("10.0.0.2:40312", or a Unix socket's description). */
-    readonly address: string,
-  ) {
-    super(message);
-  }
-}
+export { DsmAuthError };
 
 export const authTimeoutMs = 5000;
 

@@ -27,6 +27,7 @@ import type { Message } from '../src/core/wire.js';
 import { CpuDriver, type Transport } from '../src/runtime/driver.js';
 import type { TraceEventInput } from '../src/runtime/trace.js';
 import { authenticate, DsmAuthError } from './auth.js';
+import { DsmPeerLostError } from '../src/runtime/errors.js';
 import { decodeMessage, encodeMessage, FrameReader } from './codec.js';
 import { FaultService } from './fault-service.js';
 import { loadAddon, Region } from './index.js';
@@ -45,6 +46,18 @@ import { serializeError } from '../src/runtime/error-transfer.js';
  * broken or hostile peer would. 0 (unset) in every normal run.
  */
 const corruptFrame = Number(process.env['TSDSM_NATIVE_CORRUPT_FRAME'] ?? 0);
+
+/**
+ * Liveness of the links between CPUs. A link that goes down (a cable, a switch, a host that
+ * freezes or is stopped) closes nothing: TCP would notice only after minutes of
+ * retransmissions. So every CPU sends an empty frame on each link it has sent nothing on for
+ * heartbeatMs, and a link it has heard nothing on for peerSilenceMs fails the run with a
+ * DsmPeerLostError naming the peer and its address. Heartbeats are not messages: no protocol
+ * sees them and no statistic counts them.
+ */
+export const heartbeatMs = 250;
+export const peerSilenceMs = 5000;
+const heartbeat = Buffer.alloc(4);
 
 export interface ProtocolThreadData {
   readonly dir: string;
@@ -102,6 +115,10 @@ class ProtocolThread implements Transport {
   /** The program's args between prepare and go. */
   private pendingArgs: unknown;
   private readySent = false;
+  /** Per peer: when we last heard from it and last sent to it (ms, monotonic), and its address. */
+  private readonly heard: number[];
+  private readonly said: number[];
+  private readonly peerAddress: string[];
 
   constructor(data: ProtocolThreadData, protocol: Protocol<unknown>) {
     this.cpu = data.cpu;
@@ -116,6 +133,10 @@ class ProtocolThread implements Transport {
     this.latch = new PinLatch(shared);
     this.driver = this.newDriver();
     this.peers = new Array<Socket | null>(data.config.cpus).fill(null);
+    this.heard = new Array<number>(data.config.cpus).fill(0);
+    this.said = new Array<number>(data.config.cpus).fill(0);
+    this.peerAddress = new Array<string>(data.config.cpus).fill('');
+    setInterval(() => this.guard(() => this.checkLinks()), heartbeatMs);
     this.faults = new FaultService(addon, {
       onStep: () => this.guard(() => this.onStep()),
       onFault: (_region, offset, write) => this.guard(() => this.onFault(offset, write)),
@@ -300,9 +321,15 @@ class ProtocolThread implements Transport {
   /** `first`: bytes of the peer's frames that came with the handshake. */
   private attach(from: number, socket: Socket, first: Buffer): void {
     this.peers[from] = socket;
+    this.heard[from] = performance.now();
+    this.said[from] = performance.now();
+    this.peerAddress[from] = socket.remoteAddress === undefined ? 'a Unix socket' : `${socket.remoteAddress}:${socket.remotePort}`;
     const reader = new FrameReader(`CPU ${this.cpu} from CPU ${from}`);
     const onData = (chunk: Buffer): void => this.guard(() => {
-      for (const payload of reader.push(chunk)) this.onFrame({ from, payload });
+      this.heard[from] = performance.now();
+      for (const payload of reader.push(chunk)) {
+        if (payload.length > 0) this.onFrame({ from, payload });
+      }
     });
     socket.on('data', onData);
     socket.on('error', () => {});
@@ -321,10 +348,30 @@ class ProtocolThread implements Transport {
     const socket = this.peers[to];
     if (!socket) throw new Error(`CPU ${this.cpu}: no connection to CPU ${to}`);
     this.sent += 1;
+    this.said[to] = performance.now();
     const frame = encodeMessage(id, msg);
     // Tests only: a peer that sends a malformed frame (the kind byte follows length and id).
     if (this.sent === corruptFrame) frame[8] = 0xfa;
     socket.write(frame);
+  }
+
+  /** Heartbeats on quiet links; a peer silent for too long fails the run. */
+  private checkLinks(): void {
+    const now = performance.now();
+    for (let j = 0; j < this.peers.length; j++) {
+      const socket = this.peers[j];
+      if (!socket) continue;
+      if (now - this.heard[j]! > peerSilenceMs) {
+        throw new DsmPeerLostError(
+          `CPU ${this.cpu}: nothing from CPU ${j} (at ${this.peerAddress[j]}) for ${Math.round(now - this.heard[j]!)} ms, ` +
+            `not even a heartbeat (one is due every ${heartbeatMs} ms): its link is down or it stopped answering`,
+        );
+      }
+      if (now - this.said[j]! >= heartbeatMs) {
+        this.said[j] = now;
+        socket.write(heartbeat);
+      }
+    }
   }
 
   private onFrame(frame: Frame): void {
