@@ -41,13 +41,15 @@ import { authenticate, DsmAuthError, newSecret, secretFrom } from './auth.js';
 import { FrameReader } from './codec.js';
 import { decodeControl, encodeControl, type FromCpu, type TimedEvent, type ToCpu } from './messages.js';
 import { reviveError } from '../src/runtime/error-transfer.js';
-import { controlPath, type Endpoint } from './paths.js';
+import { controlArg, controlPath, type Endpoint } from './paths.js';
 
 /** Where the CPUs run and how they talk: validated from the cluster's options. */
 export interface NativeNetwork {
   readonly transport: 'unix' | 'tcp';
   /** CPU i runs on hosts[i % hosts.length]. */
   readonly hosts: ReadonlyArray<{ readonly address: string | null; readonly launch: readonly string[] }>;
+  /** The address the coordinator's control link listens on over TCP, or null: a Unix socket (every host shares this machine's filesystem). */
+  readonly coordinator: string | null;
   /** The cluster secret every connection proves it holds (auth.ts). */
   readonly secret: Buffer;
   /** Told of every connection refused for want of the secret (default: a process warning). */
@@ -67,7 +69,7 @@ function clusterSecret(options: Pick<ClusterOptions, 'secret'>): Buffer {
 }
 
 /** The cluster's `transport` and `hosts`, checked; DsmConfigError says what is wrong and what is allowed. */
-export function nativeNetwork(options: Pick<ClusterOptions, 'transport' | 'hosts' | 'secret' | 'onRefused'>): NativeNetwork {
+export function nativeNetwork(options: Pick<ClusterOptions, 'transport' | 'hosts' | 'secret' | 'onRefused' | 'coordinator'>): NativeNetwork {
   const transport = options.transport ?? 'unix';
   if (options.onRefused !== undefined && typeof options.onRefused !== 'function') {
     throw new DsmConfigError(`invalid config: onRefused must be a function (error: DsmAuthError) => void`);
@@ -78,14 +80,20 @@ export function nativeNetwork(options: Pick<ClusterOptions, 'transport' | 'hosts
   }
   if (transport === 'unix') {
     if (options.hosts !== undefined) throw new DsmConfigError(`invalid config: hosts needs transport: 'tcp' on backend 'native' (Unix sockets reach one host)`);
-    return { transport, hosts: [{ address: null, launch: [] }], ...security };
+    if (options.coordinator !== undefined) throw new DsmConfigError(`invalid config: coordinator needs transport: 'tcp' on backend 'native'`);
+    return { transport, hosts: [{ address: null, launch: [] }], coordinator: null, ...security };
   }
   const hosts = options.hosts ?? [{ address: '127.0.0.1' }];
   if (!Array.isArray(hosts) || hosts.length === 0) {
     throw new DsmConfigError(`invalid config: hosts = ${JSON.stringify(hosts)}; allowed: a non-empty array of { address, launch? }`);
   }
+  const coordinator = options.coordinator ?? null;
+  if (coordinator !== null && (typeof coordinator !== 'string' || isIP(coordinator) === 0)) {
+    throw new DsmConfigError(`invalid config: coordinator = ${JSON.stringify(coordinator)}; allowed: an IPv4 or IPv6 address of this machine that every host can reach`);
+  }
   return {
     transport,
+    coordinator,
     ...security,
     hosts: hosts.map((h: unknown, i) => {
       const host = h as { address?: unknown; launch?: unknown } | null;
@@ -211,13 +219,15 @@ class Generation {
 
   async start(): Promise<void> {
     process.once('exit', this.onExit);
-    await new Promise<void>((resolve, reject) => {
+    const control = await new Promise<string>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(controlPath(this.dir), () => resolve());
+      const host = this.network.coordinator;
+      if (host === null) this.server.listen(controlPath(this.dir), () => resolve(controlArg(this.dir)));
+      else this.server.listen({ host, port: 0 }, () => resolve(controlArg({ host, port: (this.server.address() as { port: number }).port })));
     });
     for (let cpu = 0; cpu < this.config.cpus; cpu++) {
       const host = this.network.hosts[cpu % this.network.hosts.length]!;
-      const args = [entry, this.dir, String(cpu), String(this.config.cpus), String(this.config.pages), String(this.config.pageSize), this.protocol];
+      const args = [entry, control, String(cpu), String(this.config.cpus), String(this.config.pages), String(this.config.pageSize), this.protocol];
       if (host.address !== null) args.push(host.address);
       const argv = [...host.launch, process.execPath, '--no-warnings', ...args];
       const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'inherit', 'pipe'] });
@@ -424,7 +434,7 @@ function orderTrace(events: TimedEvent[]): TraceEvent[] {
 }
 
 registerBackend('native', {
-  accepts: ['transport', 'hosts', 'secret', 'onRefused'],
+  accepts: ['transport', 'hosts', 'secret', 'onRefused', 'coordinator'],
   async start(config: DsmConfig, protocol: string, options: ClusterOptions): Promise<BackendInstance> {
     const network = nativeNetwork(options);
     if (config.pageSize < 4096) {

@@ -33,7 +33,7 @@ import { FaultService } from './fault-service.js';
 import { loadAddon, Region } from './index.js';
 import { AliasMemory } from './memory.js';
 import { cpuShared, DsmPinError, PinGate, PinLatch, sharedWord } from './pin.js';
-import { controlPath, describeEndpoint, socketPath, type Endpoint } from './paths.js';
+import { controlEndpoint, describeEndpoint, socketPath, type Endpoint } from './paths.js';
 import {
   decodeControl, encodeControl, nowNs, syncWord,
   type FromCpu, type FromMain, type TimedEvent, type ToCpu, type ToMain,
@@ -60,6 +60,7 @@ export const peerSilenceMs = 5000;
 const heartbeat = Buffer.alloc(4);
 
 export interface ProtocolThreadData {
+  /** The cluster's directory (Unix sockets), or where its control link listens on TCP: paths.ts controlArg. */
   readonly dir: string;
   readonly cpu: number;
   readonly config: DsmConfig;
@@ -171,8 +172,9 @@ class ProtocolThread implements Transport {
 
   // ------------------------------------------------------------ the cluster
 
-  private connectControl(dir: string, endpoint: Endpoint): void {
-    const socket = connect(controlPath(dir));
+  /** `control`: the cluster's directory or `tcp:HOST:PORT` (paths.ts controlArg). */
+  private connectControl(control: string, endpoint: Endpoint): void {
+    const socket = connect(controlEndpoint(control));
     this.control = socket;
     const reader = new FrameReader(`CPU ${this.cpu} control`);
     const onData = (chunk: Buffer): void => this.guard(() => {

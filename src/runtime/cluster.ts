@@ -64,10 +64,16 @@ export interface ClusterOptions extends DsmConfigInput {
    * process warning.
    */
   onRefused?: ((error: Error & { readonly address: string }) => void) | undefined;
+  /**
+   * Backend 'native' with transport 'tcp' only: an address of this machine on which the
+   * cluster's control link listens (an ephemeral port) for CPUs on other machines. Default: a
+   * Unix socket, which reaches only processes that share this machine's filesystem.
+   */
+  coordinator?: string | undefined;
 }
 
 /** Options of ClusterOptions that only some backends accept (each backend lists the ones it does). */
-export const backendOptionNames = ['transport', 'hosts', 'secret', 'onRefused'] as const;
+export const backendOptionNames = ['transport', 'hosts', 'secret', 'onRefused', 'coordinator'] as const;
 export type BackendOptionName = (typeof backendOptionNames)[number];
 
 export interface RunOptions {

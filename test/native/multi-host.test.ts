@@ -98,8 +98,10 @@ describe('native backend on two hosts (network namespaces joined by a veth pair)
     const W = (address: number, value: number): Op => ({ op: 'write', type: 'int32', address, value });
     const R = (address: number): Op => ({ op: 'read', type: 'int32', address });
     const B: Op = { op: 'barrier' };
-    // Every CPU writes its word of page 5 (managed by CPU 1, on the other host for CPUs 0 and 2), then reads everyone's.
-    const programs: Op[][] = [0, 1, 2, 3].map((cpu) => [W(5 * 4096 + 8 * cpu, 10 + cpu), B, ...[0, 1, 2, 3].map((k) => R(5 * 4096 + 8 * k))]);
+    // CPU 2 (host A) writes four words of page 5 (managed by CPU 1, host B); after a barrier
+    // every CPU reads them. One writer, then readers: the counts do not depend on the schedule.
+    const words = [0, 1, 2, 3].map((k) => 5 * 4096 + 8 * k);
+    const programs: Op[][] = [0, 1, 2, 3].map((cpu) => [...(cpu === 2 ? words.map((a, k) => W(a, 10 + k)) : []), B, ...words.map(R)]);
     const sim = onSim('ivy', 4, 16, programs);
     const { results, stats } = await cluster!.run(opsProgram, programs);
     expect(results).toEqual(sim.results);
