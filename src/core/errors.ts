@@ -13,18 +13,79 @@ export class DsmError extends Error {
 /** A configuration value outside what tsdsm supports (cpus < 1, page size not a power of two, ...). */
 export class DsmConfigError extends DsmError {}
 
-/** An access outside the shared region. */
+/**
+ * How a value a program gave is shown in an error: strings quoted and named as strings (so
+ * that `'8'` is not mistaken for 8), bigints with their `n`, objects by their kind.
+ */
+export function showValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string': return `${JSON.stringify(value)} (a string)`;
+    case 'bigint': return `${value}n (a bigint)`;
+    case 'number': return String(value);
+    case 'undefined': return 'undefined';
+    case 'boolean': return `${value} (a boolean)`;
+    case 'symbol': return `${String(value)} (a symbol)`;
+    case 'function': return 'a function';
+    default: return value === null ? 'null' : Array.isArray(value) ? 'an array' : `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+  }
+}
+
+/** Why `address` is not an address at all (not a number, NaN, a fraction, negative), or null when it is a non-negative integer. */
+export function notAnAddress(address: unknown): string | null {
+  if (typeof address !== 'number') return `is ${showValue(address)}, not a number`;
+  if (Number.isNaN(address)) return 'is NaN, not a number';
+  if (!Number.isFinite(address)) return 'is not finite';
+  if (!Number.isInteger(address)) return 'is not an integer';
+  if (address < 0) return 'is negative';
+  return null;
+}
+
+/** An address as errors show it: `0x1f (31)` when it is one, else the value as given. */
+export function showAddress(address: unknown): string {
+  return notAnAddress(address) === null ? `0x${(address as number).toString(16)} (${address as number})` : typeof address === 'number' ? String(address) : showValue(address);
+}
+
+/**
+ * An access outside the shared region, or at something that is not an address. `address` is
+ * the address as a number (NaN when what was given is not a number); the message shows what
+ * was given.
+ */
 export class DsmRangeError extends DsmError {
+  readonly address: number;
+
   constructor(
     readonly cpu: number,
-    readonly address: number,
+    given: unknown,
     readonly length: number,
     readonly regionBytes: number,
   ) {
+    const region = `0x0..0x${Math.max(0, regionBytes - 1).toString(16)} (${regionBytes} bytes)`;
+    const why = notAnAddress(given);
     super(
-      `CPU ${cpu}: access of ${length} byte(s) at address 0x${address.toString(16)} (${address}) ` +
-        `is outside the shared region 0x0..0x${Math.max(0, regionBytes - 1).toString(16)} (${regionBytes} bytes)`,
+      why === null
+        ? `CPU ${cpu}: access of ${length} byte(s) at address ${showAddress(given)} is outside the shared region ${region}`
+        : `CPU ${cpu}: access of ${length} byte(s) at address ${showAddress(given)}: the address ${why}; addresses are integers in the shared region ${region}`,
     );
+    this.address = typeof given === 'number' ? given : NaN;
+  }
+}
+
+/**
+ * A store of a value its type cannot hold as given: not a number for the 8- to 32-bit and
+ * float types, not a bigint for the 64-bit integer types. (A number of the right kind is
+ * stored as a typed array stores it: integers wrap modulo 2^bits, fractions are truncated
+ * toward zero, NaN and infinities store 0; floats round to the nearest float32.)
+ */
+export class DsmValueError extends DsmError {
+  constructor(
+    readonly cpu: number,
+    readonly address: number,
+    readonly type: string,
+    /** The value as shown in the message. */
+    readonly value: string,
+  ) {
+    const wanted = type === 'bigint64' || type === 'biguint64' ? 'a bigint (e.g. 5n)' : 'a number';
+    super(`CPU ${cpu}: ${type} store at address ${showAddress(address)} of ${value}; ${type} takes ${wanted}`);
   }
 }
 
@@ -37,7 +98,7 @@ export class DsmAlignmentError extends DsmError {
     readonly size: number,
   ) {
     super(
-      `CPU ${cpu}: misaligned ${type} access at address 0x${address.toString(16)} (${address}); ` +
+      `CPU ${cpu}: misaligned ${type} access at address ${showAddress(address)}; ` +
         `${type} needs an address that is a multiple of ${size}`,
     );
   }

@@ -50,3 +50,34 @@ export class DsmAbortedError extends DsmError {
 
 /** The program module could not be loaded or is not a program. */
 export class DsmProgramLoadError extends DsmError {}
+
+/** A TypeScript program that does not parse: the file as the user named it, line and column (from 1). */
+export class DsmProgramSyntaxError extends DsmProgramLoadError {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    what: string,
+  ) {
+    super(`syntax error in program ${file} at line ${line}, column ${column} (${file}:${line}:${column}): ${what}`);
+  }
+}
+
+/**
+ * A value that cannot be copied between threads or processes (structured clone): the run's
+ * `args`, or a CPU's result. `path` names the part that cannot (`args.onDone`, `result[2]`).
+ */
+export class DsmCloneError extends DsmError {
+  constructor(
+    /** The CPU whose result it is, or -1 for args. */
+    readonly cpu: number,
+    readonly path: string,
+    what: string,
+  ) {
+    super(
+      cpu < 0
+        ? `run: ${path} cannot be copied to the CPUs: it is ${what}; args travel by structured clone (plain data: numbers, strings, bigints, arrays, objects, typed arrays, Map, Set)`
+        : `CPU ${cpu}: its result cannot be copied back to the cluster: ${path} is ${what}; results travel by structured clone (plain data)`,
+    );
+  }
+}
