@@ -1,4 +1,5 @@
-import { DsmConfigError, showValue } from './errors.js';
+import { DsmConfigError } from './errors.js';
+import { showValue } from './show.js';
 
 /** The shape of a cluster, shared by every protocol and backend. */
 export interface DsmConfig {

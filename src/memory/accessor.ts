@@ -18,7 +18,8 @@
  * The hot path is that compare, one combined range/alignment test, one access-code load and
  * a typed-array load or store; everything else (errors, faults, polls) is out of line.
  */
-import { DsmAlignmentError, DsmRangeError, DsmValueError, notAnAddress, showAddress, showValue } from '../core/errors.js';
+import { DsmAlignmentError, DsmRangeError, DsmValueError } from '../core/errors.js';
+import { notAnAddress, showAddress, showValue } from '../core/show.js';
 import type { PagedMemory } from './paged-memory.js';
 import { isBigIntType, loadValue, storeValue, typeSize, type Value, type ValueType } from './types.js';
 
