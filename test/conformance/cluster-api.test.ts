@@ -212,14 +212,14 @@ describe.each(backends)('the Cluster API on $name', (backend) => {
   });
 
   describe('a run timeout', () => {
-    test('rejects with what each CPU was waiting on, and stops a CPU that never touches shared memory', async () => {
+    test('rejects with what each CPU was waiting on and the locks it holds, and stops a CPU that never touches shared memory', async () => {
       const ms = backend.runTimeoutMs;
       const err = await cluster.run(program('deadlock'), { spin: true }, { timeoutMs: ms }).then(() => null, (e: unknown) => e as DsmTimeoutError);
       expect(err).toBeInstanceOf(DsmTimeoutError);
       expect(err!.timeoutMs).toBe(ms);
       expect(err!.waiting).toEqual([
         'CPU 0: finished its program, serving until every CPU finishes',
-        'CPU 1: finished its program, serving until every CPU finishes',
+        'CPU 1: finished its program, serving until every CPU finishes (holding lock 5)',
         'CPU 2: blocked on lock 5',
         backend.spinningCpu,
       ]);
