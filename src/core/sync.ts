@@ -6,6 +6,10 @@
  * messages). A LOCK_REQ that overtakes the same CPU's UNLOCK is simply queued, and barrier
  * messages carry their epoch, so neither needs FIFO channels.
  *
+ * A grant from the queue (the lock was held when asked for) says `queued`, and the waiter
+ * resumes as `contended`: only the manager knows whether anybody held the lock, and the stats
+ * count a lock wait at the CPU that waited (docs/stats.md).
+ *
  * A protocol embeds SyncState in its own state and passes its `deliver` (send, or handle at
  * once when the receiver is this CPU) to these handlers.
  */
