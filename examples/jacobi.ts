@@ -4,14 +4,17 @@
  * neighbours, `iterations` times. Two grids in shared memory (ping-pong: read one, write the
  * other), rows split in contiguous blocks among CPUs, a barrier after every sweep. Only the
  * rows at block edges cross CPUs, so each sweep costs a few page faults per neighbour.
- * `jacobiSequential` is the same computation on plain arrays.
+ * `jacobiSequential` is the same computation on plain arrays. Without args, the grids are the
+ * largest that fit the shared memory (at most 32 × 32) and relax 10 times.
  */
 import { defineProgram } from '../index.js';
-import { rowsOf } from './matmul.js';
+import { fittingSize, rowsOf } from './matmul.js';
 
 export interface JacobiArgs {
-  n: number;
-  iterations: number;
+  /** Grid side (default: the largest that fits, at most 32). */
+  n?: number;
+  /** Sweeps (default 10). */
+  iterations?: number;
 }
 
 /** Byte offsets of the two grids; after `iterations` sweeps the result is in grid `iterations % 2`. */
@@ -20,7 +23,9 @@ export function jacobiLayout(n: number): { grids: [number, number]; bytes: numbe
   return { grids: [0, size], bytes: 2 * size };
 }
 
-export default defineProgram((cpu, { n, iterations }: JacobiArgs): number => {
+export default defineProgram((cpu, args: JacobiArgs | undefined): number => {
+  const n = args?.n ?? fittingSize(cpu, 2);
+  const iterations = args?.iterations ?? 10;
   const layout = jacobiLayout(n);
   const grids = [cpu.float64Array(layout.grids[0], n * n), cpu.float64Array(layout.grids[1], n * n)] as const;
   const [start, end] = rowsOf(cpu.id, cpu.cpus, n);

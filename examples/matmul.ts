@@ -4,11 +4,18 @@
  * rows of A and B (from a formula, so no CPU needs input from another), waits at a barrier,
  * computes its rows of C reading all of B (read faults replicate B's pages), and returns the
  * sum of its rows of C. `matmulSequential` is the same computation on a plain array.
+ * Without `n`, the matrices are the largest that fit the shared memory (at most 32 × 32).
  */
 import { defineProgram } from '../index.js';
 
 export interface MatmulArgs {
-  n: number;
+  /** Rows and columns (default: see fittingSize). */
+  n?: number;
+}
+
+/** The largest n, at most `max`, for which `matrices` n × n float64 matrices fit the shared memory. */
+export function fittingSize(cpu: { pages: number; pageSize: number }, matrices: number, max = 32): number {
+  return Math.min(max, Math.floor(Math.sqrt((cpu.pages * cpu.pageSize) / (matrices * 8))));
 }
 
 export const aOf = (i: number, j: number): number => ((i + 2 * j) % 7) - 3;
@@ -28,7 +35,8 @@ export function rowsOf(id: number, cpus: number, rows: number): [number, number]
   return [start, start + base + (id < extra ? 1 : 0)];
 }
 
-export default defineProgram((cpu, { n }: MatmulArgs): number => {
+export default defineProgram((cpu, args: MatmulArgs | undefined): number => {
+  const n = args?.n ?? fittingSize(cpu, 3);
   const layout = matmulLayout(n);
   const a = cpu.float64Array(layout.a, n * n);
   const b = cpu.float64Array(layout.b, n * n);

@@ -10,8 +10,9 @@
  */
 import { readFileSync, writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { DsmProgramLoadError } from '../src/runtime/errors.js';
-import { makeCpu, programOf, type Cpu, type ProgramFunction } from '../src/runtime/program.js';
+import { checkCloneable } from '../src/runtime/clone.js';
+import { loadProgram } from '../src/runtime/load-program.js';
+import { makeCpu, type Cpu, type ProgramFunction } from '../src/runtime/program.js';
 import { formatValue } from '../src/runtime/trace.js';
 import { loadAddon, Region } from './index.js';
 import { ViewMemory } from './memory.js';
@@ -84,7 +85,7 @@ function makeProgramCpu(trace: boolean): Cpu {
 
 worker.on('message', (m: ToMain) => {
   if (m.type === 'load') {
-    void load(m.programUrl).then(
+    void loadProgram(m.programUrl, cpu).then(
       (p) => {
         program = p;
         post({ type: 'loaded' });
@@ -97,21 +98,10 @@ worker.on('message', (m: ToMain) => {
   void (async () => {
     try {
       const result = await program!(makeProgramCpu(m.trace), m.args);
+      checkCloneable(result, 'result', cpu);
       post({ type: 'done', result, accesses });
     } catch (err) {
       post({ type: 'failed', error: serializeError(err) });
     }
   })();
 });
-
-async function load(url: string): Promise<ProgramFunction> {
-  let mod: { default?: unknown };
-  try {
-    mod = (await import(url)) as { default?: unknown };
-  } catch (err) {
-    throw new DsmProgramLoadError(`CPU ${cpu}: cannot load program ${url}: ${(err as Error).message ?? String(err)}`);
-  }
-  const p = programOf(mod.default);
-  if (typeof p === 'string') throw new DsmProgramLoadError(`CPU ${cpu}: program ${url} is not a program: ${p}`);
-  return p;
-}

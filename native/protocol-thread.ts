@@ -266,9 +266,7 @@ class ProtocolThread implements Transport {
   }
 
   private state(): string {
-    const waiting = this.driver.waitingOn();
-    if (waiting !== null) return `blocked on ${waiting}`;
-    return this.phase === 'finished' ? 'finished its program, serving until every CPU finishes' : 'running its program';
+    return this.driver.describeState(this.phase !== 'finished');
   }
 
   // ------------------------------------------------------------ peers

@@ -43,9 +43,9 @@
  */
 import { DsmAlignmentError } from '../src/core/errors.js';
 import { DsmViewError } from '../src/runtime/errors.js';
-import { DsmMemory, hexOf, viewError, type AccessHooks, type DsmArray } from '../src/memory/accessor.js';
+import { badIndexError, DsmMemory, hexOf, viewError, type AccessHooks, type DsmArray } from '../src/memory/accessor.js';
 import type { PagedMemory } from '../src/memory/paged-memory.js';
-import { typeSize, type Value, type ValueType } from '../src/memory/types.js';
+import { isBigIntType, typeSize, type Value, type ValueType } from '../src/memory/types.js';
 import type { PinGate } from './pin.js';
 
 export { DsmViewError };
@@ -85,6 +85,7 @@ function relative(x: unknown, length: number, fallback: number): number {
  */
 function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
   const size = typeSize[type];
+  const valueKind = isBigIntType(type) ? 'bigint' : 'number';
   type Self = AnyTypedArray & { memory: NativeDsmMemory };
   const proto = Object.getPrototypeOf(Base.prototype) as Record<string, Method>;
   const base = {
@@ -95,13 +96,7 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
   const Private = Base as unknown as new (length: number) => AnyTypedArray & { set(a: unknown, offset?: number): void; slice(): AnyTypedArray };
 
   function badIndex(self: Self, index: number): never {
-    const address = self.byteOffset + Number(index) * size;
-    throw viewError(
-      self.memory,
-      `index ${String(index)} is outside ${type}Array(0x${hexOf(self.byteOffset)}, ${self.length}) (indices 0..${self.length - 1}; address 0x${hexOf(address)})`,
-      address,
-      size,
-    );
+    throw badIndexError(self.memory, type, self.byteOffset, self.length, index);
   }
   /** Calls `piece(from, to)` for each page's part of the elements [first, end) of `self`, pinned with `code` (1 read, 2 write). */
   function pinned(self: Self, first: number, end: number, code: 1 | 2, piece: (from: number, to: number) => void): void {
@@ -130,6 +125,7 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
       return;
     }
     if ((index >>> 0) !== index || index >= this.length) badIndex(this, index);
+    if (typeof value !== valueKind) this.memory.badValue(this.byteOffset + index * size, value, type);
     this[index] = value!;
   }
   function setArray(self: Self, source: ArrayLike<Value>, offset: unknown): void {
@@ -161,7 +157,7 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
 
     constructor(memory: NativeDsmMemory, buffer: ArrayBuffer, offset: number, length: number) {
       if (!Number.isInteger(length) || length < 0) {
-        throw viewError(memory, `${type}Array(0x${hexOf(offset)}, ${String(length)}): length must be a non-negative integer`, offset, 0);
+        throw viewError(memory, `${type}Array(${hexOf(offset)}, ${String(length)}): length must be a non-negative integer`, offset, 0);
       }
       // The accessor's checks and errors, before the typed array's own (a RangeError without CPU or address).
       memory.paged.checkRange(offset, length * size);
@@ -190,7 +186,7 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
     get buffer(): never {
       const self = this as unknown as Self;
       throw new DsmViewError(
-        `CPU ${self.memory.cpu}: ${type}Array(0x${hexOf(self.byteOffset)}, ${self.length}).buffer is not available on the native backend: ` +
+        `CPU ${self.memory.cpu}: ${type}Array(${hexOf(self.byteOffset)}, ${self.length}).buffer is not available on the native backend: ` +
           `a DataView or typed array over the guarded memory would access it in several instructions, and a page could move in the middle ` +
           `of one access; use the view's own methods, cpu.memory, or copy it with slice()`,
       );

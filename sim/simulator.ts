@@ -350,7 +350,11 @@ export class Simulation {
       .map((run, cpu) => ({ cpu, run }))
       .filter(({ cpu, run }) => run.blocked !== null || run.pc < this.programs[cpu]!.length);
     if (stuck.length > 0) {
-      const what = stuck.map(({ cpu }) => `CPU ${cpu} waits on ${this.drivers[cpu]!.waitingOn() ?? 'nothing it knows of'}`);
+      // Every stuck CPU, and every finished one that still holds a lock (often the cause).
+      const what = this.drivers.flatMap((d, cpu) => {
+        if (stuck.some((s) => s.cpu === cpu)) return [`CPU ${cpu} waits on ${d.waitingOn() ?? 'nothing it knows of'}${d.holdingText()}`];
+        return d.holdingText() === '' ? [] : [`CPU ${cpu} finished${d.holdingText()}`];
+      });
       this.fail(`deadlock: no step is enabled but ${what.join('; ')}`);
     }
     return this.result();

@@ -19,6 +19,6 @@ export {
   type ClusterOptions, type RunOptions, type RunResult, type Backend, type BackendInstance, type BackendRunRequest, type BackendRunResult,
 } from './runtime/cluster.js';
 export * from './runtime/errors.js';
-export { emptyStats, totalStats, formatStats, type CpuStats, type ClusterStats } from './runtime/stats.js';
+export { emptyStats, totalStats, formatStats, statsRowsMax, type CpuStats, type ClusterStats } from './runtime/stats.js';
 export { narrate, traceToJsonLines, type TraceEvent, type TraceEventType } from './runtime/trace.js';
 export { checkPrograms, formatOp, type Op, type ReadLog } from './runtime/ops.js';

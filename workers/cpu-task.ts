@@ -7,8 +7,9 @@
  * data, because structured clone would drop the error's class and fields. It rejects only
  * when the worker itself dies, which piscina reports.
  */
-import { DsmAbortedError, DsmProgramLoadError } from '../src/runtime/errors.js';
-import { programOf } from '../src/runtime/program.js';
+import { checkCloneable } from '../src/runtime/clone.js';
+import { DsmAbortedError } from '../src/runtime/errors.js';
+import { loadProgram } from '../src/runtime/load-program.js';
 import { loadProtocol } from '../src/runtime/protocol-module.js';
 import { WorkerCpu } from './cpu.js';
 import type { CpuTask, CpuTaskResult } from './task.js';
@@ -25,6 +26,7 @@ export default async function runCpuTask(task: CpuTask): Promise<CpuTaskResult> 
     node.poll();
     const cpu = node.makeCpu();
     const result = await program(cpu, task.args);
+    checkCloneable(result, 'result', task.cpu);
     if (task.trace) node.record({ type: 'done', cpu: task.cpu, result: traceable(result) });
     node.finish();
     return { ok: true, cpu: task.cpu, result, stats: node.driver.stats, trace: node.trace, pages: node.collectPages() };
@@ -36,27 +38,6 @@ export default async function runCpuTask(task: CpuTask): Promise<CpuTaskResult> 
   } finally {
     for (const port of task.ports) port?.close();
   }
-}
-
-async function loadProgram(url: string, cpu: number): Promise<ReturnType<typeof programOfFn>> {
-  let mod: { default?: unknown };
-  try {
-    mod = (await import(url)) as { default?: unknown };
-  } catch (err) {
-    // A transpiled TypeScript program keeps its import specifiers: './lib.js' next to a
-    // lib.ts does not exist at run time. Say so, since the file name alone would puzzle.
-    const hint = /\.tsdsm-[0-9a-f]+\.mjs$/.test(url)
-      ? ' (a TypeScript program is transpiled alone: its imports must resolve as written, e.g. from \'tsdsm\' or to compiled .js files)'
-      : '';
-    throw new DsmProgramLoadError(`CPU ${cpu}: cannot load program ${url}: ${(err as Error).message ?? String(err)}${hint}`);
-  }
-  return programOfFn(mod.default, url, cpu);
-}
-
-function programOfFn(moduleDefault: unknown, url: string, cpu: number) {
-  const program = programOf(moduleDefault);
-  if (typeof program === 'string') throw new DsmProgramLoadError(`CPU ${cpu}: program ${url} is not a program: ${program}`);
-  return program;
 }
 
 /** Results in trace events must survive JSON: bigints become strings. */

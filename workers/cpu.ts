@@ -257,9 +257,7 @@ export class WorkerCpu implements Transport, AccessHooks {
 
   /** What this CPU is doing, for timeout and abort reports. */
   state(): string {
-    const waiting = this.driver.waitingOn();
-    if (waiting !== null) return `blocked on ${waiting}`;
-    return this.phase === 'running' ? 'running its program' : 'finished its program, serving until every CPU finishes';
+    return this.driver.describeState(this.phase === 'running');
   }
 
   /** Signals every other CPU to stop, at once (without waiting for the main thread). */

@@ -35,7 +35,7 @@ const layouts: Partial<Record<MessageKind, readonly string[]>> = {
   INVALIDATE_ACK: ['page'],
   WRITE_CONFIRM: ['page'],
   LOCK_REQ: ['lock', 'vc', 'notices'],
-  LOCK_GRANT: ['lock', 'vc', 'notices'],
+  LOCK_GRANT: ['lock', 'vc', 'notices', 'queued'],
   UNLOCK: ['lock', 'vc', 'notices'],
   BARRIER_ARRIVE: ['epoch', 'vc', 'notices'],
   BARRIER_RELEASE: ['epoch', 'vc', 'notices'],

@@ -7,7 +7,7 @@ import type { DsmConfig } from './config.js';
 import type { Effect } from './effects.js';
 import { InvariantViolation } from './errors.js';
 import type { PageBytes, Protocol, ProtocolOptions } from './protocol.js';
-import { onBarrier, onLock, onUnlock, type SyncState } from './sync.js';
+import { locksHeldBy, onBarrier, onLock, onUnlock, type SyncState } from './sync.js';
 import type { Access, Message } from './wire.js';
 
 /** Handles one message at CPU `s.id`, appending effects to `out`. */
@@ -31,6 +31,12 @@ export function deliver<S extends { readonly id: number }>(s: S, dispatch: Dispa
 export function setAccess(s: { readonly access: Access[] }, page: number, access: Access, out: Effect[]): void {
   s.access[page] = access;
   out.push({ kind: 'setAccess', page, access });
+}
+
+/** Drops this CPU's copy of `page` because another CPU wrote it, without an INVALIDATE message (counted as an invalidation). */
+export function invalidateCopy(s: { readonly access: Access[] }, page: number, out: Effect[]): void {
+  s.access[page] = 'none';
+  out.push({ kind: 'setAccess', page, access: 'none', invalidation: true });
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -104,5 +110,6 @@ export function makeProtocol<S extends SyncState & { readonly access: Access[] }
     accessOf: (s, page) => s.access[page] ?? 'none',
     invariants: parts.invariants,
     waitingOn: parts.waitingOn,
+    locksHeld: locksHeldBy,
   };
 }

@@ -1,4 +1,5 @@
 import { DsmConfigError } from './errors.js';
+import { showValue } from './show.js';
 
 /** The shape of a cluster, shared by every protocol and backend. */
 export interface DsmConfig {
@@ -24,7 +25,7 @@ export interface DsmConfigInput {
 
 function checkInteger(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new DsmConfigError(`invalid config: ${name} = ${String(value)}; allowed: an integer from ${min} to ${max}`);
+    throw new DsmConfigError(`invalid config: ${name} = ${showValue(value)}; allowed: an integer from ${min} to ${max}`);
   }
   return value;
 }
@@ -45,7 +46,7 @@ export function validateConfig(input: DsmConfigInput): DsmConfig {
     (pageSize & (pageSize - 1)) !== 0
   ) {
     throw new DsmConfigError(
-      `invalid config: pageSize = ${String(pageSize)}; allowed: a power of two from ${pageSizeMin} to ${pageSizeMax}`,
+      `invalid config: pageSize = ${showValue(pageSize)}; allowed: a power of two from ${pageSizeMin} to ${pageSizeMax}`,
     );
   }
   if (pages * pageSize > 2 ** 31) {

@@ -3,6 +3,8 @@
  * can tell them apart without parsing messages. Messages say what was given, by whom
  * (which CPU), where (which address or page), and what is allowed.
  */
+import { notAnAddress, showAddress } from './show.js';
+
 export class DsmError extends Error {
   constructor(message: string) {
     super(message);
@@ -35,18 +37,47 @@ export class DsmMutantError extends DsmConfigError {
   }
 }
 
-/** An access outside the shared region. */
+/**
+ * An access outside the shared region, or at something that is not an address. `address` is
+ * the address as a number (NaN when what was given is not a number); the message shows what
+ * was given.
+ */
 export class DsmRangeError extends DsmError {
+  readonly address: number;
+
   constructor(
     readonly cpu: number,
-    readonly address: number,
+    given: unknown,
     readonly length: number,
     readonly regionBytes: number,
   ) {
+    const region = `0x0..0x${Math.max(0, regionBytes - 1).toString(16)} (${regionBytes} bytes)`;
+    const why = notAnAddress(given);
     super(
-      `CPU ${cpu}: access of ${length} byte(s) at address 0x${address.toString(16)} (${address}) ` +
-        `is outside the shared region 0x0..0x${Math.max(0, regionBytes - 1).toString(16)} (${regionBytes} bytes)`,
+      why === null
+        ? `CPU ${cpu}: access of ${length} byte(s) at address ${showAddress(given)} is outside the shared region ${region}`
+        : `CPU ${cpu}: access of ${length} byte(s) at address ${showAddress(given)}: the address ${why}; addresses are integers in the shared region ${region}`,
     );
+    this.address = typeof given === 'number' ? given : NaN;
+  }
+}
+
+/**
+ * A store of a value its type cannot hold as given: not a number for the 8- to 32-bit and
+ * float types, not a bigint for the 64-bit integer types. (A number of the right kind is
+ * stored as a typed array stores it: integers wrap modulo 2^bits, fractions are truncated
+ * toward zero, NaN and infinities store 0; floats round to the nearest float32.)
+ */
+export class DsmValueError extends DsmError {
+  constructor(
+    readonly cpu: number,
+    readonly address: number,
+    readonly type: string,
+    /** The value as shown in the message. */
+    readonly value: string,
+  ) {
+    const wanted = type === 'bigint64' || type === 'biguint64' ? 'a bigint (e.g. 5n)' : 'a number';
+    super(`CPU ${cpu}: ${type} store at address ${showAddress(address)} of ${value}; ${type} takes ${wanted}`);
   }
 }
 
@@ -59,7 +90,7 @@ export class DsmAlignmentError extends DsmError {
     readonly size: number,
   ) {
     super(
-      `CPU ${cpu}: misaligned ${type} access at address 0x${address.toString(16)} (${address}); ` +
+      `CPU ${cpu}: misaligned ${type} access at address ${showAddress(address)}; ` +
         `${type} needs an address that is a multiple of ${size}`,
     );
   }

@@ -66,11 +66,11 @@
 import type { DsmConfig } from './config.js';
 import type { Effect, ResumeKind } from './effects.js';
 import { builtinMutants, describeMutants } from './mutants.js';
-import { bytesEqual, deliver as deliverVia, invariantFailure, setAccess } from './common.js';
+import { bytesEqual, deliver as deliverVia, invalidateCopy, invariantFailure, setAccess } from './common.js';
 import { assert } from './errors.js';
 import type { PageBytes, Protocol, ProtocolOptions, TwinBytes } from './protocol.js';
 import {
-  checkLocks, initSync, onBarrier as syncBarrier, onLock as syncLock, onSyncMessage, onUnlock as syncUnlock,
+  checkLocks, initSync, locksHeldBy, onBarrier as syncBarrier, onLock as syncLock, onSyncMessage, onUnlock as syncUnlock,
   syncWaitingOn, type Deliver, type SyncState,
 } from './sync.js';
 import type { Access, BarrierArrive, BarrierRelease, LockGrant, LockRequest, Message, Unlock, WriteNotice } from './wire.js';
@@ -193,7 +193,7 @@ function applyNotices(s: HlrcState, vc: readonly number[], notices: readonly Wri
 
 function invalidate(s: HlrcState, page: number, out: Effect[]): void {
   if (s.twinned[page]) flushDiff(s, page, out);
-  if (s.access[page] !== 'none') setAccess(s, page, 'none', out);
+  if (s.access[page] !== 'none') invalidateCopy(s, page, out);
 }
 
 /** Sends the diff of a twinned page to its home; the runtime computes it and drops the twin. */
@@ -551,4 +551,5 @@ export const hlrc: Protocol<HlrcState> = {
   holdsCurrentCopy: (s, page) => homeOf(s, page) === s.id,
   invariants,
   waitingOn,
+  locksHeld: locksHeldBy,
 };

@@ -55,4 +55,6 @@ export interface Protocol<S> {
   invariants(states: readonly S[], pageBytes: PageBytes, twinBytes?: TwinBytes): void;
   /** A short description of what this CPU is waiting for, or null (for timeouts and deadlock reports). */
   waitingOn(s: S): string | null;
+  /** The locks this CPU holds, in increasing order (for timeout and deadlock reports). Absent: none known. */
+  locksHeld?(s: S): number[];
 }

@@ -6,6 +6,10 @@
  * messages). A LOCK_REQ that overtakes the same CPU's UNLOCK is simply queued, and barrier
  * messages carry their epoch, so neither needs FIFO channels.
  *
+ * A grant from the queue (the lock was held when asked for) says `queued`, and the waiter
+ * resumes as `contended`: only the manager knows whether anybody held the lock, and the stats
+ * count a lock wait at the CPU that waited (docs/stats.md).
+ *
  * A protocol embeds SyncState in its own state and passes its `deliver` (send, or handle at
  * once when the receiver is this CPU) to these handlers.
  */
@@ -77,7 +81,7 @@ export function onBarrier(s: SyncState, deliver: Deliver): Effect[] {
 export function onSyncMessage(s: SyncState, from: number, msg: Message, out: Effect[], deliver: Deliver): boolean {
   switch (msg.kind) {
     case 'LOCK_REQ': onLockRequest(s, from, msg.lock, out, deliver); return true;
-    case 'LOCK_GRANT': onLockGrant(s, msg.lock, out); return true;
+    case 'LOCK_GRANT': onLockGrant(s, msg.lock, msg.queued === true, out); return true;
     case 'UNLOCK': onUnlockMessage(s, from, msg.lock, out, deliver); return true;
     case 'BARRIER_ARRIVE': onBarrierArrive(s, from, msg.epoch, out, deliver); return true;
     case 'BARRIER_RELEASE': onBarrierRelease(s, msg.epoch, out); return true;
@@ -109,15 +113,15 @@ function onUnlockMessage(s: SyncState, from: number, lock: number, out: Effect[]
     s.lockHolder.delete(lock);
   } else {
     s.lockHolder.set(lock, next);
-    deliver(next, { kind: 'LOCK_GRANT', lock }, out);
+    deliver(next, { kind: 'LOCK_GRANT', lock, queued: true }, out);
   }
 }
 
-function onLockGrant(s: SyncState, lock: number, out: Effect[]): void {
+function onLockGrant(s: SyncState, lock: number, queued: boolean, out: Effect[]): void {
   assert(s.lockWaiting === lock, s.id, `LOCK_GRANT of lock ${lock}, but waiting for ${s.lockWaiting ?? 'no lock'}`);
   s.lockWaiting = null;
   s.locksHeld.add(lock);
-  out.push({ kind: 'resume', what: 'lock' });
+  out.push(queued ? { kind: 'resume', what: 'lock', contended: true } : { kind: 'resume', what: 'lock' });
 }
 
 function onBarrierArrive(s: SyncState, from: number, epoch: number, out: Effect[], deliver: Deliver): void {
@@ -137,6 +141,11 @@ function onBarrierRelease(s: SyncState, epoch: number, out: Effect[]): void {
   s.barrierWaiting = false;
   s.barrierEpoch += 1;
   out.push({ kind: 'resume', what: 'barrier' });
+}
+
+/** The locks this CPU holds, in increasing order (for timeout and deadlock reports). */
+export function locksHeldBy(s: SyncState): number[] {
+  return [...s.locksHeld].sort((a, b) => a - b);
 }
 
 export function syncWaitingOn(s: SyncState): string | null {

@@ -47,8 +47,8 @@ export interface Consistency { vc?: number[]; notices?: WriteNotice[] }
 export interface WriteNotice { cpu: number; interval: number; pages: number[] }
 /** CPU → lock manager. */
 export interface LockRequest extends Consistency { kind: 'LOCK_REQ'; lock: number }
-/** Lock manager → CPU: you hold the lock. */
-export interface LockGrant extends Consistency { kind: 'LOCK_GRANT'; lock: number }
+/** Lock manager → CPU: you hold the lock. `queued`: another CPU held it when you asked, and you waited in its queue. */
+export interface LockGrant extends Consistency { kind: 'LOCK_GRANT'; lock: number; queued?: boolean }
 /** Holder → lock manager. */
 export interface Unlock extends Consistency { kind: 'UNLOCK'; lock: number }
 /** CPU → barrier manager (CPU 0): arrived at barrier `epoch`. */
@@ -170,6 +170,7 @@ export function checkMessage(msg: unknown, from: number, bounds: { cpus: number;
       return fail('copyset must be a list of CPU ids');
     }
   }
+  if (kind === 'LOCK_GRANT' && m['queued'] !== undefined && typeof m['queued'] !== 'boolean') return fail('queued must be a boolean');
   if (kind === 'DIFF') {
     const why = checkDiff(m['diff'], bounds.pageSize);
     if (why !== null) return fail(why);

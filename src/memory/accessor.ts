@@ -18,9 +18,10 @@
  * The hot path is that compare, one combined range/alignment test, one access-code load and
  * a typed-array load or store; everything else (errors, faults, polls) is out of line.
  */
-import { DsmAlignmentError, DsmRangeError } from '../core/errors.js';
+import { DsmAlignmentError, DsmRangeError, DsmValueError } from '../core/errors.js';
+import { notAnAddress, showAddress, showValue } from '../core/show.js';
 import type { PagedMemory } from './paged-memory.js';
-import { loadValue, storeValue, typeSize, type Value, type ValueType } from './types.js';
+import { isBigIntType, loadValue, storeValue, typeSize, type Value, type ValueType } from './types.js';
 
 export interface AccessHooks {
   /** Blocks until this CPU has `access` to `page`; `address` is the access that faulted (for traces and errors). */
@@ -174,60 +175,70 @@ export class DsmMemory {
   // ------------------------------------------------------------ typed stores
 
   setInt8(address: number, value: number): void {
+    if (typeof value !== 'number') this.badValue(address, value, 'int8');
     if (this.doorbell[0] !== this.seenDoorbell || (address & 0) !== 0 || (address >>> 0) !== address || !(this.access[address >>> this.pageShift]! >= 2)) {
       this.needSlow(address, 1, 'int8', 2);
     }
     this.i8[address] = value;
   }
   setUint8(address: number, value: number): void {
+    if (typeof value !== 'number') this.badValue(address, value, 'uint8');
     if (this.doorbell[0] !== this.seenDoorbell || (address & 0) !== 0 || (address >>> 0) !== address || !(this.access[address >>> this.pageShift]! >= 2)) {
       this.needSlow(address, 1, 'uint8', 2);
     }
     this.u8[address] = value;
   }
   setInt16(address: number, value: number): void {
+    if (typeof value !== 'number') this.badValue(address, value, 'int16');
     if (this.doorbell[0] !== this.seenDoorbell || (address & 1) !== 0 || (address >>> 0) !== address || !(this.access[address >>> this.pageShift]! >= 2)) {
       this.needSlow(address, 2, 'int16', 2);
     }
     this.i16[address >>> 1] = value;
   }
   setUint16(address: number, value: number): void {
+    if (typeof value !== 'number') this.badValue(address, value, 'uint16');
     if (this.doorbell[0] !== this.seenDoorbell || (address & 1) !== 0 || (address >>> 0) !== address || !(this.access[address >>> this.pageShift]! >= 2)) {
       this.needSlow(address, 2, 'uint16', 2);
     }
     this.u16[address >>> 1] = value;
   }
   setInt32(address: number, value: number): void {
+    if (typeof value !== 'number') this.badValue(address, value, 'int32');
     if (this.doorbell[0] !== this.seenDoorbell || (address & 3) !== 0 || (address >>> 0) !== address || !(this.access[address >>> this.pageShift]! >= 2)) {
       this.needSlow(address, 4, 'int32', 2);
     }
     this.i32[address >>> 2] = value;
   }
   setUint32(address: number, value: number): void {
+    if (typeof value !== 'number') this.badValue(address, value, 'uint32');
     if (this.doorbell[0] !== this.seenDoorbell || (address & 3) !== 0 || (address >>> 0) !== address || !(this.access[address >>> this.pageShift]! >= 2)) {
       this.needSlow(address, 4, 'uint32', 2);
     }
     this.u32[address >>> 2] = value;
   }
   setFloat32(address: number, value: number): void {
+    if (typeof value !== 'number') this.badValue(address, value, 'float32');
     if (this.doorbell[0] !== this.seenDoorbell || (address & 3) !== 0 || (address >>> 0) !== address || !(this.access[address >>> this.pageShift]! >= 2)) {
       this.needSlow(address, 4, 'float32', 2);
     }
     this.f32[address >>> 2] = value;
   }
   setFloat64(address: number, value: number): void {
+    if (typeof value !== 'number') this.badValue(address, value, 'float64');
     if (this.doorbell[0] !== this.seenDoorbell || (address & 7) !== 0 || (address >>> 0) !== address || !(this.access[address >>> this.pageShift]! >= 2)) {
       this.needSlow(address, 8, 'float64', 2);
     }
     this.f64[address >>> 3] = value;
   }
   setBigInt64(address: number, value: bigint): void {
+    if (typeof value !== 'bigint') this.badValue(address, value, 'bigint64');
     if (this.doorbell[0] !== this.seenDoorbell || (address & 7) !== 0 || (address >>> 0) !== address || !(this.access[address >>> this.pageShift]! >= 2)) {
       this.needSlow(address, 8, 'bigint64', 2);
     }
     this.bi64[address >>> 3] = value;
   }
   setBigUint64(address: number, value: bigint): void {
+    if (typeof value !== 'bigint') this.badValue(address, value, 'biguint64');
     if (this.doorbell[0] !== this.seenDoorbell || (address & 7) !== 0 || (address >>> 0) !== address || !(this.access[address >>> this.pageShift]! >= 2)) {
       this.needSlow(address, 8, 'biguint64', 2);
     }
@@ -390,7 +401,20 @@ export class DsmMemory {
     if (typeof address === 'number' && Number.isInteger(address) && address >= 0 && address + size <= this.regionBytes) {
       throw new DsmAlignmentError(this.cpu, address, type, size);
     }
-    throw new DsmRangeError(this.cpu, typeof address === 'number' ? address : NaN, size, this.regionBytes);
+    throw new DsmRangeError(this.cpu, address, size, this.regionBytes);
+  }
+
+  /**
+   * A store of something its type cannot hold as given (see DsmValueError): a typed array
+   * would turn '12' into 12, undefined into 0 and a number into a TypeError for the 64-bit
+   * types, hiding the program's mistake. The address is checked first, so that an error
+   * names a real address. Out of line, as the other errors.
+   * @internal
+   */
+  badValue(address: number, value: unknown, type: ValueType): never {
+    const size = typeSize[type];
+    if ((address >>> 0) !== address || address > this.regionBytes - size || (address & (size - 1)) !== 0) this.badAddress(address, size, type);
+    throw new DsmValueError(this.cpu, address, type, showValue(value));
   }
 }
 
@@ -421,7 +445,7 @@ export abstract class DsmArray<T extends Value> {
     this.elementSize = typeSize[type];
     const bytes = length * this.elementSize;
     if (!Number.isInteger(length) || length < 0) {
-      throw viewError(memory, `${type}Array(0x${hexOf(offset)}, ${String(length)}): length must be a non-negative integer`, offset, 0);
+      throw viewError(memory, `${type}Array(${hexOf(offset)}, ${showValue(length)}): length must be a non-negative integer`, offset, 0);
     }
     memory.paged.checkRange(offset, bytes);
     if ((offset & (this.elementSize - 1)) !== 0) throw new DsmAlignmentError(memory.cpu, offset, type, this.elementSize);
@@ -438,13 +462,7 @@ export abstract class DsmArray<T extends Value> {
   }
 
   protected badIndex(index: number): never {
-    const address = this.offset + Number(index) * this.elementSize;
-    throw viewError(
-      this.memory,
-      `index ${String(index)} is outside ${this.type}Array(0x${hexOf(this.offset)}, ${this.length}) (indices 0..${this.length - 1}; address 0x${hexOf(address)})`,
-      address,
-      this.elementSize,
-    );
+    throw badIndexError(this.memory, this.type, this.offset, this.length, index);
   }
 }
 
@@ -463,6 +481,7 @@ class DsmInt8Array extends DsmArray<number> {
     const m = this.memory;
     const address = this.offset + index * 1;
     if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
+    if (typeof value !== 'number') m.badValue(address, value, this.type);
     if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 1, 'int8', 2);
     m.i8[address] = value;
   }
@@ -483,6 +502,7 @@ class DsmUint8Array extends DsmArray<number> {
     const m = this.memory;
     const address = this.offset + index * 1;
     if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
+    if (typeof value !== 'number') m.badValue(address, value, this.type);
     if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 1, 'uint8', 2);
     m.u8[address] = value;
   }
@@ -503,6 +523,7 @@ class DsmInt16Array extends DsmArray<number> {
     const m = this.memory;
     const address = this.offset + index * 2;
     if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
+    if (typeof value !== 'number') m.badValue(address, value, this.type);
     if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 2, 'int16', 2);
     m.i16[address >>> 1] = value;
   }
@@ -523,6 +544,7 @@ class DsmUint16Array extends DsmArray<number> {
     const m = this.memory;
     const address = this.offset + index * 2;
     if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
+    if (typeof value !== 'number') m.badValue(address, value, this.type);
     if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 2, 'uint16', 2);
     m.u16[address >>> 1] = value;
   }
@@ -543,6 +565,7 @@ class DsmInt32Array extends DsmArray<number> {
     const m = this.memory;
     const address = this.offset + index * 4;
     if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
+    if (typeof value !== 'number') m.badValue(address, value, this.type);
     if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 4, 'int32', 2);
     m.i32[address >>> 2] = value;
   }
@@ -563,6 +586,7 @@ class DsmUint32Array extends DsmArray<number> {
     const m = this.memory;
     const address = this.offset + index * 4;
     if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
+    if (typeof value !== 'number') m.badValue(address, value, this.type);
     if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 4, 'uint32', 2);
     m.u32[address >>> 2] = value;
   }
@@ -583,6 +607,7 @@ class DsmFloat32Array extends DsmArray<number> {
     const m = this.memory;
     const address = this.offset + index * 4;
     if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
+    if (typeof value !== 'number') m.badValue(address, value, this.type);
     if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 4, 'float32', 2);
     m.f32[address >>> 2] = value;
   }
@@ -603,6 +628,7 @@ class DsmFloat64Array extends DsmArray<number> {
     const m = this.memory;
     const address = this.offset + index * 8;
     if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
+    if (typeof value !== 'number') m.badValue(address, value, this.type);
     if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 8, 'float64', 2);
     m.f64[address >>> 3] = value;
   }
@@ -623,6 +649,7 @@ class DsmBigInt64Array extends DsmArray<bigint> {
     const m = this.memory;
     const address = this.offset + index * 8;
     if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
+    if (typeof value !== 'bigint') m.badValue(address, value, this.type);
     if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 8, 'bigint64', 2);
     m.bi64[address >>> 3] = value;
   }
@@ -643,20 +670,32 @@ class DsmBigUint64Array extends DsmArray<bigint> {
     const m = this.memory;
     const address = this.offset + index * 8;
     if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
+    if (typeof value !== 'bigint') m.badValue(address, value, this.type);
     if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 8, 'biguint64', 2);
     m.bu64[address >>> 3] = value;
   }
 }
 
-export function hexOf(n: number): string {
-  return Number.isFinite(n) ? n.toString(16) : String(n);
+/** An offset or address in an error: `0x1f` when it is a non-negative integer, else the value as given (never `0xNaN` or `0x4.8`). */
+export function hexOf(n: unknown): string {
+  return notAnAddress(n) === null ? `0x${(n as number).toString(16)}` : typeof n === 'number' ? String(n) : showValue(n);
 }
 
 /** A DsmRangeError (same class, same fields) whose message speaks of the view. */
 export function viewError(memory: DsmMemory, what: string, address: number, length: number): DsmRangeError {
-  const err = new DsmRangeError(memory.cpu, Number.isFinite(address) ? address : NaN, length, memory.regionBytes);
+  const err = new DsmRangeError(memory.cpu, address, length, memory.regionBytes);
   err.message = `CPU ${memory.cpu}: ${what}`;
   return err;
+}
+
+/** The error of a view's get/set at `index` outside it, or at something that is not an index (every backend's views). */
+export function badIndexError(memory: DsmMemory, type: ValueType, offset: number, length: number, index: unknown): DsmRangeError {
+  const view = `${type}Array(${hexOf(offset)}, ${length})`;
+  const indices = length === 0 ? 'it has no elements' : `indices 0..${length - 1}`;
+  const why = notAnAddress(index);
+  if (why !== null) return viewError(memory, `index ${showAddress(index)} of ${view}: the index ${why} (${indices})`, NaN, typeSize[type]);
+  const address = offset + (index as number) * typeSize[type];
+  return viewError(memory, `index ${String(index)} is outside ${view} (${indices}; address ${hexOf(address)})`, address, typeSize[type]);
 }
 
 /** The typed views by element type, for useDataViewAccessors. */
@@ -690,6 +729,7 @@ export function useDataViewAccessors(): void {
       return this.load(type, address);
     };
     memory[`set${name}`] = function (this: DsmMemory, address: number, value: Value): void {
+      if (typeof value !== (isBigIntType(type) ? 'bigint' : 'number')) this.badValue(address, value, type);
       this.store(type, address, value);
     };
   }
@@ -701,6 +741,7 @@ export function useDataViewAccessors(): void {
     };
     view['set'] = function (this: DsmArray<Value>, index: number, value: Value): void {
       if ((index >>> 0) !== index || index >= this.length) (this as unknown as { badIndex(i: number): never }).badIndex(index);
+      if (typeof value !== (isBigIntType(this.type) ? 'bigint' : 'number')) this.memory.badValue(this.offset + index * this.elementSize, value, this.type);
       this.memory.store(this.type, this.offset + index * this.elementSize, value);
     };
   }

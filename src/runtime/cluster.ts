@@ -14,16 +14,18 @@
  * Backends (worker threads, later native processes) live outside src/, which must not import
  * them (arrows point down): they register themselves here by name.
  */
-import { createHash } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Mutex } from 'async-mutex';
 import { validateConfig, type DsmConfig, type DsmConfigInput } from '../core/config.js';
 import { DsmConfigError, DsmError, DsmRangeError } from '../core/errors.js';
 import { protocolRef } from '../core/registry.js';
 import { loadProtocol } from './protocol-module.js';
+import { showAddress, showValue } from '../core/show.js';
+import { checkCloneable } from './clone.js';
 import { DsmProgramLoadError } from './errors.js';
+import { isTypeScriptPath, transpileTypeScript } from './typescript.js';
 import { totalStats, type ClusterStats, type CpuStats } from './stats.js';
 import type { TraceEvent } from './trace.js';
 
@@ -140,7 +142,6 @@ export class Cluster {
   /** Serializes run() calls: one cluster runs one program at a time, and readMemory sees a finished run. */
   private readonly runMutex = new Mutex();
   private readonly image: Uint8Array;
-  private readonly transpiled = new Set<string>();
   private closed = false;
 
   private constructor(
@@ -182,8 +183,9 @@ export class Cluster {
 
   /**
    * Runs the program at `program` (a file: URL, or a path relative to the working directory)
-   * once on every CPU with `args`. JavaScript modules run as they are; TypeScript (.ts, .mts)
-   * is transpiled first. Concurrent calls wait their turn.
+   * once on every CPU with `args` (plain data: it is copied to every CPU). JavaScript modules
+   * run as they are; TypeScript (.ts, .mts) is transpiled as it loads. Concurrent calls wait
+   * their turn.
    */
   async run<R = unknown>(program: string | URL, args?: unknown, options: RunOptions = {}): Promise<RunResult<R>> {
     const timeoutMs = options.timeoutMs ?? this.defaults.timeoutMs;
@@ -192,6 +194,7 @@ export class Cluster {
     return this.runMutex.runExclusive(async () => {
       this.checkOpen();
       const programUrl = await this.resolveProgram(program);
+      checkCloneable(args, 'args', -1);
       const out = await this.backend.run({ programUrl, args, image: this.image, timeoutMs, trace });
       for (const { page, data } of out.pages) this.image.set(data, page * this.config.pageSize);
       const result: RunResult<R> = { results: out.results as R[], stats: totalStats(out.perCpu) };
@@ -205,20 +208,19 @@ export class Cluster {
     this.checkOpen();
     if (!Number.isInteger(address) || !Number.isInteger(length) || address < 0 || length < 0 || address + length > this.image.byteLength) {
       const err = new DsmRangeError(-1, address, length, this.image.byteLength);
-      err.message = `readMemory: ${length} byte(s) at address 0x${Number(address).toString(16)} (${address}) is outside the shared region 0x0..0x${(this.image.byteLength - 1).toString(16)} (${this.image.byteLength} bytes)`;
+      err.message = `readMemory: ${showValue(length)} byte(s) at address ${showAddress(address)} is outside the shared region 0x0..0x${(this.image.byteLength - 1).toString(16)} (${this.image.byteLength} bytes)`;
       throw err;
     }
     return this.image.slice(address, address + length);
   }
 
-  /** Stops the CPUs' workers (after the current run, if any) and removes transpiled programs. */
+  /** Stops the CPUs' workers (after the current run, if any). */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.runMutex.runExclusive(async () => {
       if (this.closed) return;
       this.closed = true;
       await this.backend.close();
-      await Promise.all([...this.transpiled].map((f) => rm(f, { force: true })));
     });
   }
 
@@ -226,67 +228,51 @@ export class Cluster {
     if (this.closed) throw new DsmError('the cluster is closed; start a new one with Cluster.start');
   }
 
+  /**
+   * The file: URL of `program`, checked here so that what is wrong is said once, by the name
+   * the caller gave, before any CPU loads it: a URL that is not `file:` is refused, a missing
+   * file is named as given, and a TypeScript program is parsed (a syntax error names file,
+   * line and column). The CPUs' threads transpile it again as they import it (typescript.ts).
+   */
   private async resolveProgram(program: string | URL): Promise<string> {
     let url: URL;
+    let given: string;
     if (program instanceof URL || (typeof program === 'object' && program !== null && 'href' in program)) {
       url = new URL((program as URL).href);
-    } else if (typeof program === 'string' && program.startsWith('file:')) {
+      given = url.href;
+    } else if (typeof program === 'string' && urlScheme.test(program)) {
       url = new URL(program);
+      given = program;
     } else if (typeof program === 'string' && program.length > 0) {
       url = pathToFileURL(resolvePath(program));
+      given = program;
     } else {
-      throw new DsmProgramLoadError(`run: program must be a file path or a file: URL, got ${String(program)}`);
+      throw new DsmProgramLoadError(`run: program must be a file path or a file: URL, got ${showValue(program)}`);
     }
-    if (url.protocol !== 'file:') throw new DsmProgramLoadError(`run: program ${url.href} is not a file: URL`);
+    if (url.protocol !== 'file:') {
+      throw new DsmProgramLoadError(`run: program ${given} is not a file: URL (it is ${url.protocol}); programs are local files, given as a path or a file: URL`);
+    }
     const path = fileURLToPath(url);
-    if (!/\.(m|c)?ts$/.test(path) || /\.d\.(m|c)?ts$/.test(path)) return url.href;
-    const out = await transpileProgram(path);
-    this.transpiled.add(out);
-    return pathToFileURL(out).href;
+    const shown = given === path || given === url.href ? given : `${given} (${path})`;
+    if (/\.cts$/.test(path)) throw new DsmProgramLoadError(`run: program ${shown} is CommonJS TypeScript (.cts); programs are ES modules: name it .ts or .mts`);
+    let source: string;
+    try {
+      source = await readFile(path, 'utf8');
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
+      throw new DsmProgramLoadError(`run: cannot read program ${shown}: ${why}`);
+    }
+    if (isTypeScriptPath(path)) transpileTypeScript(source, given.startsWith('file:') ? path : given);
+    return url.href;
   }
 }
+
+/** A URL's scheme: two letters or more, so that a Windows drive (C:\\...) stays a path. */
+const urlScheme = /^[a-z][a-z0-9+.-]+:/i;
 
 function checkTimeout(timeoutMs: number | undefined): void {
   if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) {
     throw new DsmConfigError(`invalid config: timeoutMs = ${String(timeoutMs)}; allowed: a positive integer (milliseconds)`);
   }
-}
-
-/**
- * Transpiles a TypeScript program to JavaScript with typescript's `transpileModule` (types are
- * not checked). The output goes next to the source, as a hidden .mjs named after the content,
- * because the program's imports must resolve as they would from the source: its relative
- * imports and its `node_modules` (`import { defineProgram } from 'tsdsm'`). The cluster
- * removes the file on close().
- */
-async function transpileProgram(path: string): Promise<string> {
-  let source: string;
-  try {
-    source = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new DsmProgramLoadError(`run: cannot read program ${path}: ${(err as Error).message}`);
-  }
-  let ts: typeof import('typescript');
-  try {
-    const mod = (await import('typescript')) as unknown as { default?: typeof import('typescript') } & typeof import('typescript');
-    ts = mod.default ?? mod;
-  } catch {
-    throw new DsmProgramLoadError(
-      `run: program ${path} is TypeScript, and running it needs the 'typescript' package, which is not installed; install it (npm install -D typescript) or run the compiled .js`,
-    );
-  }
-  const out = ts.transpileModule(source, {
-    fileName: path,
-    compilerOptions: {
-      module: ts.ModuleKind.ESNext,
-      target: ts.ScriptTarget.ES2022,
-      sourceMap: false,
-      inlineSourceMap: true,
-      verbatimModuleSyntax: false,
-    },
-  });
-  const hash = createHash('sha256').update(out.outputText).digest('hex').slice(0, 12);
-  const target = join(dirname(path), `.${basename(path)}.tsdsm-${hash}.mjs`);
-  await writeFile(target, out.outputText);
-  return target;
 }

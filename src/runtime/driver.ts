@@ -70,7 +70,7 @@ export class CpuDriver<S> {
 
   lock(lock: number): void {
     this.afterResume();
-    this.stats.lockWaits += 1;
+    this.stats.lockAcquires += 1;
     this.hooks.trace?.({ type: 'sync', cpu: this.cpu, op: 'lock', lock });
     this.execute(this.protocol.onLock(this.state, lock));
   }
@@ -103,6 +103,22 @@ export class CpuDriver<S> {
     return this.protocol.waitingOn(this.state);
   }
 
+  /**
+   * What this CPU is doing, for timeout, abort and deadlock reports, the same words on every
+   * backend: what it waits on (or whether its program still runs), and the locks it holds.
+   */
+  describeState(programRunning: boolean): string {
+    const waiting = this.waitingOn();
+    const doing = waiting !== null ? `blocked on ${waiting}` : programRunning ? 'running its program' : 'finished its program, serving until every CPU finishes';
+    return `${doing}${this.holdingText()}`;
+  }
+
+  /** ` (holding locks 3, 7)` for the locks this CPU holds, or '' when it holds none. */
+  holdingText(): string {
+    const held = this.protocol.locksHeld?.(this.state) ?? [];
+    return held.length === 0 ? '' : ` (holding lock${held.length > 1 ? 's' : ''} ${held.join(', ')})`;
+  }
+
   /** Executes the effects held back behind the last `resume` (see `afterResumeEffects`). */
   afterResume(): void {
     if (this.afterResumeEffects.length === 0) return;
@@ -129,6 +145,7 @@ export class CpuDriver<S> {
           this.hooks.trace?.({ type: 'local', cpu: this.cpu, msg: traceMessage(e.msg) });
           break;
         case 'setAccess':
+          if (e.invalidation) this.stats.invalidations += 1;
           this.memory.setAccess(e.page, e.access);
           this.hooks.trace?.({ type: 'access', cpu: this.cpu, page: e.page, access: e.access });
           break;
@@ -144,6 +161,7 @@ export class CpuDriver<S> {
           applyDiff(this.memory.page(e.page), e.diff);
           break;
         case 'resume':
+          if (e.contended) this.stats.lockWaits += 1;
           this.hooks.trace?.({ type: 'resume', cpu: this.cpu, what: e.what });
           this.hooks.onResume(e.what);
           this.afterResumeEffects = effects.slice(i + 1);

@@ -76,3 +76,34 @@ export class DsmViewError extends DsmError {}
 
 /** Native backend: a fault inside a pinned access, a bug in tsdsm (native/pin.ts). */
 export class DsmPinError extends DsmError {}
+
+/** A TypeScript program that does not parse: the file as the user named it, line and column (from 1). */
+export class DsmProgramSyntaxError extends DsmProgramLoadError {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    what: string,
+  ) {
+    super(`syntax error in program ${file} at line ${line}, column ${column} (${file}:${line}:${column}): ${what}`);
+  }
+}
+
+/**
+ * A value that cannot be copied between threads or processes (structured clone): the run's
+ * `args`, or a CPU's result. `path` names the part that cannot (`args.onDone`, `result[2]`).
+ */
+export class DsmCloneError extends DsmError {
+  constructor(
+    /** The CPU whose result it is, or -1 for args. */
+    readonly cpu: number,
+    readonly path: string,
+    what: string,
+  ) {
+    super(
+      cpu < 0
+        ? `run: ${path} cannot be copied to the CPUs: it is ${what}; args travel by structured clone (plain data: numbers, strings, bigints, arrays, objects, typed arrays, Map, Set)`
+        : `CPU ${cpu}: its result cannot be copied back to the cluster: ${path} is ${what}; results travel by structured clone (plain data)`,
+    );
+  }
+}

@@ -1,7 +1,9 @@
 /**
  * Per-CPU statistics, the same in every runtime. A CPU counts what it does: its faults, the
- * messages and bytes it sends by kind, the invalidations it receives, its lock and barrier
- * waits, and the time its program is blocked (runtimes with a clock fill `blockedNs`).
+ * messages and bytes it sends by kind, the copies it loses to other CPUs' writes, its lock
+ * acquires (and those that waited for another holder), its barriers, and the time its
+ * program is blocked (runtimes with a clock fill `blockedNs`). docs/stats.md is the table of
+ * what each one means; keep the two in step.
  */
 import { messageKinds, type MessageKind } from '../core/wire.js';
 
@@ -13,9 +15,16 @@ export interface CpuStats {
   bytes: number;
   messagesByKind: Partial<Record<MessageKind, number>>;
   bytesByKind: Partial<Record<MessageKind, number>>;
-  /** INVALIDATE messages received: copies this CPU dropped. */
+  /**
+   * Copies of a page this CPU lost because another CPU wrote the page: INVALIDATE messages
+   * received (the IVY protocols), pages invalidated by write notices at an acquire (hlrc).
+   */
   invalidations: number;
+  /** lock() calls. */
+  lockAcquires: number;
+  /** lock() calls that found the lock held by another CPU and waited in its queue. */
   lockWaits: number;
+  /** barrier() calls. */
   barrierWaits: number;
   /** Nanoseconds the program spent blocked in faults, locks and barriers (0 where no clock). */
   blockedNs: number;
@@ -29,7 +38,7 @@ export interface ClusterStats {
 export function emptyStats(cpu: number): CpuStats {
   return {
     cpu, readFaults: 0, writeFaults: 0, messages: 0, bytes: 0,
-    messagesByKind: {}, bytesByKind: {}, invalidations: 0, lockWaits: 0, barrierWaits: 0, blockedNs: 0,
+    messagesByKind: {}, bytesByKind: {}, invalidations: 0, lockAcquires: 0, lockWaits: 0, barrierWaits: 0, blockedNs: 0,
   };
 }
 
@@ -49,6 +58,7 @@ export function totalStats(perCpu: readonly CpuStats[]): ClusterStats {
     total.messages += s.messages;
     total.bytes += s.bytes;
     total.invalidations += s.invalidations;
+    total.lockAcquires += s.lockAcquires;
     total.lockWaits += s.lockWaits;
     total.barrierWaits += s.barrierWaits;
     total.blockedNs += s.blockedNs;
@@ -60,19 +70,63 @@ export function totalStats(perCpu: readonly CpuStats[]): ClusterStats {
   return { perCpu: perCpu.map((s) => ({ ...s })), total };
 }
 
-/** A plain-text table: one row per CPU and a total row, then messages and bytes by kind. */
+/** Above this many CPUs, formatStats summarizes the CPUs (min, median, max) instead of a row each. */
+export const statsRowsMax = 16;
+
+const columns: ReadonlyArray<[string, (s: CpuStats) => number]> = [
+  ['read faults', (s) => s.readFaults],
+  ['write faults', (s) => s.writeFaults],
+  ['messages', (s) => s.messages],
+  ['bytes', (s) => s.bytes],
+  ['invalidations', (s) => s.invalidations],
+  ['lock acquires', (s) => s.lockAcquires],
+  ['lock waits', (s) => s.lockWaits],
+  ['barriers', (s) => s.barrierWaits],
+  ['blocked ms', (s) => s.blockedNs / 1e6],
+];
+
+function cell(name: string, v: number): string {
+  return name === 'blocked ms' ? v.toFixed(1) : String(v);
+}
+
+/**
+ * A plain-text table: one row per CPU and a total row, then messages and bytes by kind. With
+ * more than `statsRowsMax` CPUs, rows of the minimum, median and maximum over CPUs (each
+ * column on its own: the CPU of one column's maximum is named beside it) replace the CPUs'.
+ */
 export function formatStats(stats: ClusterStats): string {
-  const rows = [...stats.perCpu, stats.total];
-  const name = (s: CpuStats): string => (s.cpu < 0 ? 'total' : `CPU ${s.cpu}`);
-  const head = ['', 'read faults', 'write faults', 'messages', 'bytes', 'invalidations', 'lock waits', 'barrier waits', 'blocked ms'];
-  const body = rows.map((s) => [
-    name(s), s.readFaults, s.writeFaults, s.messages, s.bytes, s.invalidations, s.lockWaits, s.barrierWaits,
-    (s.blockedNs / 1e6).toFixed(1),
-  ].map(String));
+  const head = ['', ...columns.map(([name]) => name)];
+  const row = (label: string, s: CpuStats): string[] => [label, ...columns.map(([name, get]) => cell(name, get(s)))];
   const kinds = messageKinds.filter((k) => stats.total.messagesByKind[k]);
-  const kindHead = ['message kind', ...rows.map(name)];
-  const kindBody = kinds.map((k) => [k, ...rows.map((s) => `${s.messagesByKind[k] ?? 0} (${s.bytesByKind[k] ?? 0} B)`)]);
-  return `${table([head, ...body])}\n\n${table([kindHead, ...kindBody])}`;
+  const kindCell = (s: CpuStats, k: MessageKind): string => `${s.messagesByKind[k] ?? 0} (${s.bytesByKind[k] ?? 0} B)`;
+  if (stats.perCpu.length <= statsRowsMax) {
+    const rows = [...stats.perCpu, stats.total];
+    const name = (s: CpuStats): string => (s.cpu < 0 ? 'total' : `CPU ${s.cpu}`);
+    const kindRows = kinds.map((k) => [k, ...rows.map((s) => kindCell(s, k))]);
+    return `${table([head, ...rows.map((s) => row(name(s), s))])}\n\n${table([['message kind', ...rows.map(name)], ...kindRows])}`;
+  }
+  const summary = (pick: (sorted: number[]) => number, label: string, named: boolean): string[] => [
+    label,
+    ...columns.map(([name, get]) => {
+      const values = stats.perCpu.map(get);
+      const v = pick([...values].sort((a, b) => a - b));
+      return named ? `${cell(name, v)} (CPU ${values.indexOf(v)})` : cell(name, v);
+    }),
+  ];
+  const n = stats.perCpu.length;
+  const median = (sorted: number[]): number => sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const body = [
+    summary((v) => v[0]!, 'min', true),
+    summary(median, 'median', false),
+    summary((v) => v[v.length - 1]!, 'max', true),
+    row('total', stats.total),
+  ];
+  const kindRows = kinds.map((k) => {
+    const counts = stats.perCpu.map((s) => s.messagesByKind[k] ?? 0);
+    const max = Math.max(...counts);
+    return [k, kindCell(stats.total, k), `${max} (CPU ${counts.indexOf(max)})`];
+  });
+  return `${n} CPUs: per-CPU rows summarized (min and max name one CPU that has them)\n${table([head, ...body])}\n\n${table([['message kind', 'total', 'max of a CPU'], ...kindRows])}`;
 }
 
 export function table(rows: string[][]): string {

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
-  Cluster, DsmAlignmentError, DsmConfigError, DsmProcessExitError, DsmRangeError, DsmTimeoutError, DsmWorkerExitError,
+  Cluster, DsmAlignmentError, DsmCloneError, DsmConfigError, DsmProcessExitError, DsmProgramLoadError, DsmProgramSyntaxError,
+  DsmRangeError, DsmTimeoutError, DsmValueError, DsmWorkerExitError,
   narrate, opsProgram, type Op,
 } from '../../index.js';
 import { B, Clusters, R, W, at } from './harness.js';
@@ -185,7 +186,7 @@ describe.each(backends)('the Cluster API on $name', (backend) => {
       const file = join(dir, 'not-a-program.mjs');
       await writeFile(file, 'export default 42;\n');
       try {
-        await expect(cluster.run(file)).rejects.toThrow(/CPU \d: program file:.*not-a-program\.mjs is not a program: its default export is number/);
+        await expect(cluster.run(file)).rejects.toThrow(`program ${file} is not a program: its default export is number`);
       } finally {
         await rm(dir, { recursive: true });
       }
@@ -211,14 +212,14 @@ describe.each(backends)('the Cluster API on $name', (backend) => {
   });
 
   describe('a run timeout', () => {
-    test('rejects with what each CPU was waiting on, and stops a CPU that never touches shared memory', async () => {
+    test('rejects with what each CPU was waiting on and the locks it holds, and stops a CPU that never touches shared memory', async () => {
       const ms = backend.runTimeoutMs;
       const err = await cluster.run(program('deadlock'), { spin: true }, { timeoutMs: ms }).then(() => null, (e: unknown) => e as DsmTimeoutError);
       expect(err).toBeInstanceOf(DsmTimeoutError);
       expect(err!.timeoutMs).toBe(ms);
       expect(err!.waiting).toEqual([
         'CPU 0: finished its program, serving until every CPU finishes',
-        'CPU 1: finished its program, serving until every CPU finishes',
+        'CPU 1: finished its program, serving until every CPU finishes (holding lock 5)',
         'CPU 2: blocked on lock 5',
         backend.spinningCpu,
       ]);
@@ -273,26 +274,90 @@ describe.each(backends)('the Cluster API on $name', (backend) => {
     });
   });
 
+  describe('errors that show what was given', () => {
+    const region = 'addresses are integers in the shared region 0x0..0x9fff (40960 bytes)';
+    test.each([
+      ['nan-address', DsmRangeError, `CPU 1: access of 4 byte(s) at address NaN: the address is not a number; ${region}`],
+      ['fractional-address', DsmRangeError, `CPU 1: access of 8 byte(s) at address 4.5: the address is not an integer; ${region}`],
+      ['negative-address', DsmRangeError, `CPU 1: access of 4 byte(s) at address -4: the address is negative; ${region}`],
+      ['string-address', DsmRangeError, `CPU 1: access of 4 byte(s) at address "8" (a string): the address is not a number; ${region}`],
+      ['string-value', DsmValueError, 'CPU 1: int32 store at address 0x10 (16) of "12" (a string); int32 takes a number'],
+      ['number-for-bigint', DsmValueError, 'CPU 1: bigint64 store at address 0x18 (24) of 5; bigint64 takes a bigint (e.g. 5n)'],
+      ['view-string-value', DsmValueError, 'CPU 1: float64 store at address 0x50 (80) of "x" (a string); float64 takes a number'],
+      ['view-fractional-index', DsmRangeError, 'CPU 1: index 1.5 of int32Array(0x40, 4): the index is not an integer (indices 0..3)'],
+    ] as const)('%s', async (kind, errorClass, message) => {
+      const err = await cluster.run(program('bad-value'), { kind }).then(() => null, (e: unknown) => e as Error & { cpu?: number });
+      expect(err).toBeInstanceOf(errorClass);
+      expect(err!.cpu).toBe(1);
+      expect(err!.message).toBe(message);
+    });
+
+    test('a result that cannot be copied back names the CPU and the part', async () => {
+      const err = await cluster.run(program('uncloneable')).then(() => null, (e: unknown) => e as DsmCloneError);
+      expect(err).toBeInstanceOf(DsmCloneError);
+      expect(err!.cpu).toBe(1);
+      expect(err!.path).toBe('result.parts[1].onDone');
+      expect(err!.message).toBe('CPU 1: its result cannot be copied back to the cluster: result.parts[1].onDone is a function (onDone); results travel by structured clone (plain data)');
+      await expectHealthy();
+    });
+
+    test('args that cannot be copied to the CPUs are refused, naming the part', async () => {
+      const err = await cluster.run(program('add-one'), { address: 0, log: new Map([['sink', Symbol('x')]]) }).then(() => null, (e: unknown) => e as DsmCloneError);
+      expect(err).toBeInstanceOf(DsmCloneError);
+      expect(err!.path).toBe('args.log.get("sink")');
+      expect(err!.message).toMatch(/^run: args\.log\.get\("sink"\) cannot be copied to the CPUs: it is a symbol \(Symbol\(x\)\)/);
+    });
+
+    test('a missing program file is named by the path given; a URL that is not file: is refused', async () => {
+      const missing = join('no-such-dir', 'prog.js');
+      await expect(cluster.run(missing)).rejects.toThrow(`run: cannot read program ${missing} (${join(process.cwd(), missing)}): no such file`);
+      await expect(cluster.run(missing)).rejects.toBeInstanceOf(DsmProgramLoadError);
+      await expect(cluster.run('https://example.com/prog.js')).rejects.toThrow('run: program https://example.com/prog.js is not a file: URL (it is https:)');
+      await expect(cluster.run(new URL('data:text/javascript,export default () => 1'))).rejects.toThrow('is not a file: URL (it is data:)');
+      await expectHealthy();
+    });
+  });
+
   describe('programs and tracing', () => {
-    test('a TypeScript program runs (transpiled), and its transpiled file is removed on close', async () => {
+    test('a TypeScript program runs, its ./lib.js import finds lib.ts, and no compiled copy is ever written beside it', async () => {
       const dir = await mkdtemp(join(tmpdir(), 'tsdsm-ts-'));
       const entry = pathToFileURL(join(process.cwd(), 'dist', 'index.js')).href;
       const file = join(dir, 'prog.ts');
+      await writeFile(join(dir, 'lib.ts'), 'export const offset: number = 40;\nexport enum Kind { A = 1 }\n');
+      // The program lists its own folder while it runs: a compiled copy written anywhere in
+      // it would be there now, and would stay behind if the process were killed now.
       await writeFile(file, [
+        `import { readdirSync } from 'node:fs';`,
         `import { defineProgram, type Cpu } from ${JSON.stringify(entry)};`,
+        `import { offset, Kind } from './lib.js';`,
         `interface Args { base: number }`,
-        `export default defineProgram((cpu: Cpu, args: Args): number => args.base + cpu.id);`,
+        `export default defineProgram((cpu: Cpu, args: Args) => ({ n: args.base + offset + Kind.A + cpu.id, files: readdirSync(${JSON.stringify(dir)}).sort() }));`,
       ].join('\n'));
       const c = await start(2, 1);
       try {
-        const { results } = await c.run(file, { base: 40 });
-        expect(results).toEqual([40, 41]);
-        expect((await readdir(dir)).length).toBe(2);
+        const { results } = await c.run(file, { base: 1 });
+        expect(results).toEqual([{ n: 42, files: ['lib.ts', 'prog.ts'] }, { n: 43, files: ['lib.ts', 'prog.ts'] }]);
       } finally {
         await c.close();
       }
-      expect(await readdir(dir)).toEqual(['prog.ts']);
+      expect((await readdir(dir)).sort()).toEqual(['lib.ts', 'prog.ts']);
       await rm(dir, { recursive: true });
+    });
+
+    test('a TypeScript syntax error names the file as given, its line and its column', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'tsdsm-ts-'));
+      const file = join(dir, 'broken.ts');
+      await writeFile(file, ['// a comment', 'const a: number = 1;', 'const b = (a +;', 'export default b;'].join('\n'));
+      try {
+        const err = await cluster.run(file).then(() => null, (e: unknown) => e as DsmProgramSyntaxError);
+        expect(err).toBeInstanceOf(DsmProgramSyntaxError);
+        expect(err).toBeInstanceOf(DsmProgramLoadError);
+        expect([err!.file, err!.line, err!.column]).toEqual([file, 3, 15]);
+        expect(err!.message).toBe(`syntax error in program ${file} at line 3, column 15 (${file}:3:15): Unexpected token`);
+      } finally {
+        await rm(dir, { recursive: true });
+      }
+      await expectHealthy();
     });
 
     test('a traced run returns every CPU\'s events in one global order, and narrates', async () => {
@@ -339,8 +404,9 @@ describe.each(backends)('the Cluster API on $name', (backend) => {
       await expect(c.run(program('throws'))).rejects.toThrow('the cluster is closed');
     });
 
-    test('bad configs are named errors', async () => {
+    test('bad configs are named errors that show what was given', async () => {
       await expect(Cluster.start({ cpus: 0, pages: 1, backend: backend.name })).rejects.toThrow(DsmConfigError);
+      await expect(Cluster.start({ cpus: '4' as unknown as number, pages: 1, backend: backend.name })).rejects.toThrow('invalid config: cpus = "4" (a string); allowed: an integer from 1 to 256');
       await expect(Cluster.start({ cpus: 2, pages: 1, backend: 'carrier-pigeon' })).rejects.toThrow('backend = "carrier-pigeon"; allowed: workers');
       await expect(Cluster.start({ cpus: 2, pages: 1, backend: backend.name, protocol: 'mesi' })).rejects.toThrow('protocol = "mesi"');
       await expect(Cluster.start({ cpus: 2, pages: 1, backend: backend.name, timeoutMs: -5 })).rejects.toThrow('timeoutMs = -5');

@@ -35,7 +35,8 @@ describe.each(['workers', 'native'])('examples on 3 CPUs (%s)', (backend) => {
     const { results, stats } = await cluster.run(example('counter'), { increments: 50, address: 0x100 });
     expect(results).toEqual([150, 150, 150]);
     expect(new DataView(cluster.readMemory(0x100, 4).buffer).getInt32(0, true)).toBe(150);
-    expect(stats.total.lockWaits).toBe(150);
+    expect(stats.total.lockAcquires).toBe(150);
+    expect(stats.total.lockWaits).toBeLessThanOrEqual(150);
   });
 
   test('matmul: C equals the sequential product, and each CPU returns the sum of its rows', async () => {

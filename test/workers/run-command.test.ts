@@ -2,12 +2,25 @@
  * `tsdsm run` and the worker-thread demo, called as functions (the lead's cli/tsdsm.ts wires
  * them into the command line).
  */
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, test } from '@jest/globals';
 import { Command } from 'commander';
 import { demoSeedOnWorkers, parseArgs, registerRunCommand, runProgram } from '../../cli/commands/run.js';
+import { matmulSequential } from '../../examples/matmul.js';
 
 const example = (name: string): string => fileURLToPath(new URL(`../../examples/${name}.js`, import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const cli = fileURLToPath(new URL('../../cli/tsdsm.js', import.meta.url));
+
+/** The sum of rows [start, end) of the n × n product, as matmul's CPUs return it. */
+function rowSum(start: number, end: number, n: number): number {
+  const c = matmulSequential(n);
+  let sum = 0;
+  for (let i = start * n; i < end * n; i++) sum += c[i]!;
+  return sum;
+}
 
 describe('tsdsm run', () => {
   test('prints each CPU\'s result, then the stats table', async () => {
@@ -17,6 +30,20 @@ describe('tsdsm run', () => {
     expect(table).toMatch(/read faults +write faults +messages/);
     expect(table).toMatch(/\ntotal +\d+ +\d+ +\d+/);
     expect(table).toContain('LOCK_REQ');
+  });
+
+  test('every example runs without --args, on the smallest cluster: 2 CPUs, 1 page', async () => {
+    const run = (name: string): Promise<string[]> => runProgram(example(name), { cpus: 2, pages: 1, timeoutMs: 20000 });
+    expect((await run('counter')).slice(0, 2)).toEqual(['CPU 0: 200', 'CPU 1: 200']);
+    expect((await run('seed_test')).slice(0, 2)).toEqual(['CPU 0: 42', 'CPU 1: 42']);
+    // 1 page holds three 13 × 13 matrices (matmul) and two 16 × 16 grids (jacobi): rows split 7 + 6 and 8 + 8.
+    expect((await run('matmul')).slice(0, 2)).toEqual([`CPU 0: ${rowSum(0, 7, 13)}`, `CPU 1: ${rowSum(7, 13, 13)}`]);
+    expect((await run('jacobi')).slice(0, 2)).toEqual(['CPU 0: 8', 'CPU 1: 8']);
+  });
+
+  test('the installed command line runs the counter without --args', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [cli, 'run', 'dist/examples/counter.js', '--cpus', '2', '--pages', '1'], { cwd: repoRoot, timeout: 60000 });
+    expect(stdout.split('\n').slice(0, 2)).toEqual(['CPU 0: 200', 'CPU 1: 200']);
   });
 
   test('--trace adds the narrated trace', async () => {

@@ -138,9 +138,10 @@ describe('acquire', () => {
     const s = cpu(2);
     hlrc.onLock(s, 1);
     const effects = hlrc.onMessage(s, 1, { kind: 'LOCK_GRANT', lock: 1, vc: [1, 0, 0], notices: [{ cpu: 0, interval: 1, pages: [0, 1, 2, 5] }] });
+    // Marked as invalidations: no INVALIDATE message says so, and the stats count them.
     expect(effects).toEqual([
-      { kind: 'setAccess', page: 0, access: 'none' },
-      { kind: 'setAccess', page: 1, access: 'none' },
+      { kind: 'setAccess', page: 0, access: 'none', invalidation: true },
+      { kind: 'setAccess', page: 1, access: 'none', invalidation: true },
       { kind: 'resume', what: 'lock' },
     ]);
     expect(s.vc).toEqual([1, 0, 0]);
@@ -153,7 +154,7 @@ describe('acquire', () => {
     const effects = hlrc.onMessage(s, 1, { kind: 'LOCK_GRANT', lock: 1, vc: [1, 0, 0], notices: [{ cpu: 0, interval: 1, pages: [0] }] });
     expect(effects).toEqual([
       { kind: 'send', to: 0, msg: { kind: 'DIFF', page: 0 }, attachDiff: 0 },
-      { kind: 'setAccess', page: 0, access: 'none' },
+      { kind: 'setAccess', page: 0, access: 'none', invalidation: true },
     ]);
     expect(hlrc.waitingOn(s)).toBe('acquire (lock 1): 1 diff ack(s) missing');
     expect(hlrc.onMessage(s, 0, { kind: 'DIFF_ACK', page: 0 })).toEqual([{ kind: 'resume', what: 'lock' }]);

@@ -125,11 +125,14 @@ describe('manager', () => {
 });
 
 describe('locks and barrier', () => {
-  test('the lock manager grants in FIFO order', () => {
+  test('the lock manager grants in FIFO order; a grant from the queue says so, and the waiter resumes as contended', () => {
     const m = cpu(1);
     expect(ivy.onMessage(m, 0, { kind: 'LOCK_REQ', lock: 4 })).toEqual([{ kind: 'send', to: 0, msg: { kind: 'LOCK_GRANT', lock: 4 } }]);
     expect(ivy.onMessage(m, 2, { kind: 'LOCK_REQ', lock: 4 })).toEqual([]);
-    expect(ivy.onMessage(m, 0, { kind: 'UNLOCK', lock: 4 })).toEqual([{ kind: 'send', to: 2, msg: { kind: 'LOCK_GRANT', lock: 4 } }]);
+    expect(ivy.onMessage(m, 0, { kind: 'UNLOCK', lock: 4 })).toEqual([{ kind: 'send', to: 2, msg: { kind: 'LOCK_GRANT', lock: 4, queued: true } }]);
+    const waiter = cpu(2);
+    ivy.onLock(waiter, 4);
+    expect(ivy.onMessage(waiter, 1, { kind: 'LOCK_GRANT', lock: 4, queued: true })).toEqual([{ kind: 'resume', what: 'lock', contended: true }]);
     expect(() => ivy.onMessage(m, 0, { kind: 'UNLOCK', lock: 4 })).toThrow(/the holder is 2/);
   });
 

@@ -9,6 +9,7 @@ describe('checkMessage', () => {
     expect(checkMessage({ kind: 'READ_REQ', page: 3 }, 1, bounds)).toEqual({ kind: 'READ_REQ', page: 3 });
     const wd = { kind: 'WRITE_DATA', page: 1, copyset: [0, 2], withData: true, data: new Uint8Array(64) };
     expect(checkMessage(wd, 1, bounds)).toBe(wd);
+    expect(checkMessage({ kind: 'LOCK_GRANT', lock: 2, queued: true }, 1, bounds)).toEqual({ kind: 'LOCK_GRANT', lock: 2, queued: true });
   });
 
   test.each([
@@ -20,6 +21,7 @@ describe('checkMessage', () => {
     [{ kind: 'READ_DATA', page: 1, data: new Uint8Array(3) }, /data must be a Uint8Array of 64 bytes/],
     [{ kind: 'WRITE_DATA', page: 1, copyset: [7], withData: false }, /copyset must be a list of CPU ids/],
     [{ kind: 'LOCK_REQ', lock: -1 }, /field lock/],
+    [{ kind: 'LOCK_GRANT', lock: 1, queued: 'yes' }, /queued must be a boolean/],
   ])('rejects %p with a named error that names the sender', (msg, why) => {
     expect(() => checkMessage(msg, 2, bounds)).toThrow(DsmWireError);
     expect(() => checkMessage(msg, 2, bounds)).toThrow(/malformed message from CPU 2/);

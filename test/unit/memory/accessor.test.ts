@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { validateConfig } from '../../../src/core/config.js';
-import { DsmAlignmentError, DsmRangeError } from '../../../src/core/errors.js';
+import { DsmAlignmentError, DsmRangeError, DsmValueError } from '../../../src/core/errors.js';
 import { DsmMemory } from '../../../src/memory/accessor.js';
 import { PagedMemory } from '../../../src/memory/paged-memory.js';
 
@@ -87,11 +87,54 @@ describe('bad addresses', () => {
     expect(faults).toEqual([]);
   });
 
+  test('an address that is not one says what it is, never 0xNaN, 0x4.8 or 0x-4', () => {
+    const { memory } = setUp('write');
+    const region = 'addresses are integers in the shared region 0x0..0xff (256 bytes)';
+    expect(() => memory.getInt32(NaN)).toThrow(`CPU 1: access of 4 byte(s) at address NaN: the address is not a number; ${region}`);
+    expect(() => memory.getInt32(4.5)).toThrow(`CPU 1: access of 4 byte(s) at address 4.5: the address is not an integer; ${region}`);
+    expect(() => memory.setUint8(-4, 0)).toThrow(`CPU 1: access of 1 byte(s) at address -4: the address is negative; ${region}`);
+    expect(() => memory.getUint8(Infinity)).toThrow(`CPU 1: access of 1 byte(s) at address Infinity: the address is not finite; ${region}`);
+    expect(() => memory.int32Array(4.5, 2)).toThrow('at address 4.5: the address is not an integer');
+    expect(() => memory.int32Array(0, 2).get(-1)).toThrow('CPU 1: index -1 of int32Array(0x0, 2): the index is negative (indices 0..1)');
+  });
+
   test('misaligned: DsmAlignmentError naming CPU, address and type', () => {
     const { memory } = setUp('write');
     expect(() => memory.getInt16(1)).toThrow(DsmAlignmentError);
     expect(() => memory.setFloat64(4, 1)).toThrow('CPU 1: misaligned float64 access at address 0x4 (4); float64 needs an address that is a multiple of 8');
     expect(() => memory.getBigInt64(12)).toThrow(DsmAlignmentError);
+  });
+});
+
+describe('stored values', () => {
+  test('a value its type cannot hold as given is a DsmValueError naming CPU, address and value, and stores nothing', () => {
+    const { memory, paged } = setUp('write');
+    const m = memory as unknown as Record<string, (...a: unknown[]) => void>;
+    expect(() => m['setInt32']!(8, '7')).toThrow(DsmValueError);
+    expect(() => m['setInt32']!(8, '7')).toThrow('CPU 1: int32 store at address 0x8 (8) of "7" (a string); int32 takes a number');
+    expect(() => m['setFloat64']!(16, undefined)).toThrow('CPU 1: float64 store at address 0x10 (16) of undefined; float64 takes a number');
+    expect(() => m['setUint8']!(3, 5n)).toThrow('CPU 1: uint8 store at address 0x3 (3) of 5n (a bigint); uint8 takes a number');
+    expect(() => m['setBigUint64']!(24, 5)).toThrow('CPU 1: biguint64 store at address 0x18 (24) of 5; biguint64 takes a bigint (e.g. 5n)');
+    expect(() => (memory.float64Array(0, 4) as unknown as { set(i: number, v: unknown): void }).set(1, null)).toThrow('CPU 1: float64 store at address 0x8 (8) of null; float64 takes a number');
+    // A bad address is reported before a bad value: the error names a real address.
+    expect(() => m['setInt32']!(-8, 'x')).toThrow(DsmRangeError);
+    expect(Array.from(paged.bytes.subarray(0, 32))).toEqual(new Array(32).fill(0));
+  });
+
+  test('numbers out of an integer type\'s range wrap as in typed arrays (README: values)', () => {
+    const { memory } = setUp('write');
+    const stored = (set: (v: number) => void, get: () => number, v: number): number => (set(v), get());
+    expect(stored((v) => memory.setInt8(0, v), () => memory.getInt8(0), 200)).toBe(-56);
+    expect(stored((v) => memory.setUint8(0, v), () => memory.getUint8(0), -1)).toBe(255);
+    expect(stored((v) => memory.setInt32(0, v), () => memory.getInt32(0), 2 ** 31)).toBe(-(2 ** 31));
+    expect(stored((v) => memory.setUint16(0, v), () => memory.getUint16(0), 65536 + 3.9)).toBe(3);
+    expect(stored((v) => memory.setInt32(0, v), () => memory.getInt32(0), -1.9)).toBe(-1);
+    expect(stored((v) => memory.setInt32(0, v), () => memory.getInt32(0), NaN)).toBe(0);
+    expect(stored((v) => memory.setInt32(0, v), () => memory.getInt32(0), Infinity)).toBe(0);
+    memory.setBigInt64(8, 2n ** 63n);
+    expect(memory.getBigInt64(8)).toBe(-(2n ** 63n));
+    memory.setFloat32(16, 0.1);
+    expect(memory.getFloat32(16)).toBe(Math.fround(0.1));
   });
 });
 
