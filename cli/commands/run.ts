@@ -5,7 +5,7 @@
  * Also the worker-thread half of `tsdsm demo`: the seed scenario on real threads, narrated.
  */
 import type { Command } from 'commander';
-import { Cluster, DsmConfigError, formatStats, narrate, opsProgram, type RunResult } from '../../index.js';
+import { Cluster, DsmConfigError, type ClusterOptions, formatStats, narrate, opsProgram, type RunResult } from '../../index.js';
 import { getScenario } from '../../sim/scenarios.js';
 import { addProtocolOptions, loadProtocolModules, parseInteger, type ProtocolCommandOptions } from '../options.js';
 
@@ -17,6 +17,32 @@ export interface RunCommandOptions extends Partial<ProtocolCommandOptions> {
   args?: string | undefined;
   trace?: boolean | undefined;
   backend?: string | undefined;
+  hosts?: string | undefined;
+  launch?: string | undefined;
+  coordinator?: string | undefined;
+}
+
+/**
+ * `--hosts A,B,...` and `--launch TEMPLATE` as the native backend's `transport: 'tcp'` and
+ * `hosts`: CPU i on host i mod n (give as many hosts as CPUs, repeating, for an explicit
+ * placement); the template, split at spaces (no shell), with `{host}` replaced by the host's
+ * address, is put before `node` (for example `ssh -T {host}`). The secret comes from
+ * TSDSM_SECRET, never from the command line (which every user of the machine can read).
+ */
+export function hostOptions(opts: Pick<RunCommandOptions, 'hosts' | 'launch' | 'coordinator' | 'backend'>): Partial<ClusterOptions> {
+  if (opts.hosts === undefined) {
+    if (opts.launch !== undefined || opts.coordinator !== undefined) throw new DsmConfigError('--launch and --coordinator need --hosts');
+    return {};
+  }
+  if (opts.backend !== 'native') throw new DsmConfigError(`--hosts needs --backend native (given: ${opts.backend ?? 'workers, the default'})`);
+  const addresses = opts.hosts.split(',').map((a) => a.trim());
+  if (addresses.some((a) => a === '')) throw new DsmConfigError(`--hosts ${JSON.stringify(opts.hosts)}: an empty address; give ADDR,ADDR[,...]`);
+  const template = opts.launch === undefined ? [] : opts.launch.split(/\s+/).filter((w) => w !== '');
+  return {
+    transport: 'tcp',
+    coordinator: opts.coordinator,
+    hosts: addresses.map((address) => ({ address, launch: template.map((w) => w.replaceAll('{host}', address)) })),
+  };
 }
 
 function showValue(value: unknown): string {
@@ -38,6 +64,7 @@ export async function runProgram(program: string, opts: RunCommandOptions): Prom
   const args = parseArgs(opts.args);
   const cluster = await Cluster.start({
     cpus: opts.cpus, pages: opts.pages, pageSize: opts.pageSize, timeoutMs: opts.timeoutMs, protocol: opts.protocol, backend: opts.backend,
+    ...hostOptions(opts),
   });
   let result: RunResult;
   try {
@@ -62,7 +89,10 @@ export function registerRunCommand(program: Command): void {
     .option('--timeout-ms <T>', 'fail the run after T ms, saying what each CPU waits on', parseInteger('--timeout-ms'))
     .option('--args <JSON>', 'arguments passed to the program on every CPU, as JSON')
     .option('--trace', 'print the narrated trace of the run')
-    .option('--backend <name>', "'workers' (default: one worker thread per CPU) or 'native' (one OS process per CPU, pages guarded by mprotect; Linux x86-64)");
+    .option('--backend <name>', "'workers' (default: one worker thread per CPU) or 'native' (one OS process per CPU, pages guarded by mprotect; Linux x86-64)")
+    .option('--hosts <A,B,...>', 'native over TCP: CPU i runs on host i mod n and listens on its address only (the secret: TSDSM_SECRET)')
+    .option('--launch <template>', "native with --hosts: the command that starts a process on a host, {host} replaced by its address (e.g. 'ssh -T {host}'; default: a local child)")
+    .option('--coordinator <A>', "native with --hosts: this machine's address for the control link over TCP (CPUs on other machines); default a Unix socket");
   addProtocolOptions(command).action(async (file: string, opts: RunCommandOptions) => {
     await loadProtocolModules({ protocol: opts.protocol ?? 'ivy', protocolModule: opts.protocolModule });
     for (const line of await runProgram(file, opts)) console.log(line);

@@ -4,8 +4,10 @@
  * hosts: test/native/multi-host.test.ts.)
  */
 import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Cluster, DsmConfigError, DsmProcessExitError } from '../../index.js';
+import { runProgram } from '../../cli/commands/run.js';
 
 const example = (name: string): URL => new URL(`../../examples/${name}.js`, import.meta.url);
 const timeoutMs = 20000;
@@ -49,6 +51,16 @@ describe('native backend over TCP', () => {
     } finally {
       await other.close();
     }
+  });
+
+  test('tsdsm run --backend native --hosts A,B --launch TEMPLATE: CPUs placed round robin, launched by the template with {host} filled in', async () => {
+    const lines = await runProgram(fileURLToPath(example('counter')), {
+      cpus: 3, pages: 4, backend: 'native', args: '{"increments":10,"address":256}',
+      hosts: '127.0.0.1,127.0.0.1', launch: 'env TSDSM_TEST_HOST={host}', coordinator: '127.0.0.1',
+    });
+    expect(lines.slice(0, 3)).toEqual(['CPU 0: 30', 'CPU 1: 30', 'CPU 2: 30']);
+    await expect(runProgram('x.js', { cpus: 2, pages: 2, hosts: '127.0.0.1' })).rejects.toThrow('--hosts needs --backend native (given: workers, the default)');
+    await expect(runProgram('x.js', { cpus: 2, pages: 2, backend: 'native', launch: 'ssh {host}' })).rejects.toThrow('--launch and --coordinator need --hosts');
   });
 
   test('bad network options are DsmConfigErrors that say what is allowed', async () => {
