@@ -145,6 +145,11 @@ export function syncWaitingOn(s: SyncState): string | null {
   return null;
 }
 
+/** The locks this CPU holds, in increasing order (Protocol.heldLocks). */
+export function syncHeldLocks(s: SyncState): number[] {
+  return [...s.locksHeld].sort((a, b) => a - b);
+}
+
 /** At most one CPU holds each lock. */
 export function checkLocks(states: readonly SyncState[]): void {
   const holders = new Map<number, number>();

@@ -22,7 +22,7 @@ import { Mutex } from 'async-mutex';
 import { validateConfig, type DsmConfig, type DsmConfigInput } from '../core/config.js';
 import { DsmConfigError, DsmError, DsmRangeError } from '../core/errors.js';
 import { getProtocol } from '../core/registry.js';
-import { DsmProgramLoadError } from './errors.js';
+import { DsmProgramLoadError, DsmRunAbortedError, type RunAbortCause } from './errors.js';
 import { totalStats, type ClusterStats, type CpuStats } from './stats.js';
 import type { TraceEvent } from './trace.js';
 
@@ -55,8 +55,15 @@ export const backendOptionNames = ['transport', 'hosts'] as const;
 export type BackendOptionName = (typeof backendOptionNames)[number];
 
 export interface RunOptions {
+  /**
+   * Fail the run after this many ms (DsmTimeoutError, saying what each CPU was doing). No
+   * default: a deadlock is found without one, and only a CPU that computes forever without
+   * touching shared memory needs it (or `signal`, or close()).
+   */
   timeoutMs?: number | undefined;
   trace?: boolean | undefined;
+  /** Aborting it stops the run: it rejects with DsmRunAbortedError (cause: the signal's reason). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface RunResult<R = unknown> {
@@ -76,6 +83,12 @@ export interface BackendRunRequest {
   readonly image: Uint8Array;
   readonly timeoutMs: number | undefined;
   readonly trace: boolean;
+  /**
+   * Aborted by close() or the caller's signal; its reason is a RunAbortCause. The backend
+   * stops every CPU and rejects with DsmRunAbortedError, without a bound on how the CPUs are
+   * doing (a CPU that never touches shared memory is terminated).
+   */
+  readonly signal: AbortSignal;
 }
 
 export interface BackendRunResult {
@@ -87,7 +100,11 @@ export interface BackendRunResult {
 }
 
 export interface BackendInstance {
-  /** Runs the program once on every CPU; rejects with the failing CPU's error, never hangs past its timeout. */
+  /**
+   * Runs the program once on every CPU; rejects with the failing CPU's error, a
+   * DsmDeadlockError when every CPU is blocked or finished and no message is in flight, and
+   * never hangs past its timeout or its signal.
+   */
   run(request: BackendRunRequest): Promise<BackendRunResult>;
   close(): Promise<void>;
 }
@@ -116,6 +133,10 @@ export class Cluster {
   private readonly image: Uint8Array;
   private readonly transpiled = new Set<string>();
   private closed = false;
+  /** The close() in progress, which every later call returns. */
+  private closing: Promise<void> | null = null;
+  /** Aborts the run in progress (close() does). */
+  private current: AbortController | null = null;
 
   private constructor(
     readonly config: DsmConfig,
@@ -153,20 +174,37 @@ export class Cluster {
   /**
    * Runs the program at `program` (a file: URL, or a path relative to the working directory)
    * once on every CPU with `args`. JavaScript modules run as they are; TypeScript (.ts, .mts)
-   * is transpiled first. Concurrent calls wait their turn.
+   * is transpiled first. Concurrent calls wait their turn. Rejects with DsmDeadlockError
+   * when every CPU is blocked or finished and no message is in flight, DsmTimeoutError past
+   * `timeoutMs`, DsmRunAbortedError on `signal` or close().
    */
   async run<R = unknown>(program: string | URL, args?: unknown, options: RunOptions = {}): Promise<RunResult<R>> {
     const timeoutMs = options.timeoutMs ?? this.defaults.timeoutMs;
     checkTimeout(timeoutMs);
     const trace = options.trace ?? this.defaults.trace ?? false;
+    const signal = options.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new DsmConfigError(`run: signal must be an AbortSignal, got ${typeof signal}`);
+    }
     return this.runMutex.runExclusive(async () => {
       this.checkOpen();
+      if (signal?.aborted) throw new DsmRunAbortedError({ by: 'signal', reason: signal.reason }, []);
       const programUrl = await this.resolveProgram(program);
-      const out = await this.backend.run({ programUrl, args, image: this.image, timeoutMs, trace });
-      for (const { page, data } of out.pages) this.image.set(data, page * this.config.pageSize);
-      const result: RunResult<R> = { results: out.results as R[], stats: totalStats(out.perCpu) };
-      if (out.trace) result.trace = out.trace;
-      return result;
+      const controller = new AbortController();
+      const onAbort = (): void => controller.abort({ by: 'signal', reason: signal!.reason } satisfies RunAbortCause);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.current = controller;
+      try {
+        if (signal?.aborted) onAbort();
+        const out = await this.backend.run({ programUrl, args, image: this.image, timeoutMs, trace, signal: controller.signal });
+        for (const { page, data } of out.pages) this.image.set(data, page * this.config.pageSize);
+        const result: RunResult<R> = { results: out.results as R[], stats: totalStats(out.perCpu) };
+        if (out.trace) result.trace = out.trace;
+        return result;
+      } finally {
+        this.current = null;
+        signal?.removeEventListener('abort', onAbort);
+      }
     });
   }
 
@@ -181,15 +219,21 @@ export class Cluster {
     return this.image.slice(address, address + length);
   }
 
-  /** Stops the CPUs' workers (after the current run, if any) and removes transpiled programs. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await this.runMutex.runExclusive(async () => {
-      if (this.closed) return;
+  /**
+   * Ends the run in progress, if any (it rejects with DsmRunAbortedError; runs still waiting
+   * their turn reject as closed), stops the CPUs and removes transpiled programs. Always
+   * returns: a CPU that does not stop is terminated.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
       this.closed = true;
-      await this.backend.close();
-      await Promise.all([...this.transpiled].map((f) => rm(f, { force: true })));
-    });
+      this.current?.abort({ by: 'close' } satisfies RunAbortCause);
+      await this.runMutex.runExclusive(async () => {
+        await this.backend.close();
+        await Promise.all([...this.transpiled].map((f) => rm(f, { force: true })));
+      });
+    })();
+    return this.closing;
   }
 
   private checkOpen(): void {
