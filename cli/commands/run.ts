@@ -15,6 +15,8 @@ export interface RunCommandOptions {
   timeoutMs?: number | undefined;
   args?: string | undefined;
   trace?: boolean | undefined;
+  /** Stops the run (the command line's Ctrl-C). */
+  signal?: AbortSignal | undefined;
 }
 
 function showValue(value: unknown): string {
@@ -37,7 +39,7 @@ export async function runProgram(program: string, opts: RunCommandOptions): Prom
   const cluster = await Cluster.start({ cpus: opts.cpus, pages: opts.pages, pageSize: opts.pageSize, timeoutMs: opts.timeoutMs });
   let result: RunResult;
   try {
-    result = await cluster.run(program, args, { trace: opts.trace ?? false });
+    result = await cluster.run(program, args, { trace: opts.trace ?? false, signal: opts.signal });
   } finally {
     await cluster.close();
   }
@@ -55,11 +57,20 @@ export function registerRunCommand(program: Command): void {
     .requiredOption('--cpus <C>', 'number of CPUs (worker threads)', parseInteger('--cpus'))
     .requiredOption('--pages <P>', 'pages of shared memory', parseInteger('--pages'))
     .option('--page-size <B>', 'bytes per page, a power of two (default 4096)', parseInteger('--page-size'))
-    .option('--timeout-ms <T>', 'fail the run after T ms, saying what each CPU waits on', parseInteger('--timeout-ms'))
+    .option('--timeout-ms <T>', 'fail the run after T ms, saying what each CPU waits on (default: none; a deadlock is reported without it, and Ctrl-C stops a run)', parseInteger('--timeout-ms'))
     .option('--args <JSON>', 'arguments passed to the program on every CPU, as JSON')
     .option('--trace', 'print the narrated trace of the run')
     .action(async (file: string, opts: RunCommandOptions) => {
-      for (const line of await runProgram(file, opts)) console.log(line);
+      // Ctrl-C ends the run through its AbortSignal: the error says what each CPU was doing,
+      // and the CPUs are stopped before the command exits. A second Ctrl-C kills at once.
+      const controller = new AbortController();
+      const onInterrupt = (): void => controller.abort('SIGINT');
+      process.once('SIGINT', onInterrupt);
+      try {
+        for (const line of await runProgram(file, { ...opts, signal: controller.signal })) console.log(line);
+      } finally {
+        process.off('SIGINT', onInterrupt);
+      }
     });
 }
 

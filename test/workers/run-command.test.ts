@@ -2,12 +2,19 @@
  * `tsdsm run` and the worker-thread demo, called as functions (the lead's cli/tsdsm.ts wires
  * them into the command line).
  */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from '@jest/globals';
 import { Command } from 'commander';
 import { demoSeedOnWorkers, parseArgs, registerRunCommand, runProgram } from '../../cli/commands/run.js';
 
 const example = (name: string): string => fileURLToPath(new URL(`../../examples/${name}.js`, import.meta.url));
+const testProgram = (name: string): string => fileURLToPath(new URL(`./programs/${name}.js`, import.meta.url));
+const cli = fileURLToPath(new URL('../../cli/tsdsm.js', import.meta.url));
 
 describe('tsdsm run', () => {
   test('prints each CPU\'s result, then the stats table', async () => {
@@ -27,6 +34,42 @@ describe('tsdsm run', () => {
 
   test('--args that is not JSON is a named error', () => {
     expect(() => parseArgs('{increments: 3}')).toThrow('--args must be JSON');
+  });
+
+  test('a deadlocking program, with no timeout given: exits non-zero with DsmDeadlockError saying what each CPU waits on', () => {
+    // The bound of spawnSync only keeps a regression from hanging the suite.
+    const out = spawnSync(process.execPath, [cli, 'run', testProgram('deadlocks'), '--cpus', '3', '--pages', '2', '--args', '{"kind":"missed-barrier"}'], { encoding: 'utf8', timeout: 50000 });
+    expect(out.signal).toBeNull();
+    expect(out.status).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toBe(
+      'tsdsm: DsmDeadlockError: deadlock: every CPU is blocked or finished and no message is in flight; ' +
+      'CPU 0: finished its program, serving until every CPU finishes (holds lock 3); ' +
+      'CPU 1: blocked on barrier 0 (holds no lock); CPU 2: blocked on barrier 0 (holds no lock)\n',
+    );
+  });
+
+  test('Ctrl-C (SIGINT) ends a run that never ends: DsmRunAbortedError, exit 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tsdsm-sigint-'));
+    const socket = join(dir, 'hang.sock');
+    // program('hang') connects here once its run is under way: then the command is interrupted.
+    const server = createServer((s) => {
+      s.on('error', () => {});
+      child.kill('SIGINT');
+    });
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    const child = spawn(process.execPath, [cli, 'run', testProgram('hang'), '--cpus', '4', '--pages', '1', '--args', JSON.stringify({ socket })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    try {
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/^tsdsm: DsmRunAbortedError: run aborted by its AbortSignal \(SIGINT\); CPU 0: .*CPU 3: not responding \(busy without touching shared memory\); its worker was terminated\n$/);
+    } finally {
+      child.kill('SIGKILL');
+      server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('the command registers with its options', () => {
