@@ -7,9 +7,14 @@
  *   await cluster.close();
  *
  * The cluster owns the shared memory between runs as one coherent image: a run starts with
- * every CPU holding a read copy of the image (the protocol's initial state) and ends with
- * each page collected from the one CPU that holds it, so nothing written is lost and the next
- * run sees it. A failed run leaves the image as it was before the run.
+ * every CPU holding a read copy of the image (the protocol's initial state) and ends, once
+ * every program has returned (a return is a release: Protocol.onFinish) and no message is in
+ * flight, with each page collected from a CPU whose copy is current, so nothing written is
+ * lost and the next run sees it. A failed run leaves the image as it was before the run.
+ *
+ * Nothing waits forever: a deadlock is found by the backend (DsmDeadlockError); a run that
+ * computes forever ends at its timeout, its AbortSignal, or close(). There is no default
+ * timeout, because a CPU busy without touching shared memory cannot be told from slow work.
  *
  * Backends (worker threads, later native processes) live outside src/, which must not import
  * them (arrows point down): they register themselves here by name.
@@ -31,7 +36,7 @@ export interface ClusterOptions extends DsmConfigInput {
   protocol?: string | undefined;
   /** Where CPUs run (default 'workers': one worker thread per CPU). */
   backend?: string | undefined;
-  /** Default timeout of every run, in ms; none when absent. */
+  /** Default timeout of every run, in ms; none when absent (see RunOptions.timeoutMs). */
   timeoutMs?: number | undefined;
   /** Record a trace of every run (default false). */
   trace?: boolean | undefined;
