@@ -373,8 +373,9 @@ describe.each(backends)('the Cluster API on $name', (backend) => {
     });
 
     test('a cluster-wide default timeout applies to every run', async () => {
-      // CPU 3 computes forever (without it the run would be a deadlock, found at once). Long enough for warm CPUs to reach their lock on a loaded machine; a warm-up run
-      // first, so that the timeout does not race the CPUs' start.
+      // CPU 3 computes forever (without it the run would be a deadlock, found at once). The
+      // timeout is long enough for warm CPUs to reach their lock on a loaded machine; a warm-up
+      // run first, so that the timeout does not race the CPUs' start.
       const short = await start(4, 3, { timeoutMs: 1500 });
       try {
         await short.run(program('add-one'), { address: 0 });
