@@ -201,6 +201,8 @@ export class Cluster {
       this.current = controller;
       try {
         if (signal?.aborted) onAbort();
+        // close() may have come while the program was being resolved.
+        if (this.closed) controller.abort({ by: 'close' } satisfies RunAbortCause);
         const out = await this.backend.run({ programUrl, args, image: this.image, timeoutMs, trace, signal: controller.signal });
         for (const { page, data } of out.pages) this.image.set(data, page * this.config.pageSize);
         const result: RunResult<R> = { results: out.results as R[], stats: totalStats(out.perCpu) };
