@@ -1,7 +1,9 @@
 /**
- * The native addon's loader and its typed wrapper. The addon is built by `npm run
- * build:native` (node-gyp, native/binding.gyp) into native/build/Release. We look for it in a
- * list of places, in order, and when none works the error lists every path tried and why.
+ * The native addon's loader and its typed wrapper. The package ships the addon compiled for
+ * linux-x64 as prebuilds/linux-x64/tsdsm_native.node (N-API, one build for every Node
+ * version); `npm run build:native` (scripts/native-build.mjs: node-gyp, native/binding.gyp)
+ * builds it from source into native/build/Release and copies it there too. We look for it in
+ * a list of places, in order, and when none works the error lists every path tried and why.
  *
  * TypeScript owns policy and argument validation; the C surface checks types and decides
  * nothing (STYLE.md: node-pty, better-sqlite3).
@@ -36,25 +38,31 @@ export const accessCodes: Readonly<Record<Access, 0 | 1 | 2>> = { none: 0, read:
 export class DsmNativeLoadError extends Error {
   constructor(readonly tried: readonly string[]) {
     super(
-      `tsdsm native addon not found or not loadable; build it with \`npm run build:native\` (needs a C compiler, make and python3 for node-gyp). Tried:\n` +
+      `tsdsm native addon not found or not loadable on ${process.platform}-${process.arch} (the package ships a build for linux-x64); ` +
+        `build it from source with \`npm explore tsdsm -- npm run build:native\` in your project, or \`npm run build:native\` in a clone ` +
+        `(needs a C compiler, make and python3 for node-gyp). Tried:\n` +
         tried.map((t) => `  ${t}`).join('\n'),
     );
     this.name = 'DsmNativeLoadError';
   }
 }
 
-/** Where the addon may be, most specific first: $TSDSM_NATIVE_ADDON, then next to the sources and the compiled files. */
+/**
+ * Where the addon may be, most specific first: $TSDSM_NATIVE_ADDON, then a source build (made
+ * on this machine, so it fits it), then the prebuild for this platform and architecture.
+ */
 export function addonCandidates(): string[] {
   const fromEnv = process.env['TSDSM_NATIVE_ADDON'];
   const rel = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+  const prebuild = `prebuilds/${process.platform}-${process.arch}/tsdsm_native.node`;
   return [
     ...(fromEnv ? [fromEnv] : []),
-    // Compiled: dist/native/index.js, addon in native/build.
+    // Compiled: dist/native/index.js, the package root two levels up.
     rel('../../native/build/Release/tsdsm_native.node'),
-    rel('../../native/build/Debug/tsdsm_native.node'),
-    // Sources run directly: native/index.ts next to build/.
+    rel(`../../${prebuild}`),
+    // Sources run directly: native/index.ts, the root one level up.
     rel('./build/Release/tsdsm_native.node'),
-    rel('./build/Debug/tsdsm_native.node'),
+    rel(`../${prebuild}`),
   ];
 }
 

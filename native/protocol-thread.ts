@@ -38,6 +38,13 @@ import {
 } from './messages.js';
 import { serializeError } from '../src/runtime/error-transfer.js';
 
+/**
+ * Tests only (test/native/faults.test.ts): with TSDSM_NATIVE_CORRUPT_FRAME=n in its
+ * environment, this CPU sends its n-th frame to a peer with an unknown message kind, as a
+ * broken or hostile peer would. 0 (unset) in every normal run.
+ */
+const corruptFrame = Number(process.env['TSDSM_NATIVE_CORRUPT_FRAME'] ?? 0);
+
 export interface ProtocolThreadData {
   readonly dir: string;
   readonly cpu: number;
@@ -281,7 +288,10 @@ class ProtocolThread implements Transport {
     const socket = this.peers[to];
     if (!socket) throw new Error(`CPU ${this.cpu}: no connection to CPU ${to}`);
     this.sent += 1;
-    socket.write(encodeMessage(id, msg));
+    const frame = encodeMessage(id, msg);
+    // Tests only: a peer that sends a malformed frame (the kind byte follows length and id).
+    if (this.sent === corruptFrame) frame[8] = 0xfa;
+    socket.write(frame);
   }
 
   private onFrame(frame: Frame): void {

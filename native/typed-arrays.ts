@@ -14,12 +14,14 @@
  * What a program may do with a view, and what it must not (docs/native.md says the same):
  *  - An element access (`a[i]`, `a[i] = v`, `get`, `set(i, v)`, `at`, `Atomics.*`) is one
  *    instruction, which the fault's trap-flag step covers.
- *  - The methods that touch many elements in one call run pinned (pin.ts), so that no page
- *    leaves in the middle of them: `set(array, offset)`, `fill`, `copyWithin`, `slice`,
- *    `sort`, `reverse`, `toSorted`, `toReversed`, `with`, `indexOf`, `lastIndexOf`,
- *    `includes`, `join` (and so `toString`), `toLocaleString`, `toArray`. Their arguments
- *    are converted (valueOf, getters of an array-like source) before the pin, so no program
- *    code runs inside it; `sort(compare)` copies out, sorts the copy, and writes it back.
+ *  - The methods that touch many elements in one call run pinned, a page at a time (pin.ts),
+ *    so that no page leaves in the middle of an element: `set(array, offset)` and `fill`
+ *    write in place; `slice` copies out; `copyWithin`, `sort` and `reverse` copy out, work
+ *    on the copy, and write it back; `toSorted`, `toReversed`, `with`, `indexOf`,
+ *    `lastIndexOf`, `includes`, `join` (and so `toString`), `toLocaleString` and `toArray`
+ *    work on a copy. Their arguments are converted (valueOf, getters of an array-like
+ *    source) before any pin, so no program code runs inside one. Each is a sequence of
+ *    element accesses, as a loop would be: a view of several pages is not one snapshot.
  *  - The methods with a callback (`forEach`, `map`, `filter`, `reduce`, `find`, `every`,
  *    ...) and the iterators read one element per instruction, as a loop would: each element
  *    read is whole, the view as a whole is not a snapshot (use `slice()` for one).
@@ -90,7 +92,7 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
     sort: proto['sort']!, reverse: proto['reverse']!, indexOf: proto['indexOf']!, lastIndexOf: proto['lastIndexOf']!,
     includes: proto['includes']!, join: proto['join']!,
   };
-  const Private = Base as unknown as new (length: number) => AnyTypedArray & { set(a: unknown): void; slice(): AnyTypedArray };
+  const Private = Base as unknown as new (length: number) => AnyTypedArray & { set(a: unknown, offset?: number): void; slice(): AnyTypedArray };
 
   function badIndex(self: Self, index: number): never {
     const address = self.byteOffset + Number(index) * size;
@@ -101,10 +103,21 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
       size,
     );
   }
-  /** Runs `access` with elements [first, end) of `self` pinned with `code` (1 read, 2 write). */
-  function pinned<T>(self: Self, first: number, end: number, code: 1 | 2, access: () => T): T {
-    if (end <= first) return access();
-    return self.memory.pinned(self.byteOffset + first * size, (end - first) * size, code, access);
+  /** Calls `piece(from, to)` for each page's part of the elements [first, end) of `self`, pinned with `code` (1 read, 2 write). */
+  function pinned(self: Self, first: number, end: number, code: 1 | 2, piece: (from: number, to: number) => void): void {
+    if (end <= first) return;
+    const origin = self.byteOffset;
+    self.memory.pinned(origin + first * size, (end - first) * size, code, (start, stop) => piece((start - origin) / size, (stop - origin) / size));
+  }
+  /** A private copy of the elements [first, end) (a plain typed array). */
+  function copyOut(self: Self, first: number, end: number): AnyTypedArray {
+    const copy = new Private(Math.max(end - first, 0));
+    pinned(self, first, end, 1, (from, to) => copy.set(base.slice.call(self, from, to) as ArrayLike<Value>, from - first));
+    return copy;
+  }
+  /** Writes the private typed array `data` (of this type) at element `at`, a page at a time. */
+  function copyIn(self: Self, data: AnyTypedArray & { subarray(a: number, b: number): unknown }, at: number): void {
+    pinned(self, at, at + data.length, 2, (from, to) => base.set.call(self, data.subarray(from - at, to - at), from));
   }
   function get(this: Self, index: number): Value {
     if ((index >>> 0) !== index || index >= this.length) badIndex(this, index);
@@ -124,10 +137,11 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
     let data: ArrayLike<Value>;
     if (isNativeView(source)) {
       data = (source as unknown as { slice(): AnyTypedArray }).slice();
-    } else if (ArrayBuffer.isView(source)) {
+    } else if (source instanceof Base) {
       data = source;
     } else {
-      // An array-like's getters and its elements' valueOf run here, before the pin.
+      // Converted to this type here, before any pin: an array-like's getters, its elements'
+      // valueOf, another element type's conversion (or TypeError, bigint against number).
       const copy = new Private(Math.max(0, Math.min(toIntegerOrInfinity((Object(source) as ArrayLike<Value>).length), 2 ** 32)));
       copy.set(source);
       data = copy;
@@ -136,7 +150,7 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
       base.set.call(self, data, at); // the typed array's own RangeError, before any access
       return;
     }
-    pinned(self, at, at + data.length, 2, () => base.set.call(self, data, at));
+    copyIn(self, data as AnyTypedArray & { subarray(a: number, b: number): unknown }, at);
   }
 
   const B = Base as unknown as new (buffer: ArrayBuffer, byteOffset: number, length: number) => object;
@@ -190,7 +204,7 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
       one[0] = value; // converted as fill converts it, before the pin
       const first = relative(start, self.length, 0);
       const last = relative(end, self.length, self.length);
-      pinned(self, first, last, 2, () => base.fill.call(self, one[0], first, last));
+      pinned(self, first, last, 2, (from, to) => base.fill.call(self, one[0], from, to));
       return this;
     }
 
@@ -201,7 +215,7 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
       const from = relative(start, n, 0);
       const final = relative(end, n, n);
       const count = Math.min(final - from, n - to);
-      pinned(self, Math.min(to, from), Math.max(to, from) + Math.max(count, 0), 2, () => base.copyWithin.call(self, to, from, final));
+      if (count > 0) copyIn(self, copyOut(self, from, from + count) as AnyTypedArray & { subarray(a: number, b: number): unknown }, to);
       return this;
     }
 
@@ -209,7 +223,7 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
       const self = this as unknown as Self;
       const first = relative(start, self.length, 0);
       const last = relative(end, self.length, self.length);
-      return pinned(self, first, last, 1, () => base.slice.call(self, first, last) as AnyTypedArray);
+      return copyOut(self, first, last);
     }
 
     /** A native view of the elements [begin, end): it aliases this one, with the same rules. */
@@ -222,20 +236,18 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
 
     sort(compare?: (a: Value, b: Value) => number): this {
       const self = this as unknown as Self;
-      if (compare === undefined) {
-        pinned(self, 0, self.length, 2, () => base.sort.call(self));
-        return this;
-      }
       // The comparator is program code: it must not run pinned. Sort a copy, write it back.
-      const copy = this.slice() as unknown as { sort(c: unknown): unknown };
+      const copy = copyOut(self, 0, self.length) as AnyTypedArray & { sort(c: unknown): void; subarray(a: number, b: number): unknown };
       copy.sort(compare);
-      setArray(self, copy as unknown as ArrayLike<Value>, 0);
+      copyIn(self, copy, 0);
       return this;
     }
 
     reverse(): this {
       const self = this as unknown as Self;
-      pinned(self, 0, self.length, 2, () => base.reverse.call(self));
+      const copy = copyOut(self, 0, self.length) as AnyTypedArray & { reverse(): void; subarray(a: number, b: number): unknown };
+      copy.reverse();
+      copyIn(self, copy, 0);
       return this;
     }
 
@@ -267,13 +279,13 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
       const self = this as unknown as Self;
       // lastIndexOf(x) and lastIndexOf(x, undefined) differ: keep the argument count.
       const args = from.length > 0 ? [search, toIntegerOrInfinity(from[0])] : [search];
-      return pinned(self, 0, self.length, 1, () => method.apply(self, args) as T);
+      return method.apply(copyOut(self, 0, self.length), args) as T;
     }
 
     join(separator?: unknown): string {
       const self = this as unknown as Self;
       const sep = separator === undefined ? undefined : String(separator);
-      return pinned(self, 0, self.length, 1, () => base.join.call(self, sep) as string);
+      return base.join.call(copyOut(self, 0, self.length), sep) as string;
     }
 
     override toLocaleString(...args: unknown[]): string {
@@ -320,18 +332,21 @@ export class NativeDsmMemory extends DsmMemory {
     return this.paged.bytes.buffer as ArrayBuffer;
   }
 
-  /** Runs `access` with every page of [address, address + length) held with `code` (pin.ts). @internal */
-  pinned<T>(address: number, length: number, code: 1 | 2, access: () => T): T {
-    return this.gate.pinned(address, length, code, access);
+  /** Calls `piece(start, end)` for each page's part of [address, address + length), that page held with `code` (pin.ts). @internal */
+  pinned(address: number, length: number, code: 1 | 2, piece: (start: number, end: number) => void): void {
+    this.gate.pinned(address, length, code, piece);
   }
 
-  /** A copy of `length` bytes at `address`, all taken at one moment (pinned). */
+  /** A copy of `length` bytes at `address`, each page's part pinned. */
   override read(address: number, length: number): Uint8Array {
     this.paged.checkRange(address, length);
-    return this.gate.pinned(address, length, 1, () => this.paged.bytes.slice(address, address + length));
+    const copy = new Uint8Array(length);
+    const bytes = this.paged.bytes;
+    this.gate.pinned(address, length, 1, (start, end) => copy.set(bytes.subarray(start, end), start - address));
+    return copy;
   }
 
-  /** Writes `bytes` at `address`, all at one moment (pinned). */
+  /** Writes `bytes` at `address`, each page's part pinned. */
   override write(address: number, bytes: Uint8Array | ArrayLike<number>): void {
     this.paged.checkRange(address, bytes.length);
     let data: Uint8Array;
@@ -343,7 +358,8 @@ export class NativeDsmMemory extends DsmMemory {
       data = new Uint8Array(bytes.length);
       data.set(bytes); // conversions (valueOf) before the pin
     }
-    this.gate.pinned(address, data.length, 2, () => this.paged.bytes.set(data, address));
+    const guarded = this.paged.bytes;
+    this.gate.pinned(address, data.length, 2, (start, end) => guarded.set(data.subarray(start - address, end - address), start));
   }
 
   /** A native view of `length` elements of `type` at `offset`. @internal */

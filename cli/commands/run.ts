@@ -1,6 +1,7 @@
 /**
  * `tsdsm run <program>`: runs a program module (JavaScript, or TypeScript transpiled on the
- * fly) on worker threads, one per CPU, and prints each CPU's result and the stats table.
+ * fly) on worker threads, one per CPU (or with `--backend native` on OS processes whose pages
+ * the MMU guards), and prints each CPU's result and the stats table.
  * Also the worker-thread half of `tsdsm demo`: the seed scenario on real threads, narrated.
  */
 import type { Command } from 'commander';
@@ -15,6 +16,7 @@ export interface RunCommandOptions {
   timeoutMs?: number | undefined;
   args?: string | undefined;
   trace?: boolean | undefined;
+  backend?: string | undefined;
   /** Stops the run (the command line's Ctrl-C). */
   signal?: AbortSignal | undefined;
 }
@@ -36,7 +38,7 @@ export function parseArgs(text: string | undefined): unknown {
 /** Runs `program` once and returns the lines to print (results, stats, and the narrated trace when asked). */
 export async function runProgram(program: string, opts: RunCommandOptions): Promise<string[]> {
   const args = parseArgs(opts.args);
-  const cluster = await Cluster.start({ cpus: opts.cpus, pages: opts.pages, pageSize: opts.pageSize, timeoutMs: opts.timeoutMs });
+  const cluster = await Cluster.start({ cpus: opts.cpus, pages: opts.pages, pageSize: opts.pageSize, timeoutMs: opts.timeoutMs, backend: opts.backend });
   let result: RunResult;
   try {
     result = await cluster.run(program, args, { trace: opts.trace ?? false, signal: opts.signal });
@@ -52,7 +54,7 @@ export async function runProgram(program: string, opts: RunCommandOptions): Prom
 export function registerRunCommand(program: Command): void {
   program
     .command('run')
-    .description('run a program (a module whose default export is defineProgram(...)) on worker threads, one per CPU')
+    .description('run a program (a module whose default export is defineProgram(...)) on worker threads, one per CPU, or on native processes')
     .argument('<program>', 'path of the program module (.js, .mjs, or .ts)')
     .requiredOption('--cpus <C>', 'number of CPUs (worker threads)', parseInteger('--cpus'))
     .requiredOption('--pages <P>', 'pages of shared memory', parseInteger('--pages'))
@@ -60,6 +62,7 @@ export function registerRunCommand(program: Command): void {
     .option('--timeout-ms <T>', 'fail the run after T ms, saying what each CPU waits on (default: none; a deadlock is reported without it, and Ctrl-C stops a run)', parseInteger('--timeout-ms'))
     .option('--args <JSON>', 'arguments passed to the program on every CPU, as JSON')
     .option('--trace', 'print the narrated trace of the run')
+    .option('--backend <name>', "'workers' (default: one worker thread per CPU) or 'native' (one OS process per CPU, pages guarded by mprotect; Linux x86-64)")
     .action(async (file: string, opts: RunCommandOptions) => {
       // Ctrl-C ends the run through its AbortSignal: the error says what each CPU was doing,
       // and the CPUs are stopped before the command exits. A second Ctrl-C kills at once.

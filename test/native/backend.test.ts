@@ -4,9 +4,9 @@
  * (programs, accessor, memory between runs, named failures, timeouts) is in the conformance
  * suite, test/conformance/cluster-api.test.ts, which runs on native as on worker threads.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
 import { Cluster, DsmConfigError } from '../../index.js';
+import { cpuProcesses } from './fixtures/processes.js';
 
 const example = (name: string): URL => new URL(`../../examples/${name}.js`, import.meta.url);
 const timeoutMs = 20000;
@@ -25,20 +25,3 @@ describe('native backend: processes and pages', () => {
     await expect(Cluster.start({ cpus: 2, pages: 2, pageSize: 1024, backend: 'native' })).rejects.toThrow(DsmConfigError);
   });
 });
-
-/** Pids of this process's children that run a native CPU (from /proc). */
-function cpuProcesses(): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-      if (ppid === process.pid && state !== 'Z' && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('cpu-entry.js')) out.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return out;
-}

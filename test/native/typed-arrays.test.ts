@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Cluster, DsmAlignmentError, DsmRangeError } from '../../index.js';
 import type { PlainIndexResult } from './programs/plain-index.js';
+import type { ViewMethodsResult } from './programs/view-methods.js';
 
 const timeoutMs = 20000;
 const cpus = 3;
@@ -52,5 +53,21 @@ describe('native typed arrays', () => {
     const index = await cluster.run(program, { cpu: 0, kind: 'index' }).then(() => null, (e: unknown) => e as DsmRangeError);
     expect(index).toBeInstanceOf(DsmRangeError);
     expect(index!.message).toBe('CPU 0: index 4 is outside float64Array(0x1000, 4) (indices 0..3; address 0x1020)');
+  });
+});
+
+describe('native views: methods of many elements', () => {
+  test('set, fill, copyWithin, slice, sort, reverse and the rest, on a view of three pages, do what they do on a plain typed array', async () => {
+    const { results } = await cluster.run<ViewMethodsResult>(new URL('./programs/view-methods.js', import.meta.url));
+    expect(results[0]!.mismatches).toEqual([]);
+    expect(results[0]!.checked).toBe(4 * 21);
+  });
+
+  test('a view\'s .buffer is a DsmViewError that says why and what to use instead', async () => {
+    const { results } = await cluster.run<ViewMethodsResult>(new URL('./programs/view-methods.js', import.meta.url));
+    expect(results[0]!.bufferError).toEqual({
+      name: 'DsmViewError',
+      message: expect.stringMatching(/^CPU 0: int32Array\(0x0, 4\)\.buffer is not available on the native backend: .*use the view's own methods, cpu\.memory, or copy it with slice\(\)$/),
+    });
   });
 });

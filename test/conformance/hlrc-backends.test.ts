@@ -1,7 +1,7 @@
 /**
- * hlrc on both backends we have: the deterministic simulator and worker threads
- * (Cluster.start({ protocol: 'hlrc' })), which run the protocol through the same CpuDriver,
- * so twins, diffs and their application happen in the shared driver on both.
+ * hlrc on every backend: the deterministic simulator, worker threads and native processes
+ * (Cluster.start({ protocol: 'hlrc', backend })), which run the protocol through the same
+ * CpuDriver, so twins, diffs and their application happen in the shared driver on all three.
  *
  *  - message counts: the textbook cases, isolated between barriers; the count of one
  *    operation is the difference between the program with it and without it;
@@ -23,13 +23,13 @@ const timeoutMs = 20000;
 const clusters = new Clusters('hlrc', timeoutMs);
 afterAll(() => clusters.closeAll());
 
-const clusterOf = (cpus: number, pages: number, size = pageSize): Promise<Cluster> => clusters.get('workers', cpus, pages, size);
-const onWorkers = (cpus: number, pages: number, programs: Op[][], size = pageSize): Promise<Outcome> => clusters.run('workers', cpus, pages, programs, size);
+const realBackends = ['workers', 'native'];
 const onSim = (cpus: number, pages: number, programs: Op[][], size = pageSize, seed = 1): Outcome => onSimOf('hlrc', cpus, pages, programs, size, seed);
 
 const backends: [string, (cpus: number, pages: number, programs: Op[][]) => Promise<Outcome>][] = [
   ['simulator', async (c, p, prog) => onSim(c, p, prog)],
-  ['workers', onWorkers],
+  ['workers', (c, p, prog) => clusters.run('workers', c, p, prog)],
+  ['native', (c, p, prog) => clusters.run('native', c, p, prog)],
 ];
 
 describe.each(backends)('hlrc textbook message counts on %s', (_name, run) => {
@@ -57,21 +57,21 @@ describe.each(backends)('hlrc textbook message counts on %s', (_name, run) => {
   });
 });
 
-describe('hlrc: the same reads on both backends', () => {
+describe.each(realBackends)('hlrc: the same reads on the simulator and on %s', (backend) => {
   test.each([1, 2, 3, 4, 5])('schedule-independent data-race-free program (barrier phases only), seed %i', async (seed) => {
     const cpus = 2 + (seed % 3);
     const pages = 1 + (seed % 2);
-    const size = 64;
-    const programs = randomDrfWorkload({ cpus, pages, pageSize: size }, { ops: 16, seed, locks: 0, barriers: 3 });
-    const sim = onSim(cpus, pages, programs, size, seed);
-    const workers = await onWorkers(cpus, pages, programs, size);
-    expect({ seed, results: workers.results }).toEqual({ seed, results: sim.results });
+    const programs = randomDrfWorkload({ cpus, pages, pageSize }, { ops: 16, seed, locks: 0, barriers: 3 });
+    const sim = onSim(cpus, pages, programs, pageSize, seed);
+    const real = await clusters.run(backend, cpus, pages, programs);
+    expect({ seed, results: real.results }).toEqual({ seed, results: sim.results });
     // Something was read that another CPU wrote in an earlier phase.
     expect(sim.results.flat().some((v) => v !== 0)).toBe(true);
   });
 });
 
-describe('hlrc: examples on worker threads', () => {
+describe.each(realBackends)('hlrc: examples on %s', (backend) => {
+  const clusterOf = (cpus: number, pages: number): Promise<Cluster> => clusters.get(backend, cpus, pages);
   const example = (name: string): URL => new URL(`../../examples/${name}.js`, import.meta.url);
 
   test('counter: 3 CPUs × 30 increments under a lock = 90, seen by every CPU and in memory', async () => {
@@ -96,13 +96,13 @@ describe('hlrc: examples on worker threads', () => {
   });
 });
 
-describe('memory after a run under hlrc is what the releases made visible', () => {
-  test('a write released by an unlock, with no barrier after it, is in readMemory on workers and in the simulator', async () => {
+describe.each(realBackends)('memory after a run under hlrc is what the releases made visible (%s)', (backend) => {
+  test('a write released by an unlock, with no barrier after it, is in readMemory and in the simulator\'s', async () => {
     // Page 1's home is CPU 1. CPU 2 writes page 1 inside lock 0 and releases: its diff reaches
     // the home before the unlock completes. Nobody reads it afterwards, and there is no barrier,
     // so CPU 2's own (twinned, then flushed) copy and the home's are the only ones that know.
     const programs: Op[][] = [[], [], [L(0), W(1, 77, 8), U(0)]];
-    const cluster = await clusterOf(3, 2);
+    const cluster = await clusters.get(backend, 3, 2);
     await cluster.run(opsProgram, programs);
     const fromWorkers = new DataView(cluster.readMemory(at(1, 8), 4).buffer).getInt32(0, true);
     const sim = simulate({ config: { cpus: 3, pages: 2, pageSize }, programs, seed: 1, protocol: 'hlrc' });

@@ -7,14 +7,19 @@
  *    then reads), both backends must return exactly the same values;
  *  - messages: the textbook cases, each isolated between barriers so that one operation
  *    runs alone; the count of the operation is the difference between the program with it
- *    and without it, and must equal the textbook number on both backends.
+ *    and without it, and must equal the textbook number on every backend (IVY), and, under
+ *    every SC protocol, the simulator's count by kind on every real backend.
+ *
+ * hlrc has its own suite (hlrc-backends.test.ts): its programs must be data-race free.
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
 import type { Op } from '../../index.js';
 import { at, B, Clusters, difference, L, onSim, pageSize, R, U, W, type Outcome } from './harness.js';
 
 const clusters = new Clusters('ivy', 20000);
-afterAll(() => clusters.closeAll());
+const protocols = ['ivy', 'ivy-central', 'ivy-dynamic'] as const;
+const byProtocol = new Map(protocols.map((p) => [p, p === 'ivy' ? clusters : new Clusters(p, 20000)]));
+afterAll(() => Promise.all([...byProtocol.values()].map((c) => c.closeAll())));
 
 const backends: [string, (cpus: number, pages: number, programs: Op[][]) => Promise<Outcome>][] = [
   ['simulator', async (c, p, prog) => onSim('ivy', c, p, prog)],
@@ -55,6 +60,40 @@ describe.each(backends)('textbook message counts on %s', (_name, run) => {
   test('lock acquire when the manager is local and the lock free: 0 messages', async () => {
     const d = difference(await run(3, 1, [[], [L(1), U(1)], []]), await run(3, 1, [[], [], []]));
     expect(d).toEqual({ messages: 0, byKind: {} });
+  });
+});
+
+/** Each case: [name, cpus, pages, program with the operation, program without it]. */
+const isolated: Array<[string, number, number, Op[][], Op[][]]> = [
+  ['a read fault, requester, manager and owner distinct', 3, 4, [[B, R(1), B], [B, B], [W(1, 5), B, B]], [[B, B], [B, B], [W(1, 5), B, B]]],
+  ['a write fault invalidating two readers', 5, 4,
+    [[B, R(1), B, B], [B, B, B], [W(1, 5), B, B, B], [B, R(1), B, B], [B, B, W(1, 6), B]],
+    [[B, R(1), B, B], [B, B, B], [W(1, 5), B, B, B], [B, R(1), B, B], [B, B, B]]],
+  ['an upgrade: a read copy written by its holder', 3, 2, [[B, B], [B, B], [R(1), B, W(1, 9), B]], [[B, B], [B, B], [R(1), B, B]]],
+  ['a barrier', 4, 1, [[B], [B], [B], [B]], [[], [], [], []]],
+  ['a remote lock acquired and released', 3, 1, [[], [], [L(1), U(1)]], [[], [], []]],
+];
+
+describe.each(protocols.flatMap((p) => ['workers', 'native'].map((b) => [p, b] as const)))('under %s, %s sends what the simulator sends', (protocol, backend) => {
+  const cs = byProtocol.get(protocol)!;
+  test.each(isolated)('%s', async (_name, cpus, pages, withOp, without) => {
+    const real = difference(await cs.run(backend, cpus, pages, withOp), await cs.run(backend, cpus, pages, without));
+    const sim = difference(onSim(protocol, cpus, pages, withOp), onSim(protocol, cpus, pages, without));
+    expect(sim.messages).toBeGreaterThan(0);
+    expect(real).toEqual(sim);
+  });
+
+  test('the seed test gives the simulator\'s reads and message counts', async () => {
+    const address = at(3, 8);
+    const programs: Op[][] = [
+      [{ op: 'write', type: 'int32', address, value: 42 }, B],
+      [B, { op: 'read', type: 'int32', address }],
+      [B, { op: 'read', type: 'int32', address }],
+    ];
+    const sim = onSim(protocol, 3, 4, programs);
+    const real = await cs.run(backend, 3, 4, programs);
+    expect(sim.results).toEqual([[], [42], [42]]);
+    expect(real).toEqual(sim);
   });
 });
 
