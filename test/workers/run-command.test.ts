@@ -76,7 +76,7 @@ describe('tsdsm run', () => {
     const program = new Command();
     registerRunCommand(program);
     const run = program.commands.find((c) => c.name() === 'run')!;
-    expect(run.options.map((o) => o.long)).toEqual(['--cpus', '--pages', '--page-size', '--timeout-ms', '--args', '--trace']);
+    expect(run.options.map((o) => o.long)).toEqual(['--cpus', '--pages', '--page-size', '--timeout-ms', '--args', '--trace', '--backend']);
   });
 });
 
