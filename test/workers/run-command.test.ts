@@ -36,9 +36,9 @@ describe('tsdsm run', () => {
     expect(() => parseArgs('{increments: 3}')).toThrow('--args must be JSON');
   });
 
-  test('a deadlocking program, with no timeout given: exits non-zero with DsmDeadlockError saying what each CPU waits on', () => {
+  test.each(['workers', 'native'])('--backend %s: a deadlocking program, with no timeout given, exits 1 with DsmDeadlockError saying what each CPU waits on', (backend) => {
     // The bound of spawnSync only keeps a regression from hanging the suite.
-    const out = spawnSync(process.execPath, [cli, 'run', testProgram('deadlocks'), '--cpus', '3', '--pages', '2', '--args', '{"kind":"missed-barrier"}'], { encoding: 'utf8', timeout: 50000 });
+    const out = spawnSync(process.execPath, [cli, 'run', testProgram('deadlocks'), '--cpus', '3', '--pages', '2', '--backend', backend, '--args', '{"kind":"missed-barrier"}'], { encoding: 'utf8', timeout: 50000 });
     expect(out.signal).toBeNull();
     expect(out.status).toBe(1);
     expect(out.stdout).toBe('');
@@ -49,7 +49,10 @@ describe('tsdsm run', () => {
     );
   });
 
-  test('Ctrl-C (SIGINT) ends a run that never ends: DsmRunAbortedError, exit 1', async () => {
+  test.each([
+    { backend: 'workers', spinning: 'CPU 3: not responding (busy without touching shared memory); its worker was terminated' },
+    { backend: 'native', spinning: 'CPU 3: running its program' },
+  ])('--backend $backend: Ctrl-C (SIGINT) ends a run that never ends: DsmRunAbortedError, exit 1', async ({ backend, spinning }) => {
     const dir = await mkdtemp(join(tmpdir(), 'tsdsm-sigint-'));
     const socket = join(dir, 'hang.sock');
     // program('hang') connects here once its run is under way: then the command is interrupted.
@@ -58,13 +61,14 @@ describe('tsdsm run', () => {
       child.kill('SIGINT');
     });
     await new Promise<void>((resolve) => server.listen(socket, resolve));
-    const child = spawn(process.execPath, [cli, 'run', testProgram('hang'), '--cpus', '4', '--pages', '1', '--args', JSON.stringify({ socket })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'run', testProgram('hang'), '--cpus', '4', '--pages', '1', '--backend', backend, '--args', JSON.stringify({ socket })], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     try {
       const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
       expect(code).toBe(1);
-      expect(stderr).toMatch(/^tsdsm: DsmRunAbortedError: run aborted by its AbortSignal \(SIGINT\); CPU 0: .*CPU 3: not responding \(busy without touching shared memory\); its worker was terminated\n$/);
+      expect(stderr).toMatch(/^tsdsm: DsmRunAbortedError: run aborted by its AbortSignal \(SIGINT\); CPU 0: /);
+      expect(stderr.endsWith(`; ${spinning}\n`)).toBe(true);
     } finally {
       child.kill('SIGKILL');
       server.close();
