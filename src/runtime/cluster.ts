@@ -188,8 +188,8 @@ export class Cluster {
     checkTimeout(timeoutMs);
     const trace = options.trace ?? this.defaults.trace ?? false;
     const signal = options.signal;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw new DsmConfigError(`run: signal must be an AbortSignal, got ${typeof signal}`);
+    if (signal !== undefined && (signal === null || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) {
+      throw new DsmConfigError(`run: signal must be an AbortSignal, got ${signal === null ? 'null' : typeof signal}`);
     }
     return this.runMutex.runExclusive(async () => {
       this.checkOpen();
