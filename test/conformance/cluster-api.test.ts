@@ -491,6 +491,7 @@ describe.each(backends)('the Cluster API on $name', (backend) => {
       await expect(Cluster.start({ cpus: 2, pages: 1, backend: 'carrier-pigeon' })).rejects.toThrow('backend = "carrier-pigeon"; allowed: workers');
       await expect(Cluster.start({ cpus: 2, pages: 1, backend: backend.name, protocol: 'mesi' })).rejects.toThrow('protocol = "mesi"');
       await expect(Cluster.start({ cpus: 2, pages: 1, backend: backend.name, timeoutMs: -5 })).rejects.toThrow('timeoutMs = -5');
+      await expect(cluster.run(program('add-one'), { address: 0 }, { signal: 5 as unknown as AbortSignal })).rejects.toThrow(new DsmConfigError('run: signal must be an AbortSignal, got number'));
     });
   });
 });
