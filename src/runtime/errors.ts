@@ -75,7 +75,7 @@ export class DsmRunAbortedError extends DsmError {
     /** One line per CPU: what it was doing when the run was stopped (empty when it had not started). */
     readonly waiting: readonly string[],
   ) {
-    const why = cause.by === 'close' ? 'close()' : `its AbortSignal${describeReason(cause.by === 'signal' ? cause.reason : undefined)}`;
+    const why = cause.by === 'close' ? 'close()' : `its AbortSignal${describeReason(cause.reason)}`;
     super(`run aborted by ${why}${waiting.length ? `; ${waiting.join('; ')}` : ' before it started'}`);
     this.by = cause.by;
     if (cause.by === 'signal') this.cause = cause.reason;
