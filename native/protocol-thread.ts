@@ -22,7 +22,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { DsmConfig } from '../src/core/config.js';
 import type { ResumeKind } from '../src/core/effects.js';
 import type { Protocol } from '../src/core/protocol.js';
-import { getProtocol } from '../src/core/registry.js';
+import { loadProtocol } from '../src/runtime/protocol-module.js';
 import type { Message } from '../src/core/wire.js';
 import { CpuDriver, type Transport } from '../src/runtime/driver.js';
 import type { TraceEventInput } from '../src/runtime/trace.js';
@@ -49,6 +49,7 @@ export interface ProtocolThreadData {
   readonly dir: string;
   readonly cpu: number;
   readonly config: DsmConfig;
+  /** What the protocol is loaded by (loadProtocol): a built-in name, or `<module URL>#<name>`. */
   readonly protocol: string;
   readonly regionId: number;
   /** The words and access table shared with the main thread (pin.ts). */
@@ -100,10 +101,10 @@ class ProtocolThread implements Transport {
   private result: unknown;
   private readySent = false;
 
-  constructor(data: ProtocolThreadData) {
+  constructor(data: ProtocolThreadData, protocol: Protocol<unknown>) {
     this.cpu = data.cpu;
     this.config = data.config;
-    this.protocol = getProtocol(data.protocol) as Protocol<unknown>;
+    this.protocol = protocol;
     const addon = loadAddon();
     this.region = new Region(addon, data.config.pages, data.config.pageSize, data.regionId);
     const shared = cpuShared(data.shared);
@@ -466,4 +467,5 @@ function traceable(result: unknown): unknown {
   }
 }
 
-new ProtocolThread(workerData as ProtocolThreadData);
+// A registered protocol is loaded from its module (loadProtocol), before any input can come.
+new ProtocolThread(workerData as ProtocolThreadData, await loadProtocol((workerData as ProtocolThreadData).protocol));

@@ -21,9 +21,8 @@
  */
 import { validateConfig, type DsmConfig, type DsmConfigInput } from '../src/core/config.js';
 import { DsmAlignmentError, DsmError, DsmRangeError, InvariantViolation } from '../src/core/errors.js';
-import type { MutantName } from '../src/core/mutants.js';
 import type { Protocol } from '../src/core/protocol.js';
-import { getProtocol } from '../src/core/registry.js';
+import { checkMutant, getProtocol } from '../src/core/registry.js';
 import type { Message } from '../src/core/wire.js';
 import { PagedMemory } from '../src/memory/paged-memory.js';
 import { loadValue, typeSize, type Value } from '../src/memory/types.js';
@@ -42,7 +41,8 @@ export interface SimOptions {
   reorder?: boolean;
   /** A protocol name from the registry, or a Protocol object (a variant under test). */
   protocol?: string | Protocol<unknown>;
-  mutant?: MutantName | undefined;
+  /** A deliberate bug of the protocol's (Protocol.mutants); any other is a DsmMutantError. */
+  mutant?: string | undefined;
   /** Record the trace (default true). */
   trace?: boolean;
   /**
@@ -147,13 +147,14 @@ export class Simulation {
     const opCount = this.programs.reduce((n, p) => n + p.length, 0);
     this.stepMax = options.stepMax ?? 1000 + defaultStepMaxPerOp * (opCount + this.config.cpus);
     this.protocol = typeof options.protocol === 'object' ? options.protocol : getProtocol(options.protocol ?? 'ivy');
+    const mutant = checkMutant(this.protocol, options.mutant);
     this.shadow = new PagedMemory(this.config, -1, 'write');
     this.states = [];
     this.memories = [];
     this.drivers = [];
     this.runs = [];
     for (let cpu = 0; cpu < this.config.cpus; cpu++) {
-      const state = this.protocol.init(this.config, cpu, { mutant: options.mutant });
+      const state = this.protocol.init(this.config, cpu, { mutant });
       const memory = new PagedMemory(this.config, cpu);
       for (let p = 0; p < this.config.pages; p++) memory.setAccess(p, this.protocol.accessOf(state, p));
       const run: CpuRun = { pc: 0, blocked: null, returned: false, resumed: false, reads: [] };

@@ -5,8 +5,12 @@
 export * from './core/errors.js';
 export { validateConfig, defaultPageSize, cpuCountMax, pageCountMax, pageSizeMin, pageSizeMax, type DsmConfig, type DsmConfigInput } from './core/config.js';
 export { messageKinds, type Access, type Message, type MessageKind } from './core/wire.js';
-export { protocols, getProtocol, type ProtocolName } from './core/registry.js';
-export type { Protocol } from './core/protocol.js';
+export {
+  protocols, getProtocol, registerProtocol, protocolNames, type ProtocolName, type RegisterProtocolOptions,
+} from './core/registry.js';
+export { loadProtocol, registerProtocolModule } from './runtime/protocol-module.js';
+export type { Protocol, ProtocolOptions, PageBytes, TwinBytes } from './core/protocol.js';
+export type { Effect } from './core/effects.js';
 export { valueTypes, typeSize, type Value, type ValueType } from './memory/types.js';
 export { DsmMemory, DsmArray, type AccessHooks } from './memory/accessor.js';
 export { defineProgram, programTag, type Cpu, type Program, type ProgramFunction } from './runtime/program.js';

@@ -189,7 +189,10 @@ export interface CaseArbitraryOptions extends ConfigArbitraryOptions {
   locks?: number;
   /** Longest generated schedule (default 400 choices). */
   scheduleLengthMax?: number;
-  /** Generate data-race-free programs only (see ProgramShape.dataRaceFree). */
+  /**
+   * Generate data-race-free programs only (see ProgramShape.dataRaceFree). checkProtocol and
+   * protocolProperty default it to true for a release-consistent protocol, else false.
+   */
   dataRaceFree?: boolean;
 }
 

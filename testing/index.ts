@@ -26,10 +26,17 @@ export {
   checkSequentialConsistency, historyFromRun, formatHistoryOp, formatOrder, defaultStatesMax,
   type History, type HistoryOp, type OpRef, type ScCheckOptions, type ScVerdict,
 } from './sc-checker.js';
-export { mutants, mutantNames, isMutantName, type MutantName } from '../src/core/mutants.js';
-/** The IVY protocol object and its state, for writing variants of it (see the docs). */
-export { ivy, type IvyState } from '../src/core/ivy.js';
-export type { Protocol, ProtocolOptions, PageBytes } from '../src/core/protocol.js';
+export { mutants, mutantNames, isMutantName, builtinMutants, type MutantName } from '../src/core/mutants.js';
+/** Every built-in protocol object and its state type, for writing variants of them (see the docs). */
+export { ivy, ivyCentral, type IvyState } from '../src/core/ivy.js';
+export { ivyDynamic, type IvyDynamicState } from '../src/core/ivy-dynamic.js';
+export { hlrc, type HlrcState } from '../src/core/hlrc.js';
+export {
+  protocols, getProtocol, registerProtocol, protocolNames, protocolsWithMutant, checkMutant, mutantTable,
+  type MutantEntry, type ProtocolName, type RegisterProtocolOptions,
+} from '../src/core/registry.js';
+export type { Protocol, ProtocolOptions, PageBytes, TwinBytes } from '../src/core/protocol.js';
+export { DsmMutantError, ProtocolViolation, InvariantViolation } from '../src/core/errors.js';
 export type { Effect } from '../src/core/effects.js';
 export type { Message } from '../src/core/wire.js';
 export { simulate, Simulation, SimulationError, formatStep, type SimOptions, type SimResult, type SimStep } from '../sim/simulator.js';

@@ -10,8 +10,8 @@
  * narrated trace, and the seed and path that replay it.
  */
 import fc from 'fast-check';
-import type { MutantName } from '../src/core/mutants.js';
 import type { Protocol } from '../src/core/protocol.js';
+import { checkMutant, getProtocol } from '../src/core/registry.js';
 import type { TraceEvent } from '../src/runtime/trace.js';
 import { formatStep, Simulation, SimulationError, type SimResult, type SimStep } from '../sim/simulator.js';
 import { caseArbitrary, type CaseArbitraryOptions, type ProtocolCase } from './arbitraries.js';
@@ -47,9 +47,10 @@ export function scheduleChooser(
 }
 
 export interface RunCaseOptions {
-  /** A protocol name ('ivy', 'ivy-central') or a Protocol object of your own (default 'ivy'). */
+  /** A protocol name (built-in or registered) or a Protocol object of your own (default 'ivy'). */
   protocol?: string | Protocol<unknown> | undefined;
-  mutant?: MutantName | undefined;
+  /** One of the protocol's mutants (`protocol.mutants`); any other is a DsmMutantError, thrown at once. */
+  mutant?: string | undefined;
   /** Record the trace (default false: the property runs faster without it). */
   trace?: boolean | undefined;
   /** Record the steps taken (default false). */
@@ -89,6 +90,8 @@ export interface CheckProtocolOptions extends CaseArbitraryOptions, RunCaseOptio
   seed?: number | undefined;
   /** A counterexample path printed by an earlier failure: replays exactly that case. */
   path?: string | undefined;
+  /** Shrink a failing case (default true); false reports the first failing case as found, at once. */
+  shrink?: boolean | undefined;
   /** Called before every execution of the property: a run, or a shrink attempt after a failure. */
   onExecution?: ((phase: 'run' | 'shrink', count: number) => void) | undefined;
 }
@@ -107,11 +110,24 @@ export interface CheckReport {
   failure: Extract<CaseOutcome, { ok: false }> | null;
 }
 
+/**
+ * The options with the protocol's defaults filled in, checked before any run: a mutant the
+ * protocol does not implement is a DsmMutantError now (inside the property it would count as
+ * a failure of the protocol), and a release-consistent protocol gets data-race-free programs
+ * unless `dataRaceFree` says otherwise (it promises sequential consistency to those only).
+ */
+function withProtocolDefaults<T extends CaseArbitraryOptions & RunCaseOptions>(options: T): T {
+  const protocol = typeof options.protocol === 'object' ? options.protocol : getProtocol(options.protocol ?? 'ivy');
+  checkMutant(protocol, options.mutant);
+  return { ...options, dataRaceFree: options.dataRaceFree ?? protocol.consistency === 'release' };
+}
+
 /** A fast-check property over `caseArbitrary(options)`; it throws what the simulator throws. */
 export function protocolProperty(
   options: CaseArbitraryOptions & RunCaseOptions = {},
   onExecution?: (c: ProtocolCase) => void,
 ): fc.IPropertyWithHooks<[ProtocolCase]> {
+  options = withProtocolDefaults(options);
   return fc.property(caseArbitrary(options), (c) => {
     onExecution?.(c);
     const outcome = runCase(c, { ...options, trace: false, recordSteps: false });
@@ -126,6 +142,7 @@ export function freshSeed(): number {
 
 /** Runs the property with a fixed seed; on failure replays the shrunk case with its trace. */
 export function checkProtocol(options: CheckProtocolOptions = {}): CheckReport {
+  options = withProtocolDefaults(options);
   const seed = options.seed ?? freshSeed();
   let runs = 0;
   let shrinks = 0;
@@ -142,7 +159,10 @@ export function checkProtocol(options: CheckProtocolOptions = {}): CheckReport {
         throw outcome.error;
       }
     }),
-    { seed, numRuns: options.numRuns ?? 100, ...(options.path !== undefined ? { path: options.path } : {}) },
+    {
+      seed, numRuns: options.numRuns ?? 100, endOnFailure: options.shrink === false,
+      ...(options.path !== undefined ? { path: options.path } : {}),
+    },
   );
   if (!details.failed || details.counterexample === null) {
     return { ok: !details.failed, seed, numRuns: details.numRuns, numShrinks: 0, path: null, counterexample: null, failure: null };

@@ -9,13 +9,16 @@
  */
 import { DsmAbortedError, DsmProgramLoadError } from '../src/runtime/errors.js';
 import { programOf } from '../src/runtime/program.js';
+import { loadProtocol } from '../src/runtime/protocol-module.js';
 import { WorkerCpu } from './cpu.js';
 import type { CpuTask, CpuTaskResult } from './task.js';
 import { serializeError } from '../src/runtime/error-transfer.js';
 
 export default async function runCpuTask(task: CpuTask): Promise<CpuTaskResult> {
   const control = new Int32Array(task.control);
-  const node = new WorkerCpu(task.config, task.cpu, task.protocol, task.ports, control, task.image, task.trace);
+  // The protocol comes by reference (a name, or a registered protocol's module and name).
+  const protocol = await loadProtocol(task.protocol);
+  const node = new WorkerCpu(task.config, task.cpu, protocol, task.ports, control, task.image, task.trace);
   try {
     const program = await loadProgram(task.programUrl, task.cpu);
     // A run aborted while this worker was still loading the program stops here.

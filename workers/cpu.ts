@@ -33,6 +33,7 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { DsmConfig } from '../src/core/config.js';
 import type { ResumeKind } from '../src/core/effects.js';
 import { DsmWireError } from '../src/core/errors.js';
+import type { Protocol } from '../src/core/protocol.js';
 import { getProtocol } from '../src/core/registry.js';
 import { checkMessage, type Message } from '../src/core/wire.js';
 import { DsmMemory, type AccessHooks } from '../src/memory/accessor.js';
@@ -76,7 +77,8 @@ export class WorkerCpu implements Transport, AccessHooks {
   constructor(
     readonly config: DsmConfig,
     cpu: number,
-    protocolName: string,
+    /** A built-in protocol's name, or the protocol itself (a registered one, loaded by the task). */
+    protocolOrName: string | Protocol<unknown>,
     private readonly ports: readonly (MessagePort | null)[],
     private readonly control: Int32Array,
     image: ArrayBuffer,
@@ -88,7 +90,7 @@ export class WorkerCpu implements Transport, AccessHooks {
     this.paged = new PagedMemory(config, cpu, 'read');
     this.receivedPages = new PageAllocator(config.pageSize);
     this.paged.bytes.set(new Uint8Array(image));
-    const protocol = getProtocol(protocolName);
+    const protocol = typeof protocolOrName === 'string' ? getProtocol(protocolOrName) : protocolOrName;
     const trace = this.tracing ? (e: TraceEventInput): void => this.record(e) : undefined;
     this.driver = new CpuDriver(protocol, protocol.init(config, cpu), this.paged, this, {
       onResume: (_what: ResumeKind) => {

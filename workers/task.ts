@@ -11,6 +11,7 @@ import type { TraceEvent } from '../src/runtime/trace.js';
 export interface CpuTask {
   readonly cpu: number;
   readonly config: DsmConfig;
+  /** What the CPU loads its protocol by (loadProtocol): a built-in name, or `<module URL>#<name>`. */
   readonly protocol: string;
   readonly programUrl: string;
   readonly args: unknown;

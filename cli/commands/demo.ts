@@ -12,8 +12,8 @@ import type { Command } from 'commander';
 import { narrate } from '../../src/runtime/trace.js';
 import { getScenario } from '../../sim/scenarios.js';
 import { simulate } from '../../sim/simulator.js';
-import { checkMutant } from '../../viz/model.js';
-import { parseInteger } from '../options.js';
+import { checkMutant, getProtocol } from '../../src/core/registry.js';
+import { addProtocolOptions, loadProtocolModules, parseInteger } from '../options.js';
 import { listPresets } from './viz.js';
 
 export interface DemoCommandOptions {
@@ -21,11 +21,14 @@ export interface DemoCommandOptions {
   seed?: number;
   mutant?: string;
   list?: boolean;
+  /** The protocol (default ivy): any registered one. */
+  protocol?: string;
+  protocolModule?: string[];
 }
 
 export interface DemoRegistration {
-  /** Runs the seed's scenario on worker threads and returns its narrated lines. */
-  seedOnWorkers?: () => Promise<string[]>;
+  /** Runs the seed's scenario on worker threads under `protocol` and returns its narrated lines. */
+  seedOnWorkers?: (protocol: string) => Promise<string[]>;
 }
 
 export interface DemoIo {
@@ -98,25 +101,26 @@ export async function runDemoCommand(preset: string | undefined, opts: DemoComma
     listPresets(io.print);
     return;
   }
-  const mutant = checkMutant(opts.mutant);
+  const protocol = opts.protocol ?? 'ivy';
+  const mutant = checkMutant(getProtocol(protocol), opts.mutant);
   const scenario = getScenario(preset ?? 'seed');
   if (preset === undefined && registration.seedOnWorkers && mutant === undefined) {
     io.print(scenario.title);
     io.print(scenario.explanation);
-    io.print('(running on worker threads: one thread per CPU, real messages between them)');
+    io.print(`(running on worker threads under ${protocol}: one thread per CPU, real messages between them)`);
     io.print('');
-    await narrateLines(await registration.seedOnWorkers(), opts, io);
+    await narrateLines(await registration.seedOnWorkers(protocol), opts, io);
     return;
   }
   io.print(scenario.title);
   io.print(scenario.explanation);
-  io.print(`(on the deterministic simulator, scheduler seed ${opts.seed ?? 1}${mutant ? `, with the bug ${mutant} switched on` : ''})`);
+  io.print(`(on the deterministic simulator under ${protocol}, scheduler seed ${opts.seed ?? 1}${mutant ? `, with the bug ${mutant} switched on` : ''})`);
   io.print('');
   let trace;
   let failure: string | null = null;
   let summary = '';
   try {
-    const result = simulate({ config: scenario.config, programs: scenario.programs, seed: opts.seed ?? 1, mutant });
+    const result = simulate({ config: scenario.config, programs: scenario.programs, seed: opts.seed ?? 1, mutant, protocol });
     trace = result.trace;
     const t = result.stats.total;
     summary = `done: ${t.readFaults + t.writeFaults} faults, ${t.messages} messages; values read: ${result.results.map((r, cpu) => `CPU ${cpu} [${r.join(', ')}]`).join(', ')}`;
@@ -132,15 +136,17 @@ export async function runDemoCommand(preset: string | undefined, opts: DemoComma
 }
 
 export function registerDemoCommand(program: Command, options: DemoRegistration = {}): void {
-  program
+  const command = program
     .command('demo')
     .description('narrate a preset in the terminal: every fault and message, and why it is sent')
     .argument('[preset]', 'a named scenario (see --list); default: the seed\'s test, on worker threads')
     .option('--step', 'wait for Enter between events')
     .option('--seed <n>', 'scheduler seed for the simulator', parseInteger('--seed'), 1)
     .option('--mutant <name>', 'switch on a deliberate bug (see --list) and watch the run break')
-    .option('--list', 'list the presets and the bugs that can be switched on')
+    .option('--list', 'list the presets and the bugs that can be switched on');
+  addProtocolOptions(command)
     .action(async (preset: string | undefined, opts: DemoCommandOptions) => {
+      await loadProtocolModules({ protocol: opts.protocol ?? 'ivy', protocolModule: opts.protocolModule });
       await runDemoCommand(preset, opts, {
         print: (line) => console.log(line),
         prompt: process.stdin.isTTY ? (text) => process.stdout.write(text) : undefined,

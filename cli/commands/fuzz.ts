@@ -3,7 +3,8 @@
  *
  *   tsdsm fuzz --runs 500 --seed 1                  # the real protocol: must pass
  *   tsdsm fuzz --runs 500 --seed 1 --mutant lostAck # a mutant: must fail with a story
- *   tsdsm fuzz --list-mutants
+ *   tsdsm fuzz --protocol hlrc --mutant diffNotApplied
+ *   tsdsm fuzz --list-mutants                       # which protocol has which mutant
  *
  * Swarm testing: every option not given (CPUs, pages, ops per CPU, FIFO or reordering, the
  * weight of lock sections, barriers per CPU) is drawn per run from the seed, so one seed covers
@@ -14,12 +15,11 @@
 import type { Command } from 'commander';
 import { cpuCountMax, validateConfig } from '../../src/core/config.js';
 import { DsmConfigError, DsmError } from '../../src/core/errors.js';
-import { isMutantName, mutantNames, mutants, type MutantName } from '../../src/core/mutants.js';
-import { getProtocol, protocols } from '../../src/core/registry.js';
+import { checkMutant, getProtocol, mutantTable } from '../../src/core/registry.js';
 import type { IntRange } from '../../testing/arbitraries.js';
 import { checkProtocol, freshSeed, type CheckProtocolOptions } from '../../testing/runner.js';
 import { formatStory } from '../../testing/story.js';
-import { parseInteger } from '../options.js';
+import { addProtocolOptions, loadProtocolModules, parseInteger, type ProtocolCommandOptions } from '../options.js';
 
 /** The property failed: the story is on stdout; this one line says how to replay it. */
 export class FuzzFailure extends DsmError {}
@@ -31,11 +31,10 @@ export interface FuzzIo {
 
 const defaultIo: FuzzIo = { out: (line) => console.log(line), err: process.stderr };
 
-export interface FuzzCommandOptions {
+export interface FuzzCommandOptions extends ProtocolCommandOptions {
   runs: number;
   seed?: number;
   mutant?: string;
-  protocol: string;
   cpus?: IntRange;
   pages?: IntRange;
   ops?: IntRange;
@@ -65,15 +64,18 @@ export function parseRange(option: string, min: number, max: number): (value: st
 
 const formatRange = (r: IntRange): string => (typeof r === 'number' ? String(r) : `${r.min}-${r.max}`);
 
-function checkMutant(name: string | undefined): MutantName | undefined {
-  if (name === undefined) return undefined;
-  if (!isMutantName(name)) throw new DsmConfigError(`unknown mutant ${JSON.stringify(name)}; allowed: ${mutantNames.join(', ')}`);
-  return name;
+/** One line per mutant: its name, the protocols that implement it, what it breaks. */
+export function mutantListing(): string[] {
+  const table = mutantTable();
+  const nameWidth = Math.max(...table.map((m) => m.name.length));
+  const protocolsWidth = Math.max(...table.map((m) => m.protocols.join(', ').length));
+  return table.map((m) => `${m.name.padEnd(nameWidth)}  ${m.protocols.join(', ').padEnd(protocolsWidth)}  ${m.description}`);
 }
 
 /** The command line that replays a failure: every option that shapes the cases, and the path. */
 export function replayCommand(opts: FuzzCommandOptions, seed: number, path: string): string {
   const parts = ['tsdsm fuzz', `--seed ${seed}`];
+  for (const file of opts.protocolModule ?? []) parts.push(`--protocol-module ${file}`);
   if (opts.protocol !== 'ivy') parts.push(`--protocol ${opts.protocol}`);
   if (opts.mutant !== undefined) parts.push(`--mutant ${opts.mutant}`);
   if (opts.cpus !== undefined) parts.push(`--cpus ${formatRange(opts.cpus)}`);
@@ -124,14 +126,15 @@ function progressReporter(io: FuzzIo, runs: number): { update(phase: 'run' | 'sh
 /** Runs `tsdsm fuzz`; throws FuzzFailure when the property fails, DsmConfigError on bad options. */
 export function runFuzzCommand(opts: FuzzCommandOptions, io: FuzzIo = defaultIo): void {
   if (opts.listMutants) {
-    const width = Math.max(...mutantNames.map((m) => m.length));
-    for (const m of mutantNames) io.out(`${m.padEnd(width)}  ${mutants[m]}`);
+    for (const line of mutantListing()) io.out(line);
     return;
   }
-  const mutant = checkMutant(opts.mutant);
+  const protocol = getProtocol(opts.protocol);
+  // A mutant the protocol lacks would run the unmutated protocol and report "passed".
+  const mutant = checkMutant(protocol, opts.mutant);
   // A release-consistent protocol promises sequential consistency to data-race-free programs
   // only, so that is what it is fuzzed with.
-  const dataRaceFree = getProtocol(opts.protocol).consistency === 'release';
+  const dataRaceFree = protocol.consistency === 'release';
   if (opts.reorder && opts.fifo) throw new DsmConfigError('give either --reorder or --fifo, not both');
   if (!Number.isInteger(opts.runs) || opts.runs < 1 || opts.runs > fuzzRunsMax) {
     throw new DsmConfigError(`--runs = ${opts.runs}; allowed: an integer from 1 to ${fuzzRunsMax}`);
@@ -151,7 +154,7 @@ export function runFuzzCommand(opts: FuzzCommandOptions, io: FuzzIo = defaultIo)
     reorder === undefined && 'channel order', opts.lockWeight === undefined && 'lock mix', opts.barriers === undefined && 'barriers',
   ].filter(Boolean);
   io.out(
-    `fuzz: ${opts.protocol}${mutant ? ` with mutant ${mutant} (${mutants[mutant]})` : ''}, ` +
+    `fuzz: ${opts.protocol}${mutant ? ` with mutant ${mutant} (${protocol.mutants![mutant]})` : ''}, ` +
       (opts.replay !== undefined ? `replaying path ${opts.replay}` : `${opts.runs} runs`) +
       (drawn.length > 0 ? `; drawn per run from the seed: ${drawn.join(', ')}` : '') +
       (dataRaceFree ? '; data-race-free programs only (the protocol promises sequential consistency to those)' : ''),
@@ -191,13 +194,12 @@ export function runFuzzCommand(opts: FuzzCommandOptions, io: FuzzIo = defaultIo)
 }
 
 export function registerFuzzCommand(program: Command, io: FuzzIo = defaultIo): void {
-  program
+  const command = program
     .command('fuzz')
     .description('property-based protocol testing on the simulator: generated programs and schedules, shrunk to a story on failure')
     .option('--runs <n>', 'runs of the property', parseInteger('--runs'), 100)
     .option('--seed <n>', 'fast-check seed; every option not given is drawn from it per run (default: fresh, printed)', parseInteger('--seed'))
-    .option('--mutant <name>', 'switch on a protocol bug (see --list-mutants)')
-    .option('--protocol <name>', `the protocol: ${Object.keys(protocols).join(', ')}`, 'ivy')
+    .option('--mutant <name>', 'switch on a bug the protocol implements (see --list-mutants); any other is refused')
     .option('--cpus <n|min-max>', 'CPUs (default: drawn from 2-5)', parseRange('--cpus', 1, cpuCountMax))
     .option('--pages <n|min-max>', 'pages (default: drawn from 1-3)', parseRange('--pages', 1, 64))
     .option('--ops <n|min-max>', 'accesses or lock sections per CPU, at most (default: drawn from 1-12)', parseRange('--ops', 0, 1000))
@@ -207,6 +209,9 @@ export function registerFuzzCommand(program: Command, io: FuzzIo = defaultIo): v
     .option('--lock-weight <n>', 'weight of lock sections against single accesses, 0 for none (default: drawn from 0-4)', parseInteger('--lock-weight'))
     .option('--barriers <n>', 'barriers per CPU at most (default: drawn from 0-3)', parseInteger('--barriers'))
     .option('--replay <path>', 'replay the failure at this counterexample path (with the same --seed and options)')
-    .option('--list-mutants', 'list the mutants and what each breaks')
-    .action((opts: FuzzCommandOptions) => runFuzzCommand(opts, io));
+    .option('--list-mutants', 'list the mutants: which protocols implement each, and what it breaks');
+  addProtocolOptions(command).action(async (opts: FuzzCommandOptions) => {
+    await loadProtocolModules(opts);
+    runFuzzCommand(opts, io);
+  });
 }

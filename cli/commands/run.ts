@@ -7,9 +7,9 @@
 import type { Command } from 'commander';
 import { Cluster, DsmConfigError, formatStats, narrate, opsProgram, type RunResult } from '../../index.js';
 import { getScenario } from '../../sim/scenarios.js';
-import { parseInteger } from '../options.js';
+import { addProtocolOptions, loadProtocolModules, parseInteger, type ProtocolCommandOptions } from '../options.js';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends Partial<ProtocolCommandOptions> {
   cpus: number;
   pages: number;
   pageSize?: number | undefined;
@@ -38,7 +38,9 @@ export function parseArgs(text: string | undefined): unknown {
 /** Runs `program` once and returns the lines to print (results, stats, and the narrated trace when asked). */
 export async function runProgram(program: string, opts: RunCommandOptions): Promise<string[]> {
   const args = parseArgs(opts.args);
-  const cluster = await Cluster.start({ cpus: opts.cpus, pages: opts.pages, pageSize: opts.pageSize, timeoutMs: opts.timeoutMs, backend: opts.backend });
+  const cluster = await Cluster.start({
+    cpus: opts.cpus, pages: opts.pages, pageSize: opts.pageSize, timeoutMs: opts.timeoutMs, protocol: opts.protocol, backend: opts.backend,
+  });
   let result: RunResult;
   try {
     result = await cluster.run(program, args, { trace: opts.trace ?? false, signal: opts.signal });
@@ -52,7 +54,7 @@ export async function runProgram(program: string, opts: RunCommandOptions): Prom
 }
 
 export function registerRunCommand(program: Command): void {
-  program
+  const command = program
     .command('run')
     .description('run a program (a module whose default export is defineProgram(...)) on worker threads, one per CPU, or on native processes')
     .argument('<program>', 'path of the program module (.js, .mjs, or .ts)')
@@ -62,19 +64,20 @@ export function registerRunCommand(program: Command): void {
     .option('--timeout-ms <T>', 'fail the run after T ms, saying what each CPU waits on (default: none; a deadlock is reported without it, and Ctrl-C stops a run)', parseInteger('--timeout-ms'))
     .option('--args <JSON>', 'arguments passed to the program on every CPU, as JSON')
     .option('--trace', 'print the narrated trace of the run')
-    .option('--backend <name>', "'workers' (default: one worker thread per CPU) or 'native' (one OS process per CPU, pages guarded by mprotect; Linux x86-64)")
-    .action(async (file: string, opts: RunCommandOptions) => {
-      // Ctrl-C ends the run through its AbortSignal: the error says what each CPU was doing,
-      // and the CPUs are stopped before the command exits. A second Ctrl-C kills at once.
-      const controller = new AbortController();
-      const onInterrupt = (): void => controller.abort('SIGINT');
-      process.once('SIGINT', onInterrupt);
-      try {
-        for (const line of await runProgram(file, { ...opts, signal: controller.signal })) console.log(line);
-      } finally {
-        process.off('SIGINT', onInterrupt);
-      }
-    });
+    .option('--backend <name>', "'workers' (default: one worker thread per CPU) or 'native' (one OS process per CPU, pages guarded by mprotect; Linux x86-64)");
+  addProtocolOptions(command).action(async (file: string, opts: RunCommandOptions) => {
+    await loadProtocolModules({ protocol: opts.protocol ?? 'ivy', protocolModule: opts.protocolModule });
+    // Ctrl-C ends the run through its AbortSignal: the error says what each CPU was doing,
+    // and the CPUs are stopped before the command exits. A second Ctrl-C kills at once.
+    const controller = new AbortController();
+    const onInterrupt = (): void => controller.abort('SIGINT');
+    process.once('SIGINT', onInterrupt);
+    try {
+      for (const line of await runProgram(file, { ...opts, signal: controller.signal })) console.log(line);
+    } finally {
+      process.off('SIGINT', onInterrupt);
+    }
+  });
 }
 
 /**
@@ -82,9 +85,9 @@ export function registerRunCommand(program: Command): void {
  * then each CPU's reads. The interleaving is the threads' own, so it may differ between runs;
  * what the readers see may not.
  */
-export async function demoSeedOnWorkers(): Promise<string[]> {
+export async function demoSeedOnWorkers(protocol = 'ivy'): Promise<string[]> {
   const scenario = getScenario('seed');
-  const cluster = await Cluster.start({ ...scenario.config, timeoutMs: 30000 });
+  const cluster = await Cluster.start({ ...scenario.config, timeoutMs: 30000, protocol });
   try {
     const { results, trace } = await cluster.run(opsProgram, scenario.programs, { trace: true });
     const reads = results.map((r, cpu) => `CPU ${cpu} read: ${showValue(r)}`);

@@ -8,18 +8,19 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { DsmConfigError } from '../../src/core/errors.js';
-import { mutants, mutantNames } from '../../src/core/mutants.js';
 import { toChromeTrace } from '../../src/runtime/chrome-trace.js';
 import { getScenario, scenarioNames } from '../../sim/scenarios.js';
-import { presetModel, traceModel, vizProtocols, type VizModel } from '../../viz/model.js';
+import { presetModel, traceModel, type VizModel } from '../../viz/model.js';
 import { renderPage } from '../../viz/page.js';
-import { parseInteger } from '../options.js';
+import { checkMutant, getProtocol, mutantTable } from '../../src/core/registry.js';
+import { addProtocolOptions, loadProtocolModules, parseInteger } from '../options.js';
 
 export interface VizCommandOptions {
   preset?: string;
   mutant?: string;
   seed?: number;
   protocol?: string;
+  protocolModule?: string[];
   output?: string;
   chrome?: string;
   list?: boolean;
@@ -29,8 +30,8 @@ export function listPresets(print: (line: string) => void): void {
   print('presets (tsdsm viz --preset NAME, tsdsm demo NAME):');
   for (const name of scenarioNames) print(`  ${name.padEnd(20)} ${getScenario(name).title}`);
   print('');
-  print('bugs to switch on (--mutant NAME):');
-  for (const name of mutantNames) print(`  ${name.padEnd(24)} ${mutants[name]}`);
+  print('bugs to switch on (--mutant NAME; each with the protocols that have it):');
+  for (const m of mutantTable()) print(`  ${m.name.padEnd(24)} ${m.description} [${m.protocols.join(', ')}]`);
 }
 
 /** Builds the page; returns the model so callers (and tests) can see what was written. */
@@ -47,7 +48,10 @@ export function runVizCommand(trace: string | undefined, opts: VizCommandOptions
   }
   let model: VizModel;
   if (opts.preset !== undefined) {
-    model = presetModel(opts.preset, { seed: opts.seed ?? 1, mutant: opts.mutant, protocol: opts.protocol ?? 'ivy' });
+    // Any registered protocol by name, and only a mutant it implements (DsmMutantError otherwise).
+    const protocol = opts.protocol ?? 'ivy';
+    checkMutant(getProtocol(protocol), opts.mutant);
+    model = presetModel(opts.preset, { seed: opts.seed ?? 1, mutant: opts.mutant, protocol });
   } else {
     let text: string;
     try {
@@ -71,18 +75,18 @@ export function runVizCommand(trace: string | undefined, opts: VizCommandOptions
 }
 
 export function registerVizCommand(program: Command): void {
-  program
+  const command = program
     .command('viz')
     .description('write one self-contained HTML page that walks through a run step by step (messages, page states, owners, copysets)')
     .argument('[trace]', 'a JSON-lines trace file (tsdsm sim --json > run.jsonl), or - for standard input; or use --preset')
     .option('--preset <name>', `a named scenario: ${scenarioNames.join(', ')}`)
     .option('--mutant <name>', 'replay the preset with a deliberate bug switched on (see --list)')
     .option('--seed <n>', 'scheduler seed for the preset', parseInteger('--seed'), 1)
-    .option('--protocol <name>', `the protocol for the preset: ${vizProtocols.join(', ')}`, 'ivy')
     .option('-o, --output <file>', 'the HTML file to write (default tsdsm-NAME.html)')
     .option('--chrome <file>', 'also write the run as Chrome trace-event JSON, for Perfetto')
-    .option('--list', 'list the presets and the bugs that can be switched on')
-    .action((trace: string | undefined, opts: VizCommandOptions) => {
-      runVizCommand(trace, opts, (line) => console.log(line));
-    });
+    .option('--list', 'list the presets and the bugs that can be switched on');
+  addProtocolOptions(command, ' (for the preset)').action(async (trace: string | undefined, opts: VizCommandOptions) => {
+    await loadProtocolModules({ protocol: opts.protocol ?? 'ivy', protocolModule: opts.protocolModule });
+    runVizCommand(trace, opts, (line) => console.log(line));
+  });
 }

@@ -77,6 +77,8 @@ export function checkSingleWriter(states: readonly { readonly id: number; readon
 /** A protocol's own parts; `makeProtocol` adds message dispatch, locks and the barrier. */
 export interface ProtocolParts<S extends SyncState & { readonly access: Access[] }> {
   name: string;
+  /** The mutants the protocol implements (Protocol.mutants). */
+  mutants?: Readonly<Record<string, string>>;
   init(config: DsmConfig, cpu: number, options?: ProtocolOptions): S;
   onFault(s: S, page: number, access: 'read' | 'write'): Effect[];
   dispatch: Dispatch<S>;
@@ -88,6 +90,7 @@ export function makeProtocol<S extends SyncState & { readonly access: Access[] }
   const send = (s: S) => (to: number, msg: Message, out: Effect[]): void => deliver(s, parts.dispatch, to, msg, out);
   return {
     name: parts.name,
+    ...(parts.mutants !== undefined ? { mutants: parts.mutants } : {}),
     init: parts.init,
     onFault: parts.onFault,
     onMessage(s, from, msg) {

@@ -13,6 +13,28 @@ export class DsmError extends Error {
 /** A configuration value outside what tsdsm supports (cpus < 1, page size not a power of two, ...). */
 export class DsmConfigError extends DsmError {}
 
+/**
+ * A mutant (a deliberate bug, mutants.ts) the chosen protocol does not implement: running
+ * without it would test nothing. Names the protocols that do have it.
+ */
+export class DsmMutantError extends DsmConfigError {
+  constructor(
+    readonly mutant: string,
+    readonly protocol: string,
+    /** The registered protocols that implement `mutant` (empty: none does). */
+    readonly protocolsWithIt: readonly string[],
+    /** The mutants `protocol` does implement. */
+    readonly available: readonly string[],
+  ) {
+    super(
+      protocolsWithIt.length > 0
+        ? `protocol ${protocol} does not implement mutant ${JSON.stringify(mutant)}; the protocols that have it: ${protocolsWithIt.join(', ')}` +
+            `; ${protocol}'s mutants: ${available.length > 0 ? available.join(', ') : 'none'}`
+        : `unknown mutant ${JSON.stringify(mutant)}; no registered protocol has it; ${protocol}'s mutants: ${available.length > 0 ? available.join(', ') : 'none'}`,
+    );
+  }
+}
+
 /** An access outside the shared region. */
 export class DsmRangeError extends DsmError {
   constructor(

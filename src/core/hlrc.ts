@@ -68,6 +68,7 @@
  */
 import type { DsmConfig } from './config.js';
 import type { Effect, ResumeKind } from './effects.js';
+import { builtinMutants, describeMutants } from './mutants.js';
 import { bytesEqual, deliver as deliverVia, invariantFailure, setAccess } from './common.js';
 import { assert } from './errors.js';
 import type { PageBytes, Protocol, ProtocolOptions, TwinBytes } from './protocol.js';
@@ -189,6 +190,7 @@ function applyNotices(s: HlrcState, vc: readonly number[], notices: readonly Wri
     for (let k = s.vc[j]! + 1; k <= vc[j]!; k++) {
       const pages = s.log[j]!.get(k);
       assert(pages !== undefined, s.id, `acquire needs the notice of interval ${k} of CPU ${j}, which did not come`);
+      if (s.mutant === 'ignoreWriteNotice') continue;
       for (const p of pages) if (homeOf(s, p) !== s.id) invalidate(s, p, out);
     }
     s.vc[j] = Math.max(s.vc[j]!, vc[j]!);
@@ -209,6 +211,11 @@ function flushDiff(s: HlrcState, page: number, out: Effect[]): void {
   out.push({ kind: 'send', to: home, msg: { kind: 'DIFF', page }, attachDiff: page });
 }
 
+/** The notices a release passes on: all it knows, or with mutant noTransitiveNotices only its own. */
+function ownOnly(s: HlrcState, notices: WriteNotice[]): WriteNotice[] {
+  return s.mutant === 'noTransitiveNotices' ? notices.filter((n) => n.cpu === s.id) : notices;
+}
+
 /** Adds the consistency data to a lock or barrier message sync.ts sends on our behalf. */
 function decorate(s: HlrcState, to: number, msg: Message): Message {
   switch (msg.kind) {
@@ -221,15 +228,15 @@ function decorate(s: HlrcState, to: number, msg: Message): Message {
       requests.delete(to);
       if (requests.size === 0) s.lockRequestVc.delete(msg.lock);
       const lockVc = s.lockVc.get(msg.lock) ?? new Array<number>(s.n).fill(0);
-      return { ...msg, vc: [...lockVc], notices: collect(s, requestVc, lockVc) };
+      return { ...msg, vc: [...lockVc], notices: s.mutant === 'grantWithoutNotices' ? [] : collect(s, requestVc, lockVc) };
     }
     case 'UNLOCK': {
       const grantVc = s.grantVc.get(msg.lock);
       assert(grantVc !== undefined, s.id, `unlock of lock ${msg.lock} without its grant's vc`);
-      return { ...msg, vc: [...s.vc], notices: collect(s, grantVc, s.vc) };
+      return { ...msg, vc: [...s.vc], notices: ownOnly(s, collect(s, grantVc, s.vc)) };
     }
     case 'BARRIER_ARRIVE':
-      return { ...msg, vc: [...s.vc], notices: collect(s, s.barrierVc, s.vc) };
+      return { ...msg, vc: [...s.vc], notices: ownOnly(s, collect(s, s.barrierVc, s.vc)) };
     case 'BARRIER_RELEASE': {
       const arrived = s.arrivalVc;
       assert(arrived.every((v) => v !== null), s.id, `barrier ${msg.epoch} releases before every CPU's vc arrived`);
@@ -262,6 +269,7 @@ function onFault(s: HlrcState, page: number, access: RequestKind): Effect[] {
   const out: Effect[] = [];
   if (access === 'write' && have === 'read') {
     startWrite(s, page, out);
+    if (s.mutant === 'unnoticedWrite') s.modified.delete(page);
     resume(out, 'fault');
     return out;
   }
@@ -294,7 +302,7 @@ function onPageData(s: HlrcState, from: number, page: number, data: Uint8Array |
 function onDiff(s: HlrcState, from: number, page: number, diff: Uint8Array | undefined, out: Effect[]): void {
   assert(homeOf(s, page) === s.id && from !== s.id, s.id, `DIFF for page ${page} from CPU ${from}, but its home is CPU ${homeOf(s, page)}`);
   assert(diff !== undefined, s.id, `DIFF for page ${page} from CPU ${from} carries no diff`);
-  out.push({ kind: 'applyDiff', page, diff });
+  if (s.mutant !== 'diffNotApplied') out.push({ kind: 'applyDiff', page, diff });
   deliver(s, from, { kind: 'DIFF_ACK', page }, out);
 }
 
@@ -348,11 +356,11 @@ function onFinish(s: HlrcState): Effect[] {
 function startRelease(s: HlrcState, r: PendingRelease, out: Effect[] = []): Effect[] {
   assert(s.release === null && s.acquire === null && s.fault === null, s.id, `${r.kind} while blocked`);
   for (const p of [...s.modified].sort((a, b) => a - b)) {
-    if (s.twinned[p]) flushDiff(s, p, out);
+    if (s.twinned[p] && s.mutant !== 'noDiffAtRelease') flushDiff(s, p, out);
     // Read-only again, so that the next interval's first write faults and is noticed.
     if (s.access[p] === 'write') setAccess(s, p, 'read', out);
   }
-  if (s.diffsUnacked.size > 0) s.release = r;
+  if (s.diffsUnacked.size > 0 && s.mutant !== 'releaseBeforeDiffAck') s.release = r;
   else finishRelease(s, r, out);
   return out;
 }
@@ -543,6 +551,7 @@ function waitingOn(s: HlrcState): string | null {
 export const hlrc: Protocol<HlrcState> = {
   name: 'hlrc',
   consistency: 'release',
+  mutants: describeMutants(builtinMutants.hlrc),
   init,
   onFault,
   onMessage(s, from, msg) {

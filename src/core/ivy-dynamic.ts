@@ -48,6 +48,7 @@
  */
 import type { DsmConfig } from './config.js';
 import type { Effect } from './effects.js';
+import { builtinMutants, describeMutants } from './mutants.js';
 import { checkSingleWriter, deliver as deliverVia, invariantFailure, makeProtocol, setAccess } from './common.js';
 import { assert } from './errors.js';
 import type { PageBytes, Protocol, ProtocolOptions } from './protocol.js';
@@ -106,7 +107,7 @@ function onFault(s: IvyDynamicState, page: number, access: RequestKind): Effect[
   }
   const hint = s.probOwner[page]!;
   assert(hint !== s.id, s.id, `page ${page}: a ${access} fault at the tail, which is not the owner`);
-  if (access === 'write') s.probOwner[page] = s.id;
+  if (access === 'write' && s.mutant !== 'writerNotTail') s.probOwner[page] = s.id;
   deliver(s, hint, access === 'read' ? { kind: 'READ_REQ', page } : { kind: 'WRITE_REQ', page }, out);
   return out;
 }
@@ -126,7 +127,9 @@ function finishWrite(s: IvyDynamicState, page: number, out: Effect[]): void {
   setAccess(s, page, 'write', out);
   s.fault = null;
   out.push({ kind: 'resume', what: 'fault' });
-  for (const q of s.queued[page]!.splice(0)) {
+  const queued = s.queued[page]!.splice(0);
+  if (s.mutant === 'dropQueuedAtTail') return;
+  for (const q of queued) {
     // Requests queued here were routed to this CPU: serve them while it owns the page; a
     // read queued behind the one queued write goes on to that writer.
     if (s.owned[page]) serve(s, page, q.kind, q.requester, out);
@@ -140,7 +143,7 @@ function onRequest(s: IvyDynamicState, page: number, kind: RequestKind, requeste
     forward(s, page, kind, requester, out);
     return;
   }
-  if (s.owned[page] && faultOn(s, page) === null) {
+  if (s.owned[page] && (faultOn(s, page) === null || s.mutant === 'serveDuringWrite')) {
     serve(s, page, kind, requester, out);
     return;
   }
@@ -155,13 +158,13 @@ function onRequest(s: IvyDynamicState, page: number, kind: RequestKind, requeste
 function forward(s: IvyDynamicState, page: number, kind: RequestKind, requester: number, out: Effect[]): void {
   const hint = s.probOwner[page]!;
   deliver(s, hint, kind === 'read' ? { kind: 'READ_FWD', page, requester } : { kind: 'WRITE_FWD', page, requester }, out);
-  if (kind === 'write') s.probOwner[page] = requester;
+  if (kind === 'write' || s.mutant === 'readMovesHint') s.probOwner[page] = requester;
 }
 
 function serve(s: IvyDynamicState, page: number, kind: RequestKind, requester: number, out: Effect[]): void {
   if (kind === 'read') {
-    if (s.access[page] === 'write') setAccess(s, page, 'read', out);
-    if (!s.copyset[page]!.includes(requester)) s.copyset[page]!.push(requester);
+    if (s.access[page] === 'write' && s.mutant !== 'ownerKeepsWrite') setAccess(s, page, 'read', out);
+    if (!s.copyset[page]!.includes(requester) && s.mutant !== 'forgetCopyset') s.copyset[page]!.push(requester);
     s.copyset[page]!.sort((a, b) => a - b);
     deliver(s, requester, { kind: 'READ_DATA', page }, out, page);
     return;
@@ -170,7 +173,7 @@ function serve(s: IvyDynamicState, page: number, kind: RequestKind, requester: n
   const msg: WriteData = { kind: 'WRITE_DATA', page, copyset: s.copyset[page]!.filter((c) => c !== requester), withData };
   s.owned[page] = false;
   s.copyset[page] = [];
-  s.probOwner[page] = requester;
+  if (s.mutant !== 'ownerKeepsHint') s.probOwner[page] = requester;
   deliver(s, requester, msg, out, withData ? page : undefined);
   setAccess(s, page, 'none', out);
 }
@@ -179,7 +182,7 @@ function onReadData(s: IvyDynamicState, from: number, page: number, data: Uint8A
   const f = faultOn(s, page);
   assert(f !== null && f.access === 'read', s.id, `READ_DATA for page ${page} from CPU ${from} with no read fault open on it`);
   assert(data !== undefined, s.id, `READ_DATA for page ${page} without bytes`);
-  if (f.stale) {
+  if (f.stale && s.mutant !== 'installStaleCopy') {
     f.stale = false;
     deliver(s, s.probOwner[page]!, { kind: 'READ_REQ', page }, out);
     return;
@@ -208,11 +211,12 @@ function onInvalidate(s: IvyDynamicState, from: number, page: number, out: Effec
   const f = faultOn(s, page);
   assert(!s.owned[page], s.id, `INVALIDATE of page ${page} from CPU ${from}, but I own it`);
   if (s.access[page] === 'read') {
-    setAccess(s, page, 'none', out);
+    if (s.mutant !== 'noDowngradeOnInvalidate') setAccess(s, page, 'none', out);
   } else {
     assert(f !== null && f.access === 'read' && !f.stale, s.id, `INVALIDATE of page ${page} from CPU ${from}, but access here is ${s.access[page]} and no read copy is on its way`);
     f.stale = true;
   }
+  if (s.mutant === 'lostAck') return;
   deliver(s, from, { kind: 'INVALIDATE_ACK', page }, out);
 }
 
@@ -310,4 +314,4 @@ function waitingOn(s: IvyDynamicState): string | null {
 }
 
 /** IVY with the dynamic distributed manager: requests follow probable-owner hints. */
-export const ivyDynamic: Protocol<IvyDynamicState> = makeProtocol({ name: 'ivy-dynamic', init, onFault, dispatch, invariants, waitingOn });
+export const ivyDynamic: Protocol<IvyDynamicState> = makeProtocol({ name: 'ivy-dynamic', mutants: describeMutants(builtinMutants['ivy-dynamic']), init, onFault, dispatch, invariants, waitingOn });

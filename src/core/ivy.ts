@@ -42,6 +42,7 @@
  */
 import type { DsmConfig } from './config.js';
 import type { Effect, ResumeKind } from './effects.js';
+import { builtinMutants, describeMutants } from './mutants.js';
 import { checkSingleWriter, deliver as deliverVia, invariantFailure, makeProtocol, setAccess } from './common.js';
 import { assert } from './errors.js';
 import { checkLocks, initSync, onSyncMessage, syncWaitingOn, type SyncState } from './sync.js';
@@ -340,7 +341,7 @@ function waitingOn(s: IvyState): string | null {
 }
 
 function makeIvy(name: string, placement: ManagerPlacement): Protocol<IvyState> {
-  return makeProtocol({ name, init: (config, cpu, options) => init(placement, config, cpu, options), onFault, dispatch, invariants, waitingOn });
+  return makeProtocol({ name, mutants: describeMutants(builtinMutants.ivy), init: (config, cpu, options) => init(placement, config, cpu, options), onFault, dispatch, invariants, waitingOn });
 }
 
 /** IVY with the fixed distributed manager: page p is managed by CPU p mod N. */

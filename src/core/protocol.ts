@@ -7,11 +7,13 @@
 import type { DsmConfig } from './config.js';
 import type { Effect } from './effects.js';
 import type { Access, Message } from './wire.js';
-import type { MutantName } from './mutants.js';
 
 export interface ProtocolOptions {
-  /** A deliberately injected bug, for testing the tests. Never set in production. */
-  readonly mutant?: MutantName | undefined;
+  /**
+   * A deliberately injected bug, for testing the tests: one of the protocol's `mutants`
+   * (runtimes refuse any other, see registry.ts `checkMutant`). Never set in production.
+   */
+  readonly mutant?: string | undefined;
 }
 
 /** A view of every CPU's page bytes, for global invariants (the runtime owns the bytes). */
@@ -28,6 +30,11 @@ export interface Protocol<S> {
    * data-race-free programs only: racy programs may see stale values).
    */
   readonly consistency?: 'sequential' | 'release';
+  /**
+   * The deliberate bugs this protocol implements (name → what it breaks), which
+   * `ProtocolOptions.mutant` may switch on; none when absent. Built-in names: mutants.ts.
+   */
+  readonly mutants?: Readonly<Record<string, string>>;
   init(config: DsmConfig, cpu: number, options?: ProtocolOptions): S;
   /** The program at this CPU touched `page` without the needed access. */
   onFault(s: S, page: number, access: 'read' | 'write'): Effect[];

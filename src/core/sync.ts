@@ -11,13 +11,13 @@
  */
 import type { Effect } from './effects.js';
 import { assert, InvariantViolation } from './errors.js';
-import type { MutantName } from './mutants.js';
 import type { Message } from './wire.js';
 
 export interface SyncState {
   readonly id: number;
   readonly n: number;
-  readonly mutant: MutantName | undefined;
+  /** The mutant switched on (Protocol.mutants), if any. */
+  readonly mutant: string | undefined;
   /** Lock manager side, for locks with id mod N = this CPU. */
   readonly lockHolder: Map<number, number>;
   readonly lockQueue: Map<number, number[]>;
@@ -38,7 +38,7 @@ export type Deliver = (to: number, msg: Message, out: Effect[]) => void;
 export const lockIdMax = 2 ** 31 - 1;
 export const barrierManager = 0;
 
-export function initSync(n: number, cpu: number, mutant: MutantName | undefined): SyncState {
+export function initSync(n: number, cpu: number, mutant: string | undefined): SyncState {
   return {
     id: cpu, n, mutant,
     lockHolder: new Map(), lockQueue: new Map(), lockWaiting: null, locksHeld: new Set(),

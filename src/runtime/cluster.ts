@@ -26,13 +26,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Mutex } from 'async-mutex';
 import { validateConfig, type DsmConfig, type DsmConfigInput } from '../core/config.js';
 import { DsmConfigError, DsmError, DsmRangeError } from '../core/errors.js';
-import { getProtocol } from '../core/registry.js';
+import { protocolRef } from '../core/registry.js';
+import { loadProtocol } from './protocol-module.js';
 import { DsmProgramLoadError, DsmRunAbortedError, type RunAbortCause } from './errors.js';
 import { totalStats, type ClusterStats, type CpuStats } from './stats.js';
 import type { TraceEvent } from './trace.js';
 
 export interface ClusterOptions extends DsmConfigInput {
-  /** The coherence protocol (default 'ivy'). */
+  /**
+   * The coherence protocol by name (default 'ivy'): a built-in one, or one of your own made
+   * known with `registerProtocol(protocol, { module })`.
+   */
   protocol?: string | undefined;
   /** Where CPUs run (default 'workers': one worker thread per CPU). */
   backend?: string | undefined;
@@ -115,7 +119,11 @@ export interface BackendInstance {
 }
 
 export interface Backend {
-  /** `options`: the cluster's options, of which the backend reads the ones of `accepts`. */
+  /**
+   * `protocol`: the reference each CPU loads its protocol by (`loadProtocol`, protocol-module.ts):
+   * a built-in name, or the module and name of a registered one. `options`: the cluster's
+   * options, of which the backend reads the ones of `accepts`.
+   */
   start(config: DsmConfig, protocol: string, options: ClusterOptions): Promise<BackendInstance>;
   /** The backend-specific options (backendOptionNames) this backend accepts; any other given is a DsmConfigError. */
   readonly accepts?: readonly BackendOptionName[];
@@ -156,8 +164,9 @@ export class Cluster {
   static async start(options: ClusterOptions): Promise<Cluster> {
     const config = validateConfig(options);
     const protocol = options.protocol ?? 'ivy';
-    getProtocol(protocol);
     const backendName = options.backend ?? 'workers';
+    // Backends get the reference their CPUs load the protocol by (a name, or a module and name).
+    const ref = protocolRef(protocol, backendName);
     const backend = backends.get(backendName);
     if (backend === undefined) {
       const known = backendNames();
@@ -172,7 +181,10 @@ export class Cluster {
         throw new DsmConfigError(`invalid config: ${name} is not an option of backend '${backendName}'${others.length ? `; it is one of backend ${others.map((b) => `'${b}'`).join(', ')}` : ''}`);
       }
     }
-    const instance = await backend.start(config, protocol, options);
+    // Loading it here first turns a module that does not export the protocol into an error
+    // now, not a dead thread later.
+    await loadProtocol(ref);
+    const instance = await backend.start(config, ref, options);
     return new Cluster(config, protocol, backendName, instance, { timeoutMs: options.timeoutMs, trace: options.trace });
   }
 

@@ -104,3 +104,6 @@ export class DsmAbortedError extends DsmError {
 
 /** The program module could not be loaded or is not a program. */
 export class DsmProgramLoadError extends DsmError {}
+
+/** A registered protocol's module cannot be imported, or does not export the protocol by its name. */
+export class DsmProtocolLoadError extends DsmError {}

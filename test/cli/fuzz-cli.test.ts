@@ -7,8 +7,15 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { FuzzFailure, parseRange, registerFuzzCommand, replayCommand, type FuzzIo } from '../../cli/commands/fuzz.js';
-import { DsmConfigError } from '../../src/core/errors.js';
-import { mutantNames, mutants } from '../../src/core/mutants.js';
+import { DsmConfigError, DsmMutantError } from '../../src/core/errors.js';
+import { builtinMutants, mutants } from '../../src/core/mutants.js';
+import { mutantTable } from '../../src/core/registry.js';
+
+/** IVY's mutants on ivy, and those of the other protocols on theirs (their own or shared). */
+const cases: [string, string][] = [
+  ...builtinMutants.ivy.map((m): [string, string] => ['ivy', m]),
+  ['ivy-dynamic', 'forgetCopyset'], ['ivy-dynamic', 'readMovesHint'], ['hlrc', 'diffNotApplied'], ['hlrc', 'ignoreWriteNotice'],
+];
 
 const cli = fileURLToPath(new URL('../../cli/tsdsm.js', import.meta.url));
 const tsdsm = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60000 });
@@ -54,17 +61,18 @@ describe('tsdsm fuzz', () => {
     expect(r.err).toContain('fuzz: 250/500 runs\n');
   });
 
-  test.each(mutantNames.map((m) => [m]))('--runs 500 --seed 1 --mutant %s fails with a shrunk story and a replay command that replays it', async (mutant) => {
-    const r = await fuzz(['--runs', '500', '--seed', '1', '--mutant', mutant]);
+  test.each(cases)('--protocol %s --runs 500 --seed 1 --mutant %s fails with a shrunk story and a replay command that replays it', async (protocol, mutant) => {
+    const r = await fuzz(['--protocol', protocol, '--runs', '500', '--seed', '1', '--mutant', mutant]);
     expect(r.error).toBeInstanceOf(FuzzFailure);
     const text = r.out.join('\n');
     expect(r.out[0]).toBe('seed 1');
-    expect(text).toContain(mutants[mutant]);
+    expect(text).toContain(mutants[mutant as keyof typeof mutants]);
     expect(text).toMatch(/\nFAILED at step \d+: /);
     expect(text).toMatch(/\nprogram:\n {2}CPU 0: /);
     expect(text).toMatch(/\nschedule: \d+ steps/);
     expect(text).toMatch(/\ntrace \(narrated/);
-    const replay = /\n {2}(tsdsm fuzz --seed 1 --mutant \S+ --replay \S+)$/.exec(text)?.[1];
+    const replay = /\n {2}(tsdsm fuzz --seed 1 (?:--protocol \S+ )?--mutant \S+ --replay \S+)$/.exec(text)?.[1];
+    expect(replay).toContain(`--mutant ${mutant}`);
     expect(replay).toBeDefined();
     expect((r.error as Error).message).toContain(`replay: ${replay}`);
     const again = await fuzz(replay!.split(' ').slice(2));
@@ -87,15 +95,32 @@ describe('tsdsm fuzz', () => {
       .toBe('tsdsm fuzz --seed 9 --protocol ivy-central --mutant lostAck --cpus 2-4 --ops 6 --reorder --lock-weight 0 --barriers 1 --replay 1:2');
   });
 
-  test('--list-mutants lists every mutant with its one-line description', async () => {
+  test('--list-mutants lists every mutant, the protocols that implement it, and its one-line description', async () => {
     const r = await fuzz(['--list-mutants']);
     expect(r.error).toBeUndefined();
-    expect(r.out).toHaveLength(mutantNames.length);
-    mutantNames.forEach((m, i) => expect(r.out[i]).toMatch(new RegExp(`^${m} +${mutants[m].replace(/[()]/g, '\\$&')}$`)));
+    const table = mutantTable();
+    expect(r.out).toHaveLength(table.length);
+    expect(r.out).toHaveLength(Object.keys(mutants).length);
+    const quote = (text: string): string => text.replace(/[()]/g, '\\$&');
+    table.forEach((m, i) => expect(r.out[i]).toMatch(new RegExp(`^${m.name} +${m.protocols.join(', ')} +${quote(m.description)}$`)));
+    expect(r.out.find((l) => l.startsWith('lostAck '))).toMatch(/^lostAck +ivy, ivy-central, ivy-dynamic +a copy holder/);
+    expect(r.out.find((l) => l.startsWith('diffNotApplied '))).toMatch(/^diffNotApplied +hlrc +the home/);
+    expect(r.out.find((l) => l.startsWith('doubleGrant '))).toMatch(/^doubleGrant +ivy, ivy-central, ivy-dynamic, hlrc +/);
   });
 
   test.each([
-    [['--mutant', 'nope'], /^unknown mutant "nope"; allowed: noAckWait, forgetCopyset, .*noDowngradeOnInvalidate$/],
+    ['hlrc', 'lostAck', 'ivy, ivy-central, ivy-dynamic'],
+    ['ivy-dynamic', 'earlyRelease', 'ivy, ivy-central'],
+    ['ivy', 'diffNotApplied', 'hlrc'],
+  ])('--protocol %s --mutant %s is refused with DsmMutantError listing the protocols that have it (%s), before any run', async (protocol, mutant, having) => {
+    const r = await fuzz(['--protocol', protocol, '--mutant', mutant, '--runs', '10', '--seed', '1']);
+    expect(r.error).toBeInstanceOf(DsmMutantError);
+    expect((r.error as Error).message).toMatch(new RegExp(`^protocol ${protocol} does not implement mutant "${mutant}"; the protocols that have it: ${having}; ${protocol}'s mutants: `));
+    expect(r.out).toEqual([]);
+  });
+
+  test.each([
+    [['--mutant', 'nope'], /^unknown mutant "nope"; no registered protocol has it; ivy's mutants: noAckWait, forgetCopyset, .*noDowngradeOnInvalidate$/],
     [['--cpus', '0'], /^--cpus must be N or MIN-MAX with integers from 1 to 256, got "0"$/],
     [['--cpus', '5-2'], /^--cpus must be N or MIN-MAX/],
     [['--reorder', '--fifo'], /^give either --reorder or --fifo, not both$/],
@@ -140,11 +165,15 @@ describe('tsdsm fuzz', () => {
     test('fuzz --list-mutants and a bad mutant name', () => {
       const list = tsdsm('fuzz', '--list-mutants');
       expect(list.status).toBe(0);
-      expect(list.stdout.trim().split('\n')).toHaveLength(mutantNames.length);
+      expect(list.stdout.trim().split('\n')).toHaveLength(mutantTable().length);
       const bad = tsdsm('fuzz', '--mutant', 'nope');
       expect(bad.status).not.toBe(0);
       expect(bad.stderr.trim().split('\n')).toHaveLength(1);
-      expect(bad.stderr.trim()).toMatch(/^tsdsm: DsmConfigError: unknown mutant "nope"; allowed: noAckWait, /);
+      expect(bad.stderr.trim()).toMatch(/^tsdsm: DsmMutantError: unknown mutant "nope"; no registered protocol has it; ivy's mutants: noAckWait, /);
+      const refused = tsdsm('fuzz', '--protocol', 'hlrc', '--mutant', 'lostAck', '--runs', '5');
+      expect(refused.status).toBe(1);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr.trim()).toMatch(/^tsdsm: DsmMutantError: protocol hlrc does not implement mutant "lostAck"; the protocols that have it: ivy, ivy-central, ivy-dynamic; /);
     });
   });
 });

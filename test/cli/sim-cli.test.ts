@@ -24,6 +24,19 @@ describe('tsdsm sim', () => {
     expect(r.stdout).toMatch(/fault on page \d/);
   });
 
+  test('a release-consistent protocol that fails the oracle on a racy workload is told to try --workload drf, which passes', () => {
+    const racy = tsdsm('sim', '--protocol', 'hlrc', '--workload', 'random', '--seed', '3');
+    expect(racy.status).toBe(1);
+    const line = racy.stderr.trim();
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line).toMatch(/^tsdsm: SimulationError: oracle: CPU \d+ read .* hlrc is release-consistent: it promises sequential consistency to data-race-free programs only, and this workload has data races; try --workload drf$/);
+    const drf = tsdsm('sim', '--protocol', 'hlrc', '--workload', 'drf', '--seed', '3');
+    expect(drf.status).toBe(0);
+    // A sequentially consistent protocol that failed the oracle would be a bug: no such hint.
+    const ivy = tsdsm('sim', '--protocol', 'ivy', '--workload', 'random', '--seed', '3');
+    expect(ivy.status).toBe(0);
+  });
+
   test.each([
     [['sim', '--scenario', 'nope'], /^tsdsm: DsmConfigError: unknown scenario "nope"; allowed: seed, /],
     [['sim', '--workload', 'random', '--cpus', '0'], /^tsdsm: DsmConfigError: invalid config: cpus = 0; allowed: an integer from 1 to 256$/],

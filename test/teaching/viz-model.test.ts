@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import type { IvyState } from '../../src/core/ivy.js';
-import { mutantNames } from '../../src/core/mutants.js';
+import { builtinMutants } from '../../src/core/mutants.js';
 import { traceHeader, traceToJsonLines } from '../../src/runtime/trace.js';
 import { getScenario, scenarioNames } from '../../sim/scenarios.js';
 import { Simulation } from '../../sim/simulator.js';
@@ -38,7 +38,7 @@ describe('presetModel', () => {
 
   test.each(scenarioNames)('never throws with any mutant, and a broken run ends at a flagged step (%s)', (name) => {
     let broken = 0;
-    for (const mutant of mutantNames) {
+    for (const mutant of builtinMutants.ivy) { // the page draws IVY's records: IVY's mutants
       const model = presetModel(name, { seed: 1, mutant });
       expect(model.mutant?.name).toBe(mutant);
       const flagged = model.steps.filter((s) => s.violation);

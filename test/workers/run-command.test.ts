@@ -80,7 +80,7 @@ describe('tsdsm run', () => {
     const program = new Command();
     registerRunCommand(program);
     const run = program.commands.find((c) => c.name() === 'run')!;
-    expect(run.options.map((o) => o.long)).toEqual(['--cpus', '--pages', '--page-size', '--timeout-ms', '--args', '--trace', '--backend']);
+    expect(run.options.map((o) => o.long)).toEqual(['--cpus', '--pages', '--page-size', '--timeout-ms', '--args', '--trace', '--backend', '--protocol', '--protocol-module']);
   });
 });
 
