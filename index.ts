@@ -6,3 +6,4 @@
 export * from './src/index.js';
 export { opsProgram } from './workers/index.js';
 import './native/backend.js';
+export { DsmNativeLoadError } from './native/index.js';

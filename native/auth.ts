@@ -19,18 +19,10 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { DsmError } from '../src/core/errors.js';
+import { DsmConfigError } from '../src/core/errors.js';
+import { DsmAuthError } from '../src/runtime/errors.js';
 
-/** A connection that did not prove it has the cluster's secret, or a peer that would not let us prove ours. */
-export class DsmAuthError extends DsmError {
-  constructor(
-    message: string,
-    /** The address that tried ("10.0.0.2:40312", or a Unix socket's description). */
-    readonly address: string,
-  ) {
-    super(message);
-  }
-}
+export { DsmAuthError };
 
 export const authTimeoutMs = 5000;
 
@@ -44,7 +36,7 @@ const verdictBytes = welcome.length;
 /** A cluster secret from the user: at least 16 bytes of text (or hex), never echoed. */
 export function secretFrom(text: string, where: string): Buffer {
   if (typeof text !== 'string' || text.length < 16) {
-    throw new DsmError(`invalid config: ${where} must be a string of at least 16 characters (the cluster secret; it is not shown here)`);
+    throw new DsmConfigError(`invalid config: ${where} must be a string of at least 16 characters (the cluster secret; it is not shown here)`);
   }
   return Buffer.from(text, 'utf8');
 }

@@ -46,34 +46,64 @@ import {
 } from '../src/runtime/errors.js';
 import type { CpuStats } from '../src/runtime/stats.js';
 import type { TraceEvent } from '../src/runtime/trace.js';
+import { authenticate, DsmAuthError, newSecret, secretFrom } from './auth.js';
 import { FrameReader } from './codec.js';
 import { decodeControl, encodeControl, type FromCpu, type TimedEvent, type ToCpu } from './messages.js';
 import { reviveError } from '../src/runtime/error-transfer.js';
-import { controlPath, type Endpoint } from './paths.js';
+import { controlArg, controlPath, type Endpoint } from './paths.js';
 
 /** Where the CPUs run and how they talk: validated from the cluster's options. */
 export interface NativeNetwork {
   readonly transport: 'unix' | 'tcp';
   /** CPU i runs on hosts[i % hosts.length]. */
   readonly hosts: ReadonlyArray<{ readonly address: string | null; readonly launch: readonly string[] }>;
+  /** The address the coordinator's control link listens on over TCP, or null: a Unix socket (every host shares this machine's filesystem). */
+  readonly coordinator: string | null;
+  /** The cluster secret every connection proves it holds (auth.ts). */
+  readonly secret: Buffer;
+  /** Told of every connection refused for want of the secret (default: a process warning). */
+  readonly onRefused: (error: DsmAuthError) => void;
+}
+
+function defaultOnRefused(error: DsmAuthError): void {
+  process.emitWarning(error.message, 'DsmAuthError');
+}
+
+/** The user's secret (option, else TSDSM_SECRET), or a new random one for this cluster. */
+function clusterSecret(options: Pick<ClusterOptions, 'secret'>): Buffer {
+  if (options.secret !== undefined) return secretFrom(options.secret, 'secret');
+  const fromEnv = process.env['TSDSM_SECRET'];
+  if (fromEnv !== undefined && fromEnv !== '') return secretFrom(fromEnv, 'TSDSM_SECRET');
+  return newSecret();
 }
 
 /** The cluster's `transport` and `hosts`, checked; DsmConfigError says what is wrong and what is allowed. */
-export function nativeNetwork(options: Pick<ClusterOptions, 'transport' | 'hosts'>): NativeNetwork {
+export function nativeNetwork(options: Pick<ClusterOptions, 'transport' | 'hosts' | 'secret' | 'onRefused' | 'coordinator'>): NativeNetwork {
   const transport = options.transport ?? 'unix';
+  if (options.onRefused !== undefined && typeof options.onRefused !== 'function') {
+    throw new DsmConfigError(`invalid config: onRefused must be a function (error: DsmAuthError) => void`);
+  }
+  const security = { secret: clusterSecret(options), onRefused: options.onRefused ?? defaultOnRefused };
   if (transport !== 'unix' && transport !== 'tcp') {
     throw new DsmConfigError(`invalid config: transport = ${JSON.stringify(transport)} on backend 'native'; allowed: 'unix' (default), 'tcp'`);
   }
   if (transport === 'unix') {
     if (options.hosts !== undefined) throw new DsmConfigError(`invalid config: hosts needs transport: 'tcp' on backend 'native' (Unix sockets reach one host)`);
-    return { transport, hosts: [{ address: null, launch: [] }] };
+    if (options.coordinator !== undefined) throw new DsmConfigError(`invalid config: coordinator needs transport: 'tcp' on backend 'native'`);
+    return { transport, hosts: [{ address: null, launch: [] }], coordinator: null, ...security };
   }
   const hosts = options.hosts ?? [{ address: '127.0.0.1' }];
   if (!Array.isArray(hosts) || hosts.length === 0) {
     throw new DsmConfigError(`invalid config: hosts = ${JSON.stringify(hosts)}; allowed: a non-empty array of { address, launch? }`);
   }
+  const coordinator = options.coordinator ?? null;
+  if (coordinator !== null && (typeof coordinator !== 'string' || isIP(coordinator) === 0)) {
+    throw new DsmConfigError(`invalid config: coordinator = ${JSON.stringify(coordinator)}; allowed: an IPv4 or IPv6 address of this machine that every host can reach`);
+  }
   return {
     transport,
+    coordinator,
+    ...security,
     hosts: hosts.map((h: unknown, i) => {
       const host = h as { address?: unknown; launch?: unknown } | null;
       if (host === null || typeof host !== 'object' || typeof host.address !== 'string' || isIP(host.address) === 0) {
@@ -119,6 +149,7 @@ class CpuProcess {
     readonly cpu: number,
     readonly child: ChildProcess,
     private readonly onFailure: (cpu: number, error: Error) => void,
+    private readonly onRefused: (error: DsmAuthError) => void,
   ) {
     child.stderr!.on('data', (chunk: Buffer) => {
       process.stderr.write(chunk);
@@ -145,6 +176,10 @@ class CpuProcess {
   }
 
   private deliver(m: FromCpu): void {
+    if (m.type === 'refused') {
+      this.onRefused(new DsmAuthError(m.message, m.address));
+      return;
+    }
     if (m.type === 'failed') {
       this.onFailure(this.cpu, reviveError(m.error, this.cpu));
       return;
@@ -200,17 +235,22 @@ class Generation {
 
   async start(): Promise<void> {
     process.once('exit', this.onExit);
-    await new Promise<void>((resolve, reject) => {
+    const control = await new Promise<string>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(controlPath(this.dir), () => resolve());
+      const host = this.network.coordinator;
+      if (host === null) this.server.listen(controlPath(this.dir), () => resolve(controlArg(this.dir)));
+      else this.server.listen({ host, port: 0 }, () => resolve(controlArg({ host, port: (this.server.address() as { port: number }).port })));
     });
     for (let cpu = 0; cpu < this.config.cpus; cpu++) {
       const host = this.network.hosts[cpu % this.network.hosts.length]!;
-      const args = [entry, this.dir, String(cpu), String(this.config.cpus), String(this.config.pages), String(this.config.pageSize), this.protocol];
+      const args = [entry, control, String(cpu), String(this.config.cpus), String(this.config.pages), String(this.config.pageSize), this.protocol];
       if (host.address !== null) args.push(host.address);
       const argv = [...host.launch, process.execPath, '--no-warnings', ...args];
-      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'inherit', 'pipe'] });
-      this.cpus.push(new CpuProcess(cpu, child, (c, e) => this.fail(c, e)));
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'inherit', 'pipe'] });
+      // The secret goes on standard input (through a launcher such as ssh too), never in argv or the environment.
+      child.stdin!.on('error', () => {}); // a process that died at once: its 'close' says why
+      child.stdin!.end(`${this.network.secret.toString('hex')}\n`);
+      this.cpus.push(new CpuProcess(cpu, child, (c, e) => this.fail(c, e), this.network.onRefused));
     }
     await this.within(startTimeoutMs, undefined, 'start', async () => {
       const hellos = await this.all('hello');
@@ -221,6 +261,14 @@ class Generation {
   }
 
   private accept(socket: Socket): void {
+    socket.on('error', () => {});
+    authenticate(socket, this.network.secret, 'accept').then(
+      (rest) => this.acceptAuthenticated(socket, rest),
+      (err: DsmAuthError) => this.network.onRefused(err),
+    );
+  }
+
+  private acceptAuthenticated(socket: Socket, rest: Buffer): void {
     const reader = new FrameReader('cluster control');
     const onData = (chunk: Buffer): void => {
       const payloads = reader.push(chunk);
@@ -235,7 +283,7 @@ class Generation {
       cpu.attach(socket, reader, payloads);
     };
     socket.on('data', onData);
-    socket.on('error', () => {});
+    if (rest.length > 0) onData(rest);
   }
 
   fail(cpu: number, error: Error): void {
@@ -451,7 +499,7 @@ function orderTrace(events: TimedEvent[]): TraceEvent[] {
 }
 
 registerBackend('native', {
-  accepts: ['transport', 'hosts'],
+  accepts: ['transport', 'hosts', 'secret', 'onRefused', 'coordinator'],
   async start(config: DsmConfig, protocol: string, options: ClusterOptions): Promise<BackendInstance> {
     const network = nativeNetwork(options);
     if (config.pageSize < 4096) {

@@ -1,13 +1,14 @@
 /**
  * The entry of a native CPU's process: `node cpu-entry.js <dir> <cpu> <cpus> <pages> <pageSize> <protocol> [<address>]`,
  * with `<address>` the IP address to listen on for the other CPUs over TCP (else a Unix socket).
+ * The cluster secret (hex) comes on standard input, one line, then end of input (auth.ts).
  *
  * The main thread runs the program on the application view of the region (real page
  * protection: an access the protocol has not granted faults in the MMU and blocks in the
  * addon's SIGSEGV handler until the protocol thread grants it). The protocol thread, a worker
  * thread of this process, runs the protocol and talks to the other CPUs and the cluster.
  */
-import { writeSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { DsmProgramLoadError } from '../src/runtime/errors.js';
 import { makeCpu, programOf, type Cpu, type ProgramFunction } from '../src/runtime/program.js';
@@ -21,6 +22,7 @@ import { serializeError } from '../src/runtime/error-transfer.js';
 import type { ProtocolThreadData } from './protocol-thread.js';
 
 const [dir, cpuArg, cpusArg, pagesArg, pageSizeArg, protocol, listen] = process.argv.slice(2);
+const secret = readFileSync(0, 'utf8').trim();
 const cpu = Number(cpuArg);
 const config = { cpus: Number(cpusArg), pages: Number(pagesArg), pageSize: Number(pageSizeArg) };
 
@@ -31,7 +33,7 @@ const stepDelayUs = Number(process.env['TSDSM_NATIVE_STEP_DELAY_US'] ?? 0);
 if (stepDelayUs > 0) addon.setStepDelay(stepDelayUs);
 const shared = createCpuShared(config.pages);
 const sync = shared.words;
-const data: ProtocolThreadData = { dir: dir!, cpu, config, protocol: protocol!, regionId: region.id, shared: shared.buffer, listen: listen ?? null };
+const data: ProtocolThreadData = { dir: dir!, cpu, config, protocol: protocol!, regionId: region.id, shared: shared.buffer, listen: listen ?? null, secret };
 const worker = new Worker(new URL('./protocol-thread.js', import.meta.url), { workerData: data });
 worker.on('error', (err) => {
   writeSync(2, `tsdsm native CPU ${cpu}: protocol thread failed: ${err.stack ?? err.message}\n`);

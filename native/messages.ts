@@ -39,7 +39,9 @@ export type FromCpu =
    */
   | { type: 'counters'; sent: number; handled: number; current: Uint8Array; status: CpuStatus }
   | { type: 'collected'; pages: { page: number; data: Uint8Array }[]; stats: CpuStats; trace: TimedEvent[] }
-  | { type: 'state'; state: string; locksHeld: number[] };
+  | { type: 'state'; state: string; locksHeld: number[] }
+  /** A connection to this CPU that did not authenticate (auth.ts); the run goes on. */
+  | { type: 'refused'; address: string; message: string };
 
 export type CpuStatus = 'running' | 'blocked' | 'finished';
 

@@ -54,7 +54,7 @@
  * code per page (0 none, 1 read, 2 write), the protocol thread's AliasMemory table.
  */
 
-import { DsmError } from '../src/core/errors.js';
+import { DsmPinError } from '../src/runtime/errors.js';
 
 /** Values of the pin word (see the header). */
 export const pinWord = { free: 0, pinned: 1, protocol: 2, pinnedWaiting: 3, wanted: 4, protocolWanted: 5 } as const;
@@ -84,8 +84,7 @@ export function cpuShared(buffer: SharedArrayBuffer): CpuShared {
 
 export const sharedWord = { sync: syncIndex, pin: pinIndex } as const;
 
-/** A fault inside a pinned access: a bug in tsdsm (the range pinned is not the range touched). */
-export class DsmPinError extends DsmError {}
+export { DsmPinError };
 
 /**
  * The program thread's side: `pinned(address, length, code, piece)` calls `piece(start, end)`

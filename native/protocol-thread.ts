@@ -26,12 +26,14 @@ import { loadProtocol } from '../src/runtime/protocol-module.js';
 import type { Message } from '../src/core/wire.js';
 import { CpuDriver, type Transport } from '../src/runtime/driver.js';
 import type { TraceEventInput } from '../src/runtime/trace.js';
+import { authenticate, DsmAuthError } from './auth.js';
+import { DsmPeerLostError } from '../src/runtime/errors.js';
 import { decodeMessage, encodeMessage, FrameReader } from './codec.js';
 import { FaultService } from './fault-service.js';
 import { loadAddon, Region } from './index.js';
 import { AliasMemory } from './memory.js';
 import { cpuShared, DsmPinError, PinGate, PinLatch, sharedWord } from './pin.js';
-import { controlPath, describeEndpoint, socketPath, type Endpoint } from './paths.js';
+import { controlEndpoint, describeEndpoint, socketPath, type Endpoint } from './paths.js';
 import {
   decodeControl, encodeControl, nowNs, syncWord,
   type FromCpu, type FromMain, type TimedEvent, type ToCpu, type ToMain,
@@ -45,7 +47,20 @@ import { serializeError } from '../src/runtime/error-transfer.js';
  */
 const corruptFrame = Number(process.env['TSDSM_NATIVE_CORRUPT_FRAME'] ?? 0);
 
+/**
+ * Liveness of the links between CPUs. A link that goes down (a cable, a switch, a host that
+ * freezes or is stopped) closes nothing: TCP would notice only after minutes of
+ * retransmissions. So every CPU sends an empty frame on each link it has sent nothing on for
+ * heartbeatMs, and a link it has heard nothing on for peerSilenceMs fails the run with a
+ * DsmPeerLostError naming the peer and its address. Heartbeats are not messages: no protocol
+ * sees them and no statistic counts them.
+ */
+export const heartbeatMs = 250;
+export const peerSilenceMs = 5000;
+const heartbeat = Buffer.alloc(4);
+
 export interface ProtocolThreadData {
+  /** The cluster's directory (Unix sockets), or where its control link listens on TCP: paths.ts controlArg. */
   readonly dir: string;
   readonly cpu: number;
   readonly config: DsmConfig;
@@ -56,6 +71,8 @@ export interface ProtocolThreadData {
   readonly shared: SharedArrayBuffer;
   /** The address to listen on for the other CPUs over TCP (an ephemeral port), or null for a Unix socket. */
   readonly listen: string | null;
+  /** The cluster secret, hex (auth.ts): every connection proves it before any frame. */
+  readonly secret: string;
 }
 
 interface Frame {
@@ -75,6 +92,7 @@ class ProtocolThread implements Transport {
   private readonly deferred: Array<() => void> = [];
   private readonly faults: FaultService;
   private readonly peers: (Socket | null)[];
+  private readonly secret: Buffer;
   private readonly server: Server;
   private control!: Socket;
   private driver: CpuDriver<unknown>;
@@ -100,10 +118,15 @@ class ProtocolThread implements Transport {
   /** What the program returned, while the release at its return runs. */
   private result: unknown;
   private readySent = false;
+  /** Per peer: when we last heard from it and last sent to it (ms, monotonic), and its address. */
+  private readonly heard: number[];
+  private readonly said: number[];
+  private readonly peerAddress: string[];
 
   constructor(data: ProtocolThreadData, protocol: Protocol<unknown>) {
     this.cpu = data.cpu;
     this.config = data.config;
+    this.secret = Buffer.from(data.secret, 'hex');
     this.protocol = protocol;
     const addon = loadAddon();
     this.region = new Region(addon, data.config.pages, data.config.pageSize, data.regionId);
@@ -113,6 +136,10 @@ class ProtocolThread implements Transport {
     this.latch = new PinLatch(shared);
     this.driver = this.newDriver();
     this.peers = new Array<Socket | null>(data.config.cpus).fill(null);
+    this.heard = new Array<number>(data.config.cpus).fill(0);
+    this.said = new Array<number>(data.config.cpus).fill(0);
+    this.peerAddress = new Array<string>(data.config.cpus).fill('');
+    setInterval(() => this.guard(() => this.checkLinks()), heartbeatMs);
     this.faults = new FaultService(addon, {
       onStep: () => this.guard(() => this.onStep()),
       onFault: (_region, offset, write) => this.guard(() => this.onFault(offset, write)),
@@ -147,14 +174,28 @@ class ProtocolThread implements Transport {
 
   // ------------------------------------------------------------ the cluster
 
-  private connectControl(dir: string, endpoint: Endpoint): void {
-    const socket = connect(controlPath(dir));
+  /** `control`: the cluster's directory or `tcp:HOST:PORT` (paths.ts controlArg). */
+  private connectControl(control: string, endpoint: Endpoint): void {
+    const socket = connect(controlEndpoint(control));
     this.control = socket;
     const reader = new FrameReader(`CPU ${this.cpu} control`);
-    socket.on('connect', () => this.toCluster({ type: 'hello', cpu: this.cpu, endpoint }));
-    socket.on('data', (chunk) => this.guard(() => {
+    const onData = (chunk: Buffer): void => this.guard(() => {
       for (const payload of reader.push(chunk)) this.onCluster(decodeControl<ToCpu>(payload));
-    }));
+    });
+    socket.on('connect', () => {
+      authenticate(socket, this.secret, 'connect').then(
+        (rest) => {
+          this.toCluster({ type: 'hello', cpu: this.cpu, endpoint });
+          socket.on('data', onData);
+          if (rest.length > 0) onData(rest);
+        },
+        (err: DsmAuthError) => {
+          // Nobody to tell but the process's stderr, which the cluster shows when we die.
+          process.stderr.write(`tsdsm native CPU ${this.cpu}: the cluster's control connection: ${err.message}\n`);
+          process.kill(process.pid, 'SIGKILL');
+        },
+      );
+    });
     // The cluster went away (closed, or its process died): end this whole process at once.
     // process.exit here would end only this thread, and the main thread may be blocked in a
     // fault that nobody will ever grant.
@@ -240,17 +281,33 @@ class ProtocolThread implements Transport {
     const socket = connect(endpoint);
     socket.setNoDelay(true);
     socket.on('connect', () => {
-      const hello = Buffer.alloc(4);
-      hello.writeUInt32LE(this.cpu, 0);
-      socket.write(hello);
-      this.attach(j, socket);
+      authenticate(socket, this.secret, 'connect').then(
+        (rest) => {
+          const hello = Buffer.alloc(4);
+          hello.writeUInt32LE(this.cpu, 0);
+          socket.write(hello);
+          this.attach(j, socket, rest);
+        },
+        (err: DsmAuthError) => this.fail(new DsmAuthError(`CPU ${this.cpu}: connecting to CPU ${j} at ${describeEndpoint(endpoint)}: ${err.message}`, err.address)),
+      );
     });
     socket.on('error', (err) => this.fail(new Error(`CPU ${this.cpu}: connection to CPU ${j} at ${describeEndpoint(endpoint)} failed: ${err.message}`)));
   }
 
-  /** A connection from a higher-numbered CPU: its first 4 bytes say which. */
+  /**
+   * A connection from a higher-numbered CPU: it authenticates, then its first 4 bytes say
+   * which. One that does not authenticate is refused and reported; the run goes on.
+   */
   private accept(socket: Socket): void {
     socket.setNoDelay(true);
+    socket.on('error', () => {});
+    authenticate(socket, this.secret, 'accept').then(
+      (rest) => this.acceptAuthenticated(socket, rest),
+      (err: DsmAuthError) => this.guard(() => this.toCluster({ type: 'refused', address: err.address, message: `CPU ${this.cpu}: ${err.message}` })),
+    );
+  }
+
+  private acceptAuthenticated(socket: Socket, rest: Buffer): void {
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
       head = Buffer.concat([head, chunk]);
@@ -261,21 +318,29 @@ class ProtocolThread implements Transport {
         socket.destroy();
         return;
       }
-      this.attach(from, socket);
-      if (head.length > 4) socket.emit('data', head.subarray(4));
-      this.checkReady();
+      this.attach(from, socket, head.subarray(4));
     };
     socket.on('data', onData);
+    if (rest.length > 0) onData(rest);
   }
 
-  private attach(from: number, socket: Socket): void {
+  /** `first`: bytes of the peer's frames that came with the handshake. */
+  private attach(from: number, socket: Socket, first: Buffer): void {
     this.peers[from] = socket;
+    this.heard[from] = performance.now();
+    this.said[from] = performance.now();
+    this.peerAddress[from] = socket.remoteAddress === undefined ? 'a Unix socket' : `${socket.remoteAddress}:${socket.remotePort}`;
     const reader = new FrameReader(`CPU ${this.cpu} from CPU ${from}`);
-    socket.on('data', (chunk) => this.guard(() => {
-      for (const payload of reader.push(chunk)) this.onFrame({ from, payload });
-    }));
+    const onData = (chunk: Buffer): void => this.guard(() => {
+      this.heard[from] = performance.now();
+      for (const payload of reader.push(chunk)) {
+        if (payload.length > 0) this.onFrame({ from, payload });
+      }
+    });
+    socket.on('data', onData);
     socket.on('error', () => {});
     this.checkReady();
+    if (first.length > 0) onData(first);
   }
 
   private checkReady(): void {
@@ -289,10 +354,30 @@ class ProtocolThread implements Transport {
     const socket = this.peers[to];
     if (!socket) throw new Error(`CPU ${this.cpu}: no connection to CPU ${to}`);
     this.sent += 1;
+    this.said[to] = performance.now();
     const frame = encodeMessage(id, msg);
     // Tests only: a peer that sends a malformed frame (the kind byte follows length and id).
     if (this.sent === corruptFrame) frame[8] = 0xfa;
     socket.write(frame);
+  }
+
+  /** Heartbeats on quiet links; a peer silent for too long fails the run. */
+  private checkLinks(): void {
+    const now = performance.now();
+    for (let j = 0; j < this.peers.length; j++) {
+      const socket = this.peers[j];
+      if (!socket) continue;
+      if (now - this.heard[j]! > peerSilenceMs) {
+        throw new DsmPeerLostError(
+          `CPU ${this.cpu}: nothing from CPU ${j} (at ${this.peerAddress[j]}) for ${Math.round(now - this.heard[j]!)} ms, ` +
+            `not even a heartbeat (one is due every ${heartbeatMs} ms): its link is down or it stopped answering`,
+        );
+      }
+      if (now - this.said[j]! >= heartbeatMs) {
+        this.said[j] = now;
+        socket.write(heartbeat);
+      }
+    }
   }
 
   private onFrame(frame: Frame): void {

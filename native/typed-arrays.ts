@@ -41,14 +41,14 @@
  *
  * Derived arrays (slice, map, filter) are plain typed arrays (Symbol.species): private copies.
  */
-import { DsmAlignmentError, DsmError } from '../src/core/errors.js';
+import { DsmAlignmentError } from '../src/core/errors.js';
+import { DsmViewError } from '../src/runtime/errors.js';
 import { DsmMemory, hexOf, viewError, type AccessHooks, type DsmArray } from '../src/memory/accessor.js';
 import type { PagedMemory } from '../src/memory/paged-memory.js';
 import { typeSize, type Value, type ValueType } from '../src/memory/types.js';
 import type { PinGate } from './pin.js';
 
-/** A use of a native view that would access the guarded memory unpinned (see the header). */
-export class DsmViewError extends DsmError {}
+export { DsmViewError };
 
 type TypedArrayConstructor =
   | Int8ArrayConstructor | Uint8ArrayConstructor | Int16ArrayConstructor | Uint16ArrayConstructor

@@ -57,10 +57,28 @@ export interface ClusterOptions extends DsmConfigInput {
    * `['ip', 'netns', 'exec', 'ns1']`; default: none, a child of this process).
    */
   hosts?: ReadonlyArray<{ readonly address: string; readonly launch?: readonly string[] | undefined }> | undefined;
+  /**
+   * Backend 'native' only: the cluster secret (at least 16 characters) with which every
+   * connection between its processes authenticates before any frame is read. Default:
+   * $TSDSM_SECRET, else 32 random bytes made for this cluster. Give one for several hosts.
+   */
+  secret?: string | undefined;
+  /**
+   * Backend 'native' only: told of each connection refused because it did not prove it holds
+   * the secret (a DsmAuthError naming the address that tried); the run goes on. Default: a
+   * process warning.
+   */
+  onRefused?: ((error: Error & { readonly address: string }) => void) | undefined;
+  /**
+   * Backend 'native' with transport 'tcp' only: an address of this machine on which the
+   * cluster's control link listens (an ephemeral port) for CPUs on other machines. Default: a
+   * Unix socket, which reaches only processes that share this machine's filesystem.
+   */
+  coordinator?: string | undefined;
 }
 
 /** Options of ClusterOptions that only some backends accept (each backend lists the ones it does). */
-export const backendOptionNames = ['transport', 'hosts'] as const;
+export const backendOptionNames = ['transport', 'hosts', 'secret', 'onRefused', 'coordinator'] as const;
 export type BackendOptionName = (typeof backendOptionNames)[number];
 
 export interface RunOptions {

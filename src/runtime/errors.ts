@@ -107,3 +107,26 @@ export class DsmProgramLoadError extends DsmError {}
 
 /** A registered protocol's module cannot be imported, or does not export the protocol by its name. */
 export class DsmProtocolLoadError extends DsmError {}
+
+/**
+ * Native backend: a connection that did not prove it holds the cluster's secret, or a peer
+ * that would not accept our proof (native/auth.ts). Names the address that tried.
+ */
+export class DsmAuthError extends DsmError {
+  constructor(
+    message: string,
+    /** "10.0.0.2:40312", or "a Unix socket". */
+    readonly address: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Native backend: a peer CPU sent nothing (not even a heartbeat) for too long: its link is down or it stopped answering. */
+export class DsmPeerLostError extends DsmError {}
+
+/** Native backend: a use of a program's typed view that would access the guarded memory unpinned (docs/native.md). */
+export class DsmViewError extends DsmError {}
+
+/** Native backend: a fault inside a pinned access, a bug in tsdsm (native/pin.ts). */
+export class DsmPinError extends DsmError {}

@@ -1,12 +1,13 @@
 /**
  * Faults and bad input that only the native backend has, each ending the run with a named
- * error and leaving the machine clean: a CPU process killed from outside (SIGKILL) mid-run, a
- * WebAssembly trap inside a program (the addon's SIGSEGV handler chains to V8's), and a peer
- * that sends a malformed frame. (A program that throws, a CPU that exits, bad addresses and
+ * error and leaving the machine clean: a CPU process killed from outside (SIGKILL) mid-run,
+ * one that stops answering (SIGSTOP: the heartbeats catch it), a WebAssembly trap inside a
+ * program (the addon's SIGSEGV handler chains to V8's), and a peer that sends a malformed
+ * frame. (A program that throws, a CPU that exits, bad addresses and
  * views are in the Cluster API conformance suite and typed-arrays.test.ts, on native too.)
  */
 import { describe, expect, test } from '@jest/globals';
-import { Cluster, DsmProcessExitError, DsmWireError, opsProgram } from '../../index.js';
+import { Cluster, DsmPeerLostError, DsmProcessExitError, DsmWireError, opsProgram } from '../../index.js';
 import { cpuProcesses } from './fixtures/processes.js';
 import type { WasmTrapResult } from './programs/wasm-trap.js';
 
@@ -49,6 +50,20 @@ describe('native faults', () => {
     await cluster.close();
     await until(() => cpuProcesses().length === before, 'the cluster\'s processes to end');
     expect(cpuProcesses().length).toBe(before);
+    await healthyCluster();
+  }, 30000);
+
+  test('a CPU process that stops answering (SIGSTOP): a DsmPeerLostError naming it, within the heartbeat bound; no process left', async () => {
+    const before = cpuProcesses().length;
+    const cluster = await Cluster.start({ cpus: 3, pages: 2, timeoutMs, backend: 'native' });
+    const running = cluster.run(program('hold'), { spinner: 1 }).then(() => null, (e: unknown) => e as Error);
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(cpuProcesses().find((p) => p.cpu === 2)!.pid, 'SIGSTOP');
+    const err = await running;
+    expect(err).toBeInstanceOf(DsmPeerLostError);
+    expect(err!.message).toMatch(/^CPU [01]: nothing from CPU 2 \(at a Unix socket\) for \d+ ms, not even a heartbeat \(one is due every 250 ms\): its link is down or it stopped answering$/);
+    await cluster.close();
+    await until(() => cpuProcesses().length === before, 'the cluster\'s processes to end');
     await healthyCluster();
   }, 30000);
 

@@ -11,7 +11,9 @@
 import { execFileSync } from 'node:child_process';
 import { readlinkSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { Cluster } from '../../index.js';
+import { Cluster, DsmPeerLostError, opsProgram, type Op } from '../../index.js';
+import { onSim } from '../conformance/harness.js';
+import { cpuProcesses } from './fixtures/processes.js';
 
 const example = (name: string): URL => new URL(`../../examples/${name}.js`, import.meta.url);
 const timeoutMs = 10000;
@@ -76,9 +78,9 @@ describe('native backend on two hosts (network namespaces joined by a veth pair)
   test('setup: the namespaces exist and every CPU runs in its host\'s namespace', () => {
     if (setupError) throw setupError;
     const inode = (ns: string): string => `net:[${statSync(`/run/netns/${ns}`).ino}]`;
-    const pids = cpuPids();
-    expect(pids.length).toBe(4);
-    for (const [cpu, pid] of pids) expect(readlinkSync(`/proc/${pid}/ns/net`)).toBe(inode(cpu % 2 === 0 ? nsA : nsB));
+    const processes = cpuProcesses();
+    expect(processes.length).toBe(4);
+    for (const { cpu, pid } of processes) expect(readlinkSync(`/proc/${pid}/ns/net`)).toBe(inode(cpu % 2 === 0 ? nsA : nsB));
   });
 
   test('the seed test runs across the two hosts', async () => {
@@ -92,23 +94,38 @@ describe('native backend on two hosts (network namespaces joined by a veth pair)
     expect(remote.length).toBe(4); // CPUs 0 and 2 each to CPUs 1 and 3
   });
 
+  test('an op-list program across the two hosts reads and sends what the simulator does', async () => {
+    const W = (address: number, value: number): Op => ({ op: 'write', type: 'int32', address, value });
+    const R = (address: number): Op => ({ op: 'read', type: 'int32', address });
+    const B: Op = { op: 'barrier' };
+    // CPU 2 (host A) writes four words of page 5 (managed by CPU 1, host B); after a barrier
+    // every CPU reads them. One writer, then readers: the counts do not depend on the schedule.
+    const words = [0, 1, 2, 3].map((k) => 5 * 4096 + 8 * k);
+    const programs: Op[][] = [0, 1, 2, 3].map((cpu) => [...(cpu === 2 ? words.map((a, k) => W(a, 10 + k)) : []), B, ...words.map(R)]);
+    const sim = onSim('ivy', 4, 16, programs);
+    const { results, stats } = await cluster!.run(opsProgram, programs);
+    expect(results).toEqual(sim.results);
+    expect(results[0]).toEqual([10, 11, 12, 13]);
+    expect(stats.total.messagesByKind).toEqual(sim.byKind);
+  });
+
   test('the counter runs across the two hosts', async () => {
     const { results } = await cluster!.run(example('counter'), { increments: 25, address: 0x5100 });
     expect(results).toEqual([100, 100, 100, 100]);
     expect(new DataView(cluster!.readMemory(0x5100, 4).buffer).getInt32(0, true)).toBe(100);
   });
-});
 
-/** [cpu, pid] of this process's native CPU children (the CPU is an argument of cpu-entry.js). */
-function cpuPids(): [number, number][] {
-  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8', timeout: 5000 });
-  return out
-    .split('\n')
-    .filter((l) => l.includes('cpu-entry.js'))
-    .map((l) => {
-      const words = l.trim().split(/\s+/);
-      const at = words.findIndex((w) => w.endsWith('cpu-entry.js'));
-      return [Number(words[at + 2]), Number(words[0])] as [number, number];
-    })
-    .sort((a, b) => a[0] - b[0]);
-}
+  // Last: it takes the link down for good.
+  test('the link between the hosts goes down mid-run: a DsmPeerLostError naming the CPU and its host, and no process left', async () => {
+    const running = cluster!.run(new URL('./programs/hold.js', import.meta.url), { spinner: 1 }).then(() => null, (e: unknown) => e as Error);
+    await new Promise((r) => setTimeout(r, 300));
+    ip('-n', nsA, 'link', 'set', vethA, 'down');
+    const err = await running;
+    expect(err).toBeInstanceOf(DsmPeerLostError);
+    expect(err!.message).toMatch(/^CPU \d: nothing from CPU \d \(at 10\.213\.77\.[12]:\d+\) for \d+ ms, not even a heartbeat/);
+    await cluster!.close();
+    cluster = undefined;
+    for (let waited = 0; cpuProcesses().length > 0 && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    expect(cpuProcesses()).toEqual([]);
+  }, 20000);
+});

@@ -39,6 +39,18 @@ describe('native backend over TCP', () => {
     for (const line of listening) expect(line.split(/\s+/)[3]).toMatch(/^127\.0\.0\.1:\d+$/);
   });
 
+  test('with coordinator set, the control link is TCP too (for CPUs on other machines): it listens there only, and runs work', async () => {
+    const other = await Cluster.start({ cpus: 2, pages: 4, timeoutMs, backend: 'native', transport: 'tcp', coordinator: '127.0.0.1' });
+    try {
+      const listening = execFileSync('ss', ['-Hltnp'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(`pid=${process.pid},`));
+      expect(listening.map((l) => l.split(/\s+/)[3])).toEqual([expect.stringMatching(/^127\.0\.0\.1:\d+$/)]);
+      const { results } = await other.run(example('seed_test'), { address: 0x1008, value: 9 });
+      expect(results).toEqual([9, 9]);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('bad network options are DsmConfigErrors that say what is allowed', async () => {
     const base = { cpus: 2, pages: 2, backend: 'native' };
     await expect(Cluster.start({ ...base, transport: 'udp' })).rejects.toThrow(
@@ -52,6 +64,10 @@ describe('native backend over TCP', () => {
       new DsmConfigError(`invalid config: hosts[0].address = "localhost"; allowed: an IPv4 or IPv6 address (the CPUs listen on it and on nothing else)`),
     );
     await expect(Cluster.start({ ...base, transport: 'tcp', hosts: [{ address: '127.0.0.1', launch: [''] }] })).rejects.toThrow(/^invalid config: hosts\[0\]\.launch = \[""\]/);
+    await expect(Cluster.start({ ...base, coordinator: '127.0.0.1' })).rejects.toThrow(
+      new DsmConfigError(`invalid config: coordinator needs transport: 'tcp' on backend 'native'`),
+    );
+    await expect(Cluster.start({ ...base, transport: 'tcp', coordinator: 'my-laptop' })).rejects.toThrow(/^invalid config: coordinator = "my-laptop"; allowed: an IPv4 or IPv6 address/);
     await expect(Cluster.start({ cpus: 2, pages: 2, transport: 'tcp' })).rejects.toThrow(
       new DsmConfigError(`invalid config: transport is not an option of backend 'workers'; it is one of backend 'native'`),
     );
