@@ -14,13 +14,20 @@
  *   1. prepare: every CPU resets its region to the image (every page readable), makes a fresh
  *      protocol state and loads the program; once all are prepared, go (so no CPU can receive
  *      a message of the run before its state is fresh);
- *   2. every program returns (done), then the cluster waits for quiescence: two waves of
- *      counters in a row with the same totals and as many messages handled as sent (after
- *      every program has returned, only the tail of the protocol is in flight);
+ *   2. every program returns and the release at its return is done (done), then the cluster
+ *      waits for quiescence: two waves of counters in a row with the same totals and as many
+ *      messages handled as sent (after every program has returned, only the tail of the
+ *      protocol is in flight). Until every CPU is done, the cluster polls for a deadlock:
+ *      two waves in a row in which each CPU reports the same counters and the same status,
+ *      every CPU blocked or finished, some blocked, and as many messages handled as sent.
+ *      Each CPU's two reports bracket a moment between the waves; at that moment it was in
+ *      that status (nothing it sent or handled changed in between, and a blocked CPU moves
+ *      only by handling a message) and no message was in flight, so nothing could move;
  *   3. collect: each page from one CPU whose copy the protocol calls current (for IVY any valid
  *      copy, a writer first; for hlrc the home's).
  *
- * A failure (a program throws, a process dies, a protocol error, a timeout) kills every
+ * A failure (a program throws, a process dies, a protocol error, a deadlock, a timeout, the
+ * run's AbortSignal: close() or the caller's) kills every
  * process, since a main thread blocked in a fault cannot be unwound; the next run starts
  * new ones. close() kills them too. Nothing waits without a bound.
  */
@@ -34,7 +41,9 @@ import { fileURLToPath } from 'node:url';
 import type { DsmConfig } from '../src/core/config.js';
 import { DsmConfigError, DsmError } from '../src/core/errors.js';
 import { registerBackend, type BackendInstance, type BackendRunRequest, type BackendRunResult, type ClusterOptions } from '../src/runtime/cluster.js';
-import { DsmProcessExitError, DsmTimeoutError } from '../src/runtime/errors.js';
+import {
+  DsmDeadlockError, DsmProcessExitError, DsmRunAbortedError, DsmTimeoutError, type CpuDeadlockState, type RunAbortCause,
+} from '../src/runtime/errors.js';
 import type { CpuStats } from '../src/runtime/stats.js';
 import type { TraceEvent } from '../src/runtime/trace.js';
 import { authenticate, DsmAuthError, newSecret, secretFrom } from './auth.js';
@@ -117,6 +126,13 @@ const stateTimeoutMs = 500;
 const endTimeoutMs = 5000;
 /** Bytes of a process's stderr kept for the error when it dies. */
 const stderrTailBytes = 4000;
+/**
+ * The pauses between deadlock polls while programs run: from the first, doubling up to the
+ * last (a wave is one small control frame to and from each CPU). They decide how soon a
+ * deadlock is reported, never whether.
+ */
+const deadlockPollMsMin = 2;
+const deadlockPollMsMax = 100;
 
 const entry = fileURLToPath(new URL('./cpu-entry.js', import.meta.url));
 
@@ -236,7 +252,7 @@ class Generation {
       child.stdin!.end(`${this.network.secret.toString('hex')}\n`);
       this.cpus.push(new CpuProcess(cpu, child, (c, e) => this.fail(c, e), this.network.onRefused));
     }
-    await this.within(startTimeoutMs, 'start', async () => {
+    await this.within(startTimeoutMs, undefined, 'start', async () => {
       const hellos = await this.all('hello');
       const peers: Endpoint[] = hellos.map((h) => h.endpoint);
       this.broadcast({ type: 'connect', peers });
@@ -297,28 +313,48 @@ class Generation {
     });
   }
 
-  /** Runs `body`; past `timeoutMs` rejects with a DsmTimeoutError saying what each CPU was doing. */
-  async within<T>(timeoutMs: number | undefined, what: string, body: () => Promise<T>): Promise<T> {
-    if (timeoutMs === undefined) return body();
+  /**
+   * Runs `body`; past `timeoutMs` rejects with a DsmTimeoutError, on `signal` with a
+   * DsmRunAbortedError, each saying what each CPU was doing.
+   */
+  async within<T>(timeoutMs: number | undefined, signal: AbortSignal | undefined, what: string, body: () => Promise<T>): Promise<T> {
+    if (timeoutMs === undefined && signal === undefined) return body();
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        void this.states().then((lines) => reject(new DsmTimeoutError(timeoutMs, what === 'start' ? lines.map((l) => `${l} (starting)`) : lines)));
-      }, timeoutMs);
+    let onAbort: (() => void) | undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      const lines = (): Promise<string[]> => this.states().then((l) => (what === 'start' ? l.map((x) => `${x} (starting)`) : l));
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => void lines().then((l) => reject(new DsmTimeoutError(timeoutMs, l))), timeoutMs);
+      }
+      if (signal !== undefined) {
+        onAbort = () => void lines().then((l) => reject(new DsmRunAbortedError(signal.reason as RunAbortCause, l)));
+        signal.addEventListener('abort', onAbort, { once: true });
+        if (signal.aborted) onAbort();
+      }
     });
     try {
-      return await Promise.race([body(), timeout]);
+      return await Promise.race([body(), stopped]);
     } finally {
       clearTimeout(timer);
+      if (onAbort) signal!.removeEventListener('abort', onAbort);
     }
   }
 
   private async states(): Promise<string[]> {
+    return (await this.reports()).map((r) => `CPU ${r.cpu}: ${r.state}`);
+  }
+
+  /** What each CPU is doing and the locks it holds (a process that ended or does not answer says so). */
+  async reports(): Promise<CpuDeadlockState[]> {
     this.broadcast({ type: 'state' });
     return Promise.all(this.cpus.map(async (c) => {
-      if (c.exited) return `CPU ${c.cpu}: its process ended (${c.exited})`;
-      const answer = await Promise.race([c.next('state'), new Promise<null>((r) => setTimeout(() => r(null), stateTimeoutMs))]);
-      return `CPU ${c.cpu}: ${answer ? answer.state : 'no answer'}`;
+      if (c.exited) return { cpu: c.cpu, state: `its process ended (${c.exited})`, locksHeld: [] };
+      let timer: NodeJS.Timeout | undefined;
+      const answer = await Promise.race([c.next('state'), new Promise<null>((r) => {
+        timer = setTimeout(() => r(null), stateTimeoutMs);
+      })]);
+      clearTimeout(timer);
+      return { cpu: c.cpu, state: answer ? answer.state : 'no answer', locksHeld: answer ? answer.locksHeld : [] };
     }));
   }
 
@@ -370,7 +406,7 @@ export class NativeBackend implements BackendInstance {
   async run(req: BackendRunRequest): Promise<BackendRunResult> {
     const g = await this.ensureStarted();
     try {
-      return await g.within(req.timeoutMs, 'run', () => this.runOn(g, req));
+      return await g.within(req.timeoutMs, req.signal, 'run', () => this.runOn(g, req));
     } catch (err) {
       g.kill();
       throw err;
@@ -381,7 +417,7 @@ export class NativeBackend implements BackendInstance {
     g.broadcast({ type: 'prepare', programUrl: req.programUrl, args: req.args, image: req.image, trace: req.trace });
     await g.all('prepared');
     g.broadcast({ type: 'go' });
-    const done = await g.all('done');
+    const done = await this.untilDone(g);
     const current = await this.quiescent(g);
     // Each page from one CPU whose copy the protocol calls current: a writer, else the first
     // holder (at quiescence every current copy holds the same bytes). Pages nobody holds stay.
@@ -395,6 +431,35 @@ export class NativeBackend implements BackendInstance {
     const perCpu: CpuStats[] = collected.map((c) => c.stats);
     const trace = req.trace ? orderTrace(collected.flatMap((c) => c.trace)) : undefined;
     return { results: done.map((d) => d.result), perCpu, trace, pages: collected.flatMap((c) => c.pages) };
+  }
+
+  /** Every CPU's 'done', polling for a deadlock until then (see the file header). */
+  private async untilDone(g: Generation): Promise<Extract<FromCpu, { type: 'done' }>[]> {
+    const done = g.all('done');
+    let finished = false;
+    done.then(() => (finished = true), () => (finished = true));
+    let pauseMs = deadlockPollMsMin;
+    let last = '';
+    for (;;) {
+      if (last === '') {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([done, new Promise((r) => {
+          timer = setTimeout(r, pauseMs);
+        })]);
+        clearTimeout(timer);
+        pauseMs = Math.min(2 * pauseMs, deadlockPollMsMax);
+      }
+      if (finished || g.dead) return done;
+      g.broadcast({ type: 'counters' });
+      const wave = await g.all('counters');
+      const sent = wave.reduce((n, c) => n + c.sent, 0);
+      const handled = wave.reduce((n, c) => n + c.handled, 0);
+      const stuck = sent === handled && wave.every((c) => c.status !== 'running') && wave.some((c) => c.status === 'blocked');
+      // A stuck wave is confirmed by the next one at once; any other sends us back to sleep.
+      const key = stuck ? wave.map((c) => `${c.sent}/${c.handled}/${c.status}`).join(' ') : '';
+      if (stuck && key === last) throw new DsmDeadlockError(await g.reports());
+      last = stuck && last === '' ? key : '';
+    }
   }
 
   /** Waits until two waves of counters agree and every message sent was handled; returns each CPU's current copies. */

@@ -31,12 +31,19 @@ export type FromCpu =
   | { type: 'prepared' }
   | { type: 'done'; result: unknown }
   | { type: 'failed'; error: SerializedError }
-  /** `current`: per page, 0 when this CPU's copy is not current, 2 when it is and writable, else 1. */
-  | { type: 'counters'; sent: number; handled: number; current: Uint8Array }
+  /**
+   * `current`: per page, 0 when this CPU's copy is not current, 2 when it is and writable,
+   * else 1. `status`: 'blocked' while the program waits for the protocol (a fault, a sync
+   * call, the release at its return), 'finished' once that release is done (for deadlock
+   * detection, native/backend.ts).
+   */
+  | { type: 'counters'; sent: number; handled: number; current: Uint8Array; status: CpuStatus }
   | { type: 'collected'; pages: { page: number; data: Uint8Array }[]; stats: CpuStats; trace: TimedEvent[] }
-  | { type: 'state'; state: string }
+  | { type: 'state'; state: string; locksHeld: number[] }
   /** A connection to this CPU that did not authenticate (auth.ts); the run goes on. */
   | { type: 'refused'; address: string; message: string };
+
+export type CpuStatus = 'running' | 'blocked' | 'finished';
 
 /** Protocol thread → main thread. */
 export type ToMain =

@@ -115,6 +115,8 @@ class ProtocolThread implements Transport {
   private failed = false;
   /** The program's args between prepare and go. */
   private pendingArgs: unknown;
+  /** What the program returned, while the release at its return runs. */
+  private result: unknown;
   private readySent = false;
   /** Per peer: when we last heard from it and last sent to it (ms, monotonic), and its address. */
   private readonly heard: number[];
@@ -224,9 +226,11 @@ class ProtocolThread implements Transport {
         this.toMain({ type: 'start', args: this.pendingArgs, trace: this.tracing });
         this.pendingArgs = undefined;
         return;
-      case 'counters':
-        this.toCluster({ type: 'counters', sent: this.sent, handled: this.handled, current: this.currentCopies() });
+      case 'counters': {
+        const status = this.phase === 'finished' ? 'finished' : this.blockedSince >= 0 ? 'blocked' : 'running';
+        this.toCluster({ type: 'counters', sent: this.sent, handled: this.handled, current: this.currentCopies(), status });
         return;
+      }
       case 'collect':
         this.toCluster({
           type: 'collected',
@@ -236,7 +240,7 @@ class ProtocolThread implements Transport {
         });
         return;
       case 'state':
-        this.toCluster({ type: 'state', state: this.state() });
+        this.toCluster({ type: 'state', state: this.state(), locksHeld: this.driver.heldLocks() });
         return;
     }
   }
@@ -418,12 +422,14 @@ class ProtocolThread implements Transport {
         this.faults.check();
         this.input(() => this.driver.afterResume());
         this.drainBacklog();
-        this.phase = 'finished';
         if (this.tracing) {
           this.trace.push(...m.accesses);
           this.trace.push({ type: 'done', cpu: this.cpu, result: traceable(m.result), t: nowNs() });
         }
-        this.toCluster({ type: 'done', result: m.result });
+        // A return is a release (Protocol.onFinish): the cluster hears 'done' once it is complete (onResume).
+        this.result = m.result;
+        this.blockedSince = nowNs();
+        this.input(() => this.driver.finish());
         return;
       case 'failed':
         this.failed = true;
@@ -467,6 +473,13 @@ class ProtocolThread implements Transport {
     }
     if (what === 'fault') {
       this.grantFault();
+      return;
+    }
+    if (what === 'finish') {
+      this.phase = 'finished';
+      this.toCluster({ type: 'done', result: this.result });
+      this.result = undefined;
+      this.syncResumed = true;
       return;
     }
     Atomics.store(this.sync, sharedWord.sync, syncWord.released);

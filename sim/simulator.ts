@@ -106,8 +106,13 @@ interface InFlight {
 
 interface CpuRun {
   pc: number;
-  /** The op waiting for a resume, or null when the CPU can take its next op. */
-  blocked: Op | null;
+  /**
+   * The op waiting for a resume, 'return' while the release at the program's return waits
+   * (Protocol.onFinish), or null when the CPU can take its next op.
+   */
+  blocked: Op | 'return' | null;
+  /** The program has run its last op and the protocol was told (returnFinished). */
+  returned: boolean;
   resumed: boolean;
   reads: Value[];
 }
@@ -152,7 +157,7 @@ export class Simulation {
       const state = this.protocol.init(this.config, cpu, { mutant });
       const memory = new PagedMemory(this.config, cpu);
       for (let p = 0; p < this.config.pages; p++) memory.setAccess(p, this.protocol.accessOf(state, p));
-      const run: CpuRun = { pc: 0, blocked: null, resumed: false, reads: [] };
+      const run: CpuRun = { pc: 0, blocked: null, returned: false, resumed: false, reads: [] };
       const driver = new CpuDriver(this.protocol, state, memory, {
         send: (to, id, msg) => this.inFlight.push({ from: cpu, to, id, msg }),
       }, {
@@ -167,6 +172,7 @@ export class Simulation {
       this.drivers.push(driver);
       this.runs.push(run);
     }
+    this.returnFinished();
     this.checkInvariants();
   }
 
@@ -243,6 +249,7 @@ export class Simulation {
     try {
       if (step.kind === 'cpu') this.runOp(step.cpu);
       else this.deliver(step);
+      this.returnFinished();
       this.checkInvariants();
     } catch (err) {
       // Bad input (an address outside the region, a misaligned access) is the program's fault,
@@ -310,13 +317,31 @@ export class Simulation {
     return true;
   }
 
+  /**
+   * A CPU whose program has run its last op returns, within the step that ran it: a return
+   * is a release (Protocol.onFinish), as on every backend, and the CPU is done once the
+   * protocol resumes it.
+   */
+  private returnFinished(): void {
+    this.runs.forEach((run, cpu) => {
+      if (run.returned || run.blocked !== null || run.pc < this.programs[cpu]!.length) return;
+      run.returned = true;
+      run.blocked = 'return';
+      run.resumed = false;
+      this.drivers[cpu]!.finish();
+      this.completeIfResumed(cpu);
+    });
+  }
+
   /** A resumed CPU finishes the op it was blocked on at once, as a real CPU would retry it. */
   private completeIfResumed(cpu: number): void {
     const run = this.runs[cpu]!;
     if (!run.resumed || run.blocked === null) return;
     const op = run.blocked;
     run.resumed = false;
-    if (op.op === 'read' || op.op === 'write') {
+    if (op === 'return') {
+      run.blocked = null;
+    } else if (op.op === 'read' || op.op === 'write') {
       if (this.tryAccess(cpu, op)) run.blocked = null;
     } else {
       run.blocked = null;
@@ -325,7 +350,7 @@ export class Simulation {
     }
     this.drivers[cpu]!.afterResume();
     // The held-back effects may resume nothing: this CPU's one blocking input is complete.
-    if (run.resumed) this.fail(`CPU ${cpu} resumed twice for one ${formatOp(op)}`);
+    if (run.resumed) this.fail(`CPU ${cpu} resumed twice for one ${op === 'return' ? 'return' : formatOp(op)}`);
   }
 
   checkInvariants(): void {

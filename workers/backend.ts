@@ -9,15 +9,17 @@
  *      memory image;
  *   3. waits for every task. The first CPU that fails (its program threw, its worker died)
  *      sets the abort word and rings every doorbell; blocked CPUs see it and unwind, computing
- *      CPUs see it at their next poll. A CPU that does not stop within `abortGraceMs` (a
- *      loop that never touches shared memory) has its worker terminated through piscina's
- *      abort signal, so run() always settles and the next run starts with no leftover task.
+ *      CPUs see it at their next poll. The same happens on a timeout, on the run's
+ *      AbortSignal (close() or the caller's), and when a CPU finds the run deadlocked
+ *      (workers/cpu.ts). A CPU that does not stop within `abortGraceMs` (a loop that never
+ *      touches shared memory) has its worker terminated through piscina's abort signal, so
+ *      run() always settles and the next run starts with no leftover task.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { DsmConfig } from '../src/core/config.js';
 import type { BackendInstance, BackendRunRequest, BackendRunResult } from '../src/runtime/cluster.js';
-import { DsmTimeoutError, DsmWorkerExitError } from '../src/runtime/errors.js';
+import { DsmDeadlockError, DsmRunAbortedError, DsmTimeoutError, DsmWorkerExitError, type RunAbortCause } from '../src/runtime/errors.js';
 import type { CpuStats } from '../src/runtime/stats.js';
 import type { TraceEvent } from '../src/runtime/trace.js';
 import { abortReason, abortWord, controlWords, ringAll } from './control.js';
@@ -104,18 +106,30 @@ export class WorkersBackend implements BackendInstance {
       timedOut = true;
       abortAll(abortReason.timeout);
     }, req.timeoutMs);
+    const onAbort = (): void => abortAll(abortReason.abort);
+    req.signal.addEventListener('abort', onAbort, { once: true });
+    if (req.signal.aborted) onAbort();
 
     try {
       await Promise.all(tasks);
     } finally {
       clearTimeout(timer);
       clearTimeout(graceTimer);
+      req.signal.removeEventListener('abort', onAbort);
     }
 
     const done = outcomes as Outcome[];
     if (firstFailure !== null) throw failureError(done[firstFailure]!, firstFailure);
+    const why = Atomics.load(control, abortWord);
+    const lines = (): string[] => done.map((o, cpu) => `CPU ${cpu}: ${describe(o)}`);
+    if (why === abortReason.deadlock) {
+      throw new DsmDeadlockError(done.map((o, cpu) => ({
+        cpu, state: describe(o), locksHeld: o.kind === 'result' && !o.result.ok ? o.result.locksHeld : [],
+      })));
+    }
+    if (why === abortReason.abort) throw new DsmRunAbortedError(req.signal.reason as RunAbortCause, lines());
     if (timedOut || done.some((o) => o.kind !== 'result' || !o.result.ok)) {
-      throw new DsmTimeoutError(req.timeoutMs ?? 0, done.map((o, cpu) => `CPU ${cpu}: ${describe(o)}`));
+      throw new DsmTimeoutError(req.timeoutMs ?? 0, lines());
     }
     return merge(done.map((o) => (o as { result: Extract<CpuTaskResult, { ok: true }> }).result), req.trace);
   }

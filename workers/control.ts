@@ -8,6 +8,8 @@
  *   word 2        messages sent (incremented before posting)
  *   word 3        messages handled (incremented after the handler returns)
  *   word 4        next trace sequence number
+ *   word 5        CPUs blocked waiting for the protocol (a fault, a sync call, the release at
+ *                 their return) with no message of theirs being handled (workers/cpu.ts)
  *   words 8..8+N  one doorbell per CPU: a counter bumped after every post to that CPU
  *   then P words  per-page claims for collecting the memory at the end (0 unclaimed, cpu+1)
  */
@@ -16,6 +18,7 @@ export const doneWord = 1;
 export const sentWord = 2;
 export const handledWord = 3;
 export const traceSeqWord = 4;
+export const blockedWord = 5;
 export const doorbellBase = 8;
 
 /** Why a run stops: the value of the abort word. */
@@ -24,7 +27,10 @@ export const abortReason = {
   /** A CPU failed (its program threw, its worker died, a protocol or wire error). */
   failure: 1,
   timeout: 2,
-  close: 3,
+  /** The run's AbortSignal: close() or the caller's signal. */
+  abort: 3,
+  /** Every CPU is blocked or done and no message is in flight (found by a CPU). */
+  deadlock: 4,
 } as const;
 
 export function controlWords(cpus: number, pages: number): number {

@@ -34,7 +34,7 @@ export default async function runCpuTask(task: CpuTask): Promise<CpuTaskResult> 
     const aborted = err instanceof DsmAbortedError;
     // A failing CPU stops the others itself: they may be blocked waiting for it.
     if (!aborted) node.abortAll();
-    return { ok: false, cpu: task.cpu, aborted, state: aborted ? err.state : node.state(), error: serializeError(err) };
+    return { ok: false, cpu: task.cpu, aborted, state: aborted ? err.state : node.state(), locksHeld: node.heldLocks(), error: serializeError(err) };
   } finally {
     for (const port of task.ports) port?.close();
   }

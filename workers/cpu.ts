@@ -16,6 +16,18 @@
  * with `Atomics.wait(doorbell, valueRead)` only if it found nothing: a message posted after
  * the look bumped the doorbell after the read, so the wait returns at once and nothing is
  * lost. The same order serves the abort word: the main thread sets it, then rings every bell.
+ *
+ * Deadlock. A CPU waiting for the protocol counts itself in the blocked word, and a CPU whose
+ * program has returned (and whose return's release is done) in the done word. When blocked +
+ * done = N with someone blocked and every message sent has been handled, nothing can move
+ * again: a blocked CPU moves only when it handles a message, and a done CPU sends only in
+ * answer to one. checkDeadlock reads `handled`, then the two counts, then `sent`: `handled`
+ * and `sent` only grow and a message is counted sent before it is posted and handled after
+ * its handler returns, so equal readings mean no message was in flight or being handled at
+ * any moment between them, and at those moments no counted CPU could have moved. A CPU
+ * leaves the blocked count before its resuming message counts as handled, for the same
+ * reason. The last event that makes the condition true (a CPU blocks, returns, or handles the
+ * last message) is followed by a check by that CPU, so every deadlock is found.
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { DsmConfig } from '../src/core/config.js';
@@ -33,7 +45,7 @@ import { DsmAbortedError } from '../src/runtime/errors.js';
 import { makeCpu, type Cpu, type CpuServices } from '../src/runtime/program.js';
 import { formatValue, type TraceEvent, type TraceEventInput } from '../src/runtime/trace.js';
 import {
-  abortWord, claimBase, doneWord, doorbellBase, handledWord, ring, ringAll, sentWord, traceSeqWord,
+  abortReason, abortWord, blockedWord, claimBase, doneWord, doorbellBase, handledWord, ring, ringAll, sentWord, traceSeqWord,
 } from './control.js';
 
 /**
@@ -55,6 +67,8 @@ export class WorkerCpu implements Transport, AccessHooks {
   /** This CPU's doorbell as a one-word view, which the accessor compares at every access (AccessHooks). */
   readonly doorbell: Int32Array;
   private resumed = false;
+  /** This CPU is counted in the blocked word (see the file header). */
+  private countedBlocked = false;
   private phase: Phase = 'running';
   private readonly receivedPages: PageAllocator;
   /** Where the next port scan starts, so that no peer's messages starve another's. */
@@ -163,8 +177,10 @@ export class WorkerCpu implements Transport, AccessHooks {
     this.resumed = false;
     try {
       start();
+      if (!this.resumed) this.countBlocked();
       while (!this.resumed) this.serveOrWait();
     } finally {
+      this.uncountBlocked();
       this.driver.stats.blockedNs += Math.round((performance.now() - t0) * 1e6);
     }
   }
@@ -178,17 +194,43 @@ export class WorkerCpu implements Transport, AccessHooks {
     Atomics.wait(this.control, this.doorbellIndex, bell, waitSliceMs);
   }
 
+  private countBlocked(): void {
+    Atomics.add(this.control, blockedWord, 1);
+    this.countedBlocked = true;
+    this.checkDeadlock();
+  }
+
+  private uncountBlocked(): void {
+    if (!this.countedBlocked) return;
+    this.countedBlocked = false;
+    Atomics.sub(this.control, blockedWord, 1);
+  }
+
+  /** Stops the run as deadlocked if nothing can move any more (see the file header for the order of the reads). */
+  private checkDeadlock(): void {
+    const c = this.control;
+    const handled = Atomics.load(c, handledWord);
+    const blocked = Atomics.load(c, blockedWord);
+    const done = Atomics.load(c, doneWord);
+    if (blocked === 0 || blocked + done !== this.config.cpus) return;
+    if (Atomics.load(c, sentWord) !== handled) return;
+    if (Atomics.compareExchange(c, abortWord, 0, abortReason.deadlock) === 0) ringAll(c, this.config.cpus);
+  }
+
   /**
-   * After the program returned: count ourselves done, then keep serving until every CPU is
-   * done and no message is in flight or being handled (sent === handled). Once all programs
-   * have returned, no new request can start, and the tail messages (confirms, unlocks) cause
-   * no further messages, so the condition, once true, stays true.
+   * After the program returned: the protocol's release at a return (its diffs must reach
+   * their homes), then count ourselves done and keep serving until every CPU is done and no
+   * message is in flight or being handled (sent === handled). Once all programs have
+   * returned, no new request can start, and the tail messages (confirms, unlocks) cause no
+   * further messages, so the condition, once true, stays true.
    */
   finish(): void {
+    this.block(() => this.driver.finish());
     this.afterResume();
     this.phase = 'finished';
     const done = Atomics.add(this.control, doneWord, 1) + 1;
     if (done === this.config.cpus) ringAll(this.control, this.config.cpus);
+    else this.checkDeadlock();
     for (;;) {
       this.checkAbort();
       const bell = Atomics.load(this.control, this.doorbellIndex);
@@ -242,17 +284,23 @@ export class WorkerCpu implements Transport, AccessHooks {
     const env = decodePacket(raw, this.cpu, from, this.receivedPages);
     const msg = checkMessage(env.msg, from, this.config);
     this.driver.message(from, env.id, msg);
+    // Out of the blocked count before the message counts as handled (see the file header).
+    if (this.resumed) this.uncountBlocked();
     const handled = Atomics.add(this.control, handledWord, 1) + 1;
+    if (handled !== Atomics.load(this.control, sentWord)) return;
     // The last message of a finished run wakes the CPUs waiting in finish().
-    if (handled === Atomics.load(this.control, sentWord) && Atomics.load(this.control, doneWord) === this.config.cpus) {
-      ringAll(this.control, this.config.cpus);
-    }
+    if (Atomics.load(this.control, doneWord) === this.config.cpus) ringAll(this.control, this.config.cpus);
+    else this.checkDeadlock();
   }
 
   // ------------------------------------------------------------ abort, state, trace
 
   private checkAbort(): void {
     if (Atomics.load(this.control, abortWord) !== 0) throw new DsmAbortedError(this.cpu, this.state());
+  }
+
+  heldLocks(): number[] {
+    return this.driver.heldLocks();
   }
 
   /** What this CPU is doing, for timeout and abort reports. */

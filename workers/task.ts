@@ -40,5 +40,7 @@ export type CpuTaskResult =
       readonly aborted: boolean;
       /** What the CPU was doing when it stopped (protocol `waitingOn`, or running, or finished). */
       readonly state: string;
+      /** The locks it held then (for deadlock reports). */
+      readonly locksHeld: number[];
       readonly error: SerializedError;
     };

@@ -20,6 +20,8 @@ export interface RunCommandOptions extends Partial<ProtocolCommandOptions> {
   hosts?: string | undefined;
   launch?: string | undefined;
   coordinator?: string | undefined;
+  /** Stops the run (the command line's Ctrl-C). */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -68,7 +70,7 @@ export async function runProgram(program: string, opts: RunCommandOptions): Prom
   });
   let result: RunResult;
   try {
-    result = await cluster.run(program, args, { trace: opts.trace ?? false });
+    result = await cluster.run(program, args, { trace: opts.trace ?? false, signal: opts.signal });
   } finally {
     await cluster.close();
   }
@@ -86,7 +88,7 @@ export function registerRunCommand(program: Command): void {
     .requiredOption('--cpus <C>', 'number of CPUs (worker threads)', parseInteger('--cpus'))
     .requiredOption('--pages <P>', 'pages of shared memory', parseInteger('--pages'))
     .option('--page-size <B>', 'bytes per page, a power of two (default 4096)', parseInteger('--page-size'))
-    .option('--timeout-ms <T>', 'fail the run after T ms, saying what each CPU waits on', parseInteger('--timeout-ms'))
+    .option('--timeout-ms <T>', 'fail the run after T ms, saying what each CPU waits on (default: none; a deadlock is reported without it, and Ctrl-C stops a run)', parseInteger('--timeout-ms'))
     .option('--args <JSON>', 'arguments passed to the program on every CPU, as JSON')
     .option('--trace', 'print the narrated trace of the run')
     .option('--backend <name>', "'workers' (default: one worker thread per CPU) or 'native' (one OS process per CPU, pages guarded by mprotect; Linux x86-64)")
@@ -95,7 +97,16 @@ export function registerRunCommand(program: Command): void {
     .option('--coordinator <A>', "native with --hosts: this machine's address for the control link over TCP (CPUs on other machines); default a Unix socket");
   addProtocolOptions(command).action(async (file: string, opts: RunCommandOptions) => {
     await loadProtocolModules({ protocol: opts.protocol ?? 'ivy', protocolModule: opts.protocolModule });
-    for (const line of await runProgram(file, opts)) console.log(line);
+    // Ctrl-C ends the run through its AbortSignal: the error says what each CPU was doing,
+    // and the CPUs are stopped before the command exits. A second Ctrl-C kills at once.
+    const controller = new AbortController();
+    const onInterrupt = (): void => controller.abort('SIGINT');
+    process.once('SIGINT', onInterrupt);
+    try {
+      for (const line of await runProgram(file, { ...opts, signal: controller.signal })) console.log(line);
+    } finally {
+      process.off('SIGINT', onInterrupt);
+    }
   });
 }
 

@@ -7,7 +7,7 @@ import type { DsmConfig } from './config.js';
 import type { Effect } from './effects.js';
 import { InvariantViolation } from './errors.js';
 import type { PageBytes, Protocol, ProtocolOptions } from './protocol.js';
-import { locksHeldBy, onBarrier, onLock, onUnlock, type SyncState } from './sync.js';
+import { onBarrier, onLock, onUnlock, syncHeldLocks, type SyncState } from './sync.js';
 import type { Access, Message } from './wire.js';
 
 /** Handles one message at CPU `s.id`, appending effects to `out`. */
@@ -110,6 +110,6 @@ export function makeProtocol<S extends SyncState & { readonly access: Access[] }
     accessOf: (s, page) => s.access[page] ?? 'none',
     invariants: parts.invariants,
     waitingOn: parts.waitingOn,
-    locksHeld: locksHeldBy,
+    heldLocks: syncHeldLocks,
   };
 }

@@ -4,8 +4,8 @@
  */
 import type { Access, Message } from './wire.js';
 
-/** What a blocked program was waiting for. */
-export type ResumeKind = 'fault' | 'lock' | 'unlock' | 'barrier';
+/** What a blocked program was waiting for ('finish': the release at its return, Protocol.onFinish). */
+export type ResumeKind = 'fault' | 'lock' | 'unlock' | 'barrier' | 'finish';
 
 export type Effect =
   /**

@@ -29,6 +29,9 @@
  *                        |                              | wait for every DIFF_ACK, then close the
  *                        |                              | interval and send UNLOCK / BARRIER_ARRIVE
  *                        |                              | with vc and the notices the receiver lacks
+ *   c: program returns   | (a release: onFinish)        | the same flush; after every DIFF_ACK,
+ *                        |                              | close the interval and resume (no sync
+ *                        |                              | message: the end of the run reads homes)
  *   h: DIFF from c       | home                         | apply the diff to the master; h→c DIFF_ACK
  *   c: DIFF_ACK          | release or acquire waiting   | when none is missing, finish it
  *   c: lock(l)           |                              | c→manager LOCK_REQ(vc)
@@ -70,8 +73,8 @@ import { bytesEqual, deliver as deliverVia, invalidateCopy, invariantFailure, se
 import { assert } from './errors.js';
 import type { PageBytes, Protocol, ProtocolOptions, TwinBytes } from './protocol.js';
 import {
-  checkLocks, initSync, locksHeldBy, onBarrier as syncBarrier, onLock as syncLock, onSyncMessage, onUnlock as syncUnlock,
-  syncWaitingOn, type Deliver, type SyncState,
+  checkLocks, initSync, onBarrier as syncBarrier, onLock as syncLock, onSyncMessage, onUnlock as syncUnlock,
+  syncHeldLocks, syncWaitingOn, type Deliver, type SyncState,
 } from './sync.js';
 import type { Access, BarrierArrive, BarrierRelease, LockGrant, LockRequest, Message, Unlock, WriteNotice } from './wire.js';
 
@@ -82,8 +85,11 @@ interface OpenFault {
   readonly access: RequestKind;
 }
 
-/** A release that waits for the acks of its diffs before it sends its sync message. */
-type PendingRelease = { readonly kind: 'unlock'; readonly lock: number } | { readonly kind: 'barrier' };
+/**
+ * A release that waits for the acks of its diffs before it sends its sync message ('finish':
+ * the program's return, which sends none).
+ */
+type PendingRelease = { readonly kind: 'unlock'; readonly lock: number } | { readonly kind: 'barrier' } | { readonly kind: 'finish' };
 
 /** An acquire whose notices forced diffs out; it completes (resumes) on their acks. */
 interface PendingAcquire {
@@ -338,6 +344,15 @@ function onBarrier(s: HlrcState): Effect[] {
   return startRelease(s, { kind: 'barrier' });
 }
 
+/**
+ * The program returned. A return is a release: without it the writes of the last interval
+ * would stay in this CPU's copy, which the end of the run does not read (holdsCurrentCopy),
+ * and a data-race-free program that writes and returns would lose them.
+ */
+function onFinish(s: HlrcState): Effect[] {
+  return startRelease(s, { kind: 'finish' });
+}
+
 function startRelease(s: HlrcState, r: PendingRelease, out: Effect[] = []): Effect[] {
   assert(s.release === null && s.acquire === null && s.fault === null, s.id, `${r.kind} while blocked`);
   for (const p of [...s.modified].sort((a, b) => a - b)) {
@@ -360,8 +375,10 @@ function finishRelease(s: HlrcState, r: PendingRelease, out: Effect[]): void {
   if (r.kind === 'unlock') {
     out.push(...syncUnlock(s, r.lock, syncDeliver(s)));
     s.grantVc.delete(r.lock);
-  } else {
+  } else if (r.kind === 'barrier') {
     out.push(...syncBarrier(s, syncDeliver(s)));
+  } else {
+    resume(out, 'finish');
   }
 }
 
@@ -525,7 +542,7 @@ function checkConvergence(states: readonly HlrcState[], pageBytes: PageBytes): v
 function waitingOn(s: HlrcState): string | null {
   if (s.fault !== null) return `${s.fault.access} fault on page ${s.fault.page}`;
   const missing = `${s.diffsUnacked.size} diff ack(s) missing`;
-  if (s.release !== null) return `release (${s.release.kind === 'unlock' ? `unlock ${s.release.lock}` : 'barrier'}): ${missing}`;
+  if (s.release !== null) return `release (${s.release.kind === 'unlock' ? `unlock ${s.release.lock}` : s.release.kind === 'barrier' ? 'barrier' : 'return'}): ${missing}`;
   if (s.acquire !== null) return `acquire (${s.acquire.msg.kind === 'LOCK_GRANT' ? `lock ${s.acquire.msg.lock}` : 'barrier'}): ${missing}`;
   return syncWaitingOn(s);
 }
@@ -545,11 +562,12 @@ export const hlrc: Protocol<HlrcState> = {
   onLock,
   onUnlock,
   onBarrier,
+  onFinish,
+  heldLocks: syncHeldLocks,
   accessOf: (s, page) => s.access[page] ?? 'none',
-  // Released writes reach the home before the release completes; writes never released are
-  // not promised to anybody (release consistency), so the home's copy is the page.
+  // Released writes reach the home before the release completes, and every program's return
+  // is a release (onFinish): once every CPU is done, the home's copy holds every write.
   holdsCurrentCopy: (s, page) => homeOf(s, page) === s.id,
   invariants,
   waitingOn,
-  locksHeld: locksHeldBy,
 };

@@ -43,6 +43,16 @@ export interface Protocol<S> {
   onUnlock(s: S, lock: number): Effect[];
   onBarrier(s: S): Effect[];
   /**
+   * The program at this CPU returned. A return is a release: a release-consistent protocol
+   * sends what the program wrote since its last release to where the end of the run looks
+   * for it (hlrc: the diffs to their homes), so that no written data is lost. The effects
+   * end, at once or after messages, in `resume('finish')`; the runtime reports the CPU done
+   * only then. Absent: nothing to send (the CPU is done at once).
+   */
+  onFinish?(s: S): Effect[];
+  /** The locks this CPU holds, in increasing order (for timeout and deadlock reports). Absent: none known. */
+  heldLocks?(s: S): number[];
+  /**
    * Whether, once every program has returned and no message is in flight, this CPU's copy of
    * `page` holds the page's current contents (what a coherent read of the memory after a run
    * reports). Absent: every CPU with access to the page. A release-consistent protocol names
@@ -55,6 +65,4 @@ export interface Protocol<S> {
   invariants(states: readonly S[], pageBytes: PageBytes, twinBytes?: TwinBytes): void;
   /** A short description of what this CPU is waiting for, or null (for timeouts and deadlock reports). */
   waitingOn(s: S): string | null;
-  /** The locks this CPU holds, in increasing order (for timeout and deadlock reports). Absent: none known. */
-  locksHeld?(s: S): number[];
 }

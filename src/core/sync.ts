@@ -143,15 +143,15 @@ function onBarrierRelease(s: SyncState, epoch: number, out: Effect[]): void {
   out.push({ kind: 'resume', what: 'barrier' });
 }
 
-/** The locks this CPU holds, in increasing order (for timeout and deadlock reports). */
-export function locksHeldBy(s: SyncState): number[] {
-  return [...s.locksHeld].sort((a, b) => a - b);
-}
-
 export function syncWaitingOn(s: SyncState): string | null {
   if (s.lockWaiting !== null) return `lock ${s.lockWaiting}`;
   if (s.barrierWaiting) return `barrier ${s.barrierEpoch}`;
   return null;
+}
+
+/** The locks this CPU holds, in increasing order (Protocol.heldLocks). */
+export function syncHeldLocks(s: SyncState): number[] {
+  return [...s.locksHeld].sort((a, b) => a - b);
 }
 
 /** At most one CPU holds each lock. */

@@ -7,9 +7,14 @@
  *   await cluster.close();
  *
  * The cluster owns the shared memory between runs as one coherent image: a run starts with
- * every CPU holding a read copy of the image (the protocol's initial state) and ends with
- * each page collected from the one CPU that holds it, so nothing written is lost and the next
- * run sees it. A failed run leaves the image as it was before the run.
+ * every CPU holding a read copy of the image (the protocol's initial state) and ends, once
+ * every program has returned (a return is a release: Protocol.onFinish) and no message is in
+ * flight, with each page collected from a CPU whose copy is current, so nothing written is
+ * lost and the next run sees it. A failed run leaves the image as it was before the run.
+ *
+ * Nothing waits forever: a deadlock is found by the backend (DsmDeadlockError); a run that
+ * computes forever ends at its timeout, its AbortSignal, or close(). There is no default
+ * timeout, because a CPU busy without touching shared memory cannot be told from slow work.
  *
  * Backends (worker threads, later native processes) live outside src/, which must not import
  * them (arrows point down): they register themselves here by name.
@@ -24,7 +29,7 @@ import { protocolRef } from '../core/registry.js';
 import { loadProtocol } from './protocol-module.js';
 import { showAddress, showValue } from '../core/show.js';
 import { checkCloneable } from './clone.js';
-import { DsmProgramLoadError } from './errors.js';
+import { DsmProgramLoadError, DsmRunAbortedError, type RunAbortCause } from './errors.js';
 import { isTypeScriptPath, transpileTypeScript } from './typescript.js';
 import { totalStats, type ClusterStats, type CpuStats } from './stats.js';
 import type { TraceEvent } from './trace.js';
@@ -37,7 +42,7 @@ export interface ClusterOptions extends DsmConfigInput {
   protocol?: string | undefined;
   /** Where CPUs run (default 'workers': one worker thread per CPU). */
   backend?: string | undefined;
-  /** Default timeout of every run, in ms; none when absent. */
+  /** Default timeout of every run, in ms; none when absent (see RunOptions.timeoutMs). */
   timeoutMs?: number | undefined;
   /** Record a trace of every run (default false). */
   trace?: boolean | undefined;
@@ -79,8 +84,15 @@ export const backendOptionNames = ['transport', 'hosts', 'secret', 'onRefused', 
 export type BackendOptionName = (typeof backendOptionNames)[number];
 
 export interface RunOptions {
+  /**
+   * Fail the run after this many ms (DsmTimeoutError, saying what each CPU was doing). No
+   * default: a deadlock is found without one, and only a CPU that computes forever without
+   * touching shared memory needs it (or `signal`, or close()).
+   */
   timeoutMs?: number | undefined;
   trace?: boolean | undefined;
+  /** Aborting it stops the run: it rejects with DsmRunAbortedError (cause: the signal's reason). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface RunResult<R = unknown> {
@@ -100,6 +112,12 @@ export interface BackendRunRequest {
   readonly image: Uint8Array;
   readonly timeoutMs: number | undefined;
   readonly trace: boolean;
+  /**
+   * Aborted by close() or the caller's signal; its reason is a RunAbortCause. The backend
+   * stops every CPU and rejects with DsmRunAbortedError, without a bound on how the CPUs are
+   * doing (a CPU that never touches shared memory is terminated).
+   */
+  readonly signal: AbortSignal;
 }
 
 export interface BackendRunResult {
@@ -111,7 +129,11 @@ export interface BackendRunResult {
 }
 
 export interface BackendInstance {
-  /** Runs the program once on every CPU; rejects with the failing CPU's error, never hangs past its timeout. */
+  /**
+   * Runs the program once on every CPU; rejects with the failing CPU's error, a
+   * DsmDeadlockError when every CPU is blocked or finished and no message is in flight, and
+   * never hangs past its timeout or its signal.
+   */
   run(request: BackendRunRequest): Promise<BackendRunResult>;
   close(): Promise<void>;
 }
@@ -143,6 +165,10 @@ export class Cluster {
   private readonly runMutex = new Mutex();
   private readonly image: Uint8Array;
   private closed = false;
+  /** The close() in progress, which every later call returns. */
+  private closing: Promise<void> | null = null;
+  /** Aborts the run in progress (close() does). */
+  private current: AbortController | null = null;
 
   private constructor(
     readonly config: DsmConfig,
@@ -185,21 +211,40 @@ export class Cluster {
    * Runs the program at `program` (a file: URL, or a path relative to the working directory)
    * once on every CPU with `args` (plain data: it is copied to every CPU). JavaScript modules
    * run as they are; TypeScript (.ts, .mts) is transpiled as it loads. Concurrent calls wait
-   * their turn.
+   * their turn. Rejects with DsmDeadlockError when every CPU is blocked or finished and no
+   * message is in flight, DsmTimeoutError past `timeoutMs`, DsmRunAbortedError on `signal` or
+   * close().
    */
   async run<R = unknown>(program: string | URL, args?: unknown, options: RunOptions = {}): Promise<RunResult<R>> {
     const timeoutMs = options.timeoutMs ?? this.defaults.timeoutMs;
     checkTimeout(timeoutMs);
     const trace = options.trace ?? this.defaults.trace ?? false;
+    const signal = options.signal;
+    if (signal !== undefined && (signal === null || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) {
+      throw new DsmConfigError(`run: signal must be an AbortSignal, got ${signal === null ? 'null' : typeof signal}`);
+    }
     return this.runMutex.runExclusive(async () => {
       this.checkOpen();
+      if (signal?.aborted) throw new DsmRunAbortedError({ by: 'signal', reason: signal.reason }, []);
       const programUrl = await this.resolveProgram(program);
       checkCloneable(args, 'args', -1);
-      const out = await this.backend.run({ programUrl, args, image: this.image, timeoutMs, trace });
-      for (const { page, data } of out.pages) this.image.set(data, page * this.config.pageSize);
-      const result: RunResult<R> = { results: out.results as R[], stats: totalStats(out.perCpu) };
-      if (out.trace) result.trace = out.trace;
-      return result;
+      const controller = new AbortController();
+      const onAbort = (): void => controller.abort({ by: 'signal', reason: signal!.reason } satisfies RunAbortCause);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.current = controller;
+      try {
+        if (signal?.aborted) onAbort();
+        // close() may have come while the program was being resolved.
+        if (this.closed) controller.abort({ by: 'close' } satisfies RunAbortCause);
+        const out = await this.backend.run({ programUrl, args, image: this.image, timeoutMs, trace, signal: controller.signal });
+        for (const { page, data } of out.pages) this.image.set(data, page * this.config.pageSize);
+        const result: RunResult<R> = { results: out.results as R[], stats: totalStats(out.perCpu) };
+        if (out.trace) result.trace = out.trace;
+        return result;
+      } finally {
+        this.current = null;
+        signal?.removeEventListener('abort', onAbort);
+      }
     });
   }
 
@@ -214,14 +259,20 @@ export class Cluster {
     return this.image.slice(address, address + length);
   }
 
-  /** Stops the CPUs' workers (after the current run, if any). */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await this.runMutex.runExclusive(async () => {
-      if (this.closed) return;
+  /**
+   * Ends the run in progress, if any (it rejects with DsmRunAbortedError; runs still waiting
+   * their turn reject as closed), and stops the CPUs. Always
+   * returns: a CPU that does not stop is terminated.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
       this.closed = true;
-      await this.backend.close();
-    });
+      this.current?.abort({ by: 'close' } satisfies RunAbortCause);
+      await this.runMutex.runExclusive(async () => {
+        await this.backend.close();
+      });
+    })();
+    return this.closing;
   }
 
   private checkOpen(): void {

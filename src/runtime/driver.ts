@@ -88,6 +88,22 @@ export class CpuDriver<S> {
     this.execute(this.protocol.onBarrier(this.state));
   }
 
+  /**
+   * The program returned: the protocol's release at a return (Protocol.onFinish). The CPU is
+   * done once `onResume('finish')` comes, at once or after messages; until then it is blocked
+   * like any release. Not traced as a sync call: the program's 'done' event marks the return.
+   */
+  finish(): void {
+    this.afterResume();
+    const p = this.protocol;
+    this.execute(p.onFinish ? p.onFinish(this.state) : [{ kind: 'resume', what: 'finish' }]);
+  }
+
+  /** The locks this CPU holds (for deadlock reports). */
+  heldLocks(): number[] {
+    return this.protocol.heldLocks?.(this.state) ?? [];
+  }
+
   /** The twin of `page`, or undefined (for global invariants; do not modify). */
   twinOf(page: number): Uint8Array | undefined {
     return this.twins.get(page);
@@ -115,7 +131,7 @@ export class CpuDriver<S> {
 
   /** ` (holding locks 3, 7)` for the locks this CPU holds, or '' when it holds none. */
   holdingText(): string {
-    const held = this.protocol.locksHeld?.(this.state) ?? [];
+    const held = this.heldLocks();
     return held.length === 0 ? '' : ` (holding lock${held.length > 1 ? 's' : ''} ${held.join(', ')})`;
   }
 
@@ -162,7 +178,8 @@ export class CpuDriver<S> {
           break;
         case 'resume':
           if (e.contended) this.stats.lockWaits += 1;
-          this.hooks.trace?.({ type: 'resume', cpu: this.cpu, what: e.what });
+          // The end of a return's release is no program step to narrate (see finish()).
+          if (e.what !== 'finish') this.hooks.trace?.({ type: 'resume', cpu: this.cpu, what: e.what });
           this.hooks.onResume(e.what);
           this.afterResumeEffects = effects.slice(i + 1);
           return;

@@ -34,6 +34,56 @@ export class DsmTimeoutError extends DsmError {
   }
 }
 
+/** What one CPU was doing when a deadlocked run was stopped, and the locks it held. */
+export interface CpuDeadlockState {
+  readonly cpu: number;
+  /** 'blocked on barrier 0', 'blocked on lock 2 (holding lock 1)', ... (CpuDriver.describeState). */
+  readonly state: string;
+  readonly locksHeld: readonly number[];
+}
+
+/**
+ * Every CPU was blocked (in a fault, a lock, a barrier, the release at its return) or had
+ * finished its program, and no message was in flight: nothing could ever move again. The
+ * message says what each CPU waited on and which locks it held.
+ */
+export class DsmDeadlockError extends DsmError {
+  /** One line per CPU, as in the message. */
+  readonly waiting: readonly string[];
+
+  constructor(readonly cpus: readonly CpuDeadlockState[]) {
+    // Each state already names the locks its CPU holds, as in timeout reports (CpuDriver.describeState).
+    const lines = cpus.map((c) => `CPU ${c.cpu}: ${c.state}`);
+    super(`deadlock: every CPU is blocked or finished and no message is in flight; ${lines.join('; ')}`);
+    this.waiting = lines;
+  }
+}
+
+/** Why a run was aborted from outside: the cluster's close(), or the caller's AbortSignal (with its reason). */
+export type RunAbortCause = { readonly by: 'close' } | { readonly by: 'signal'; readonly reason: unknown };
+
+/** A run ended by close() or by its AbortSignal; the message says what each CPU was doing. */
+export class DsmRunAbortedError extends DsmError {
+  readonly by: 'close' | 'signal';
+
+  constructor(
+    cause: RunAbortCause,
+    /** One line per CPU: what it was doing when the run was stopped (empty when it had not started). */
+    readonly waiting: readonly string[],
+  ) {
+    const why = cause.by === 'close' ? 'close()' : `its AbortSignal${describeReason(cause.reason)}`;
+    super(`run aborted by ${why}${waiting.length ? `; ${waiting.join('; ')}` : ' before it started'}`);
+    this.by = cause.by;
+    if (cause.by === 'signal') this.cause = cause.reason;
+  }
+}
+
+function describeReason(reason: unknown): string {
+  if (reason === undefined) return '';
+  const text = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
+  return ` (${text})`;
+}
+
 /**
  * A CPU stopped because the run was aborted (another CPU failed, a timeout, close()). Not
  * the cause of a failure: the run reports the cause, and uses these only to say where each

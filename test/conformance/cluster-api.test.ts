@@ -3,17 +3,20 @@
  * call, memory surviving between runs, and failures that reject the run with an error naming
  * the CPU, stop every other CPU, and leave the cluster able to run again and to close. Nothing
  * may hang: every run has a timeout, and the failures are chosen so that the other CPUs are
- * blocked waiting for the failing one. What differs between backends (the class of a dead
- * CPU's error, how a CPU that never touches shared memory is reported) is in the table below.
+ * blocked waiting for the failing one. A deadlock is found without a timeout; a run that
+ * never ends (a CPU computing forever) is ended by its AbortSignal or by close(). What
+ * differs between backends (the class of a dead CPU's error, how a CPU that never touches
+ * shared memory is reported) is in the table below.
  */
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
-  Cluster, DsmAlignmentError, DsmCloneError, DsmConfigError, DsmProcessExitError, DsmProgramLoadError, DsmProgramSyntaxError,
-  DsmRangeError, DsmTimeoutError, DsmValueError, DsmWorkerExitError,
+  Cluster, DsmAlignmentError, DsmCloneError, DsmConfigError, DsmDeadlockError, DsmProcessExitError, DsmProgramLoadError,
+  DsmProgramSyntaxError, DsmRangeError, DsmRunAbortedError, DsmTimeoutError, DsmValueError, DsmWorkerExitError,
   narrate, opsProgram, type Op,
 } from '../../index.js';
 import { B, Clusters, R, W, at } from './harness.js';
@@ -56,6 +59,33 @@ const backends: Backend[] = [
 /** Ops on byte addresses, for clusters whose page size is not the harness's. */
 const Wa = (address: number, value: number): Op => ({ op: 'write', type: 'int32', address, value });
 const Ra = (address: number): Op => ({ op: 'read', type: 'int32', address });
+
+const finished = 'finished its program, serving until every CPU finishes';
+
+/**
+ * A Unix socket that program('hang') connects to once its run is under way: `connected`
+ * resolves then (so a test aborts a run that is really hung, without guessing a delay).
+ */
+async function hangSocket(): Promise<{ path: string; connected: Promise<void>; close(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'tsdsm-hang-'));
+  const path = join(dir, 'hang.sock');
+  let server!: Server;
+  const connected = new Promise<void>((resolve) => {
+    server = createServer((socket) => {
+      socket.on('error', () => {});
+      resolve();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return {
+    path,
+    connected,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 describe.each(backends)('the Cluster API on $name', (backend) => {
   const clusters = new Clusters('ivy', timeoutMs);
@@ -146,6 +176,19 @@ describe.each(backends)('the Cluster API on $name', (backend) => {
       }
     });
 
+    test.each(['ivy', 'ivy-central', 'ivy-dynamic', 'hlrc'])('%s: each CPU writes its own word and returns, no barrier after: readMemory and the next run see every word', async (protocol) => {
+      // Data-race free. A return is a release: under hlrc the diffs must reach the home (CPU 0) before the run ends.
+      const c = await Cluster.start({ cpus: 3, pages: 1, pageSize: backend.pageSize, timeoutMs, protocol, backend: backend.name });
+      try {
+        await c.run(opsProgram, [[Wa(0, 10)], [Wa(4, 11)], [Wa(8, 12)]]);
+        expect(Array.from(new Int32Array(c.readMemory(0, 12).slice().buffer))).toEqual([10, 11, 12]);
+        const { results } = await c.run(opsProgram, [[Ra(0), Ra(4), Ra(8)], [Ra(0)], [Ra(4)]]);
+        expect(results).toEqual([[10, 11, 12], [10], [11]]);
+      } finally {
+        await c.close();
+      }
+    });
+
     test('a counter incremented over two runs under a lock keeps every increment', async () => {
       await cluster.run(example('counter'), { increments: 10, address: 0x5100 });
       const { results } = await cluster.run(example('counter'), { increments: 5, address: 0x5100 });
@@ -211,6 +254,108 @@ describe.each(backends)('the Cluster API on $name', (backend) => {
     });
   });
 
+  describe('a deadlock: DsmDeadlockError, found without a timeout', () => {
+    // The suite's clusters have a 20 s timeout: a deadlock not found would be a DsmTimeoutError.
+    test('a CPU returns holding the lock another CPU waits for: what each waits on, which locks each holds', async () => {
+      const err = await cluster.run(program('deadlock'), { spin: false }).then(() => null, (e: unknown) => e as DsmDeadlockError);
+      expect(err).toBeInstanceOf(DsmDeadlockError);
+      expect(err!.cpus).toEqual([
+        { cpu: 0, state: finished, locksHeld: [] },
+        { cpu: 1, state: `${finished} (holding lock 5)`, locksHeld: [5] },
+        { cpu: 2, state: 'blocked on lock 5', locksHeld: [] },
+        { cpu: 3, state: finished, locksHeld: [] },
+      ]);
+      expect(err!.message).toBe(
+        'deadlock: every CPU is blocked or finished and no message is in flight; ' +
+        `CPU 0: ${finished}; CPU 1: ${finished} (holding lock 5); CPU 2: blocked on lock 5; CPU 3: ${finished}`,
+      );
+      await expectHealthy();
+    });
+
+    test('two CPUs each hold the lock the other asks for', async () => {
+      const err = await cluster.run(program('deadlocks'), { kind: 'lock-order' }).then(() => null, (e: unknown) => e as DsmDeadlockError);
+      expect(err).toBeInstanceOf(DsmDeadlockError);
+      expect(err!.waiting).toEqual([
+        'CPU 0: blocked on lock 2 (holding lock 1)',
+        'CPU 1: blocked on lock 1 (holding lock 2)',
+        `CPU 2: ${finished}`,
+        `CPU 3: ${finished}`,
+      ]);
+      await expectHealthy();
+    });
+
+    test.each(['ivy', 'hlrc'])('%s: one CPU returns without reaching the barrier the others wait at', async (protocol) => {
+      const c = await Cluster.start({ cpus: 3, pages: 2, pageSize: backend.pageSize, timeoutMs, protocol, backend: backend.name });
+      try {
+        const err = await c.run(program('deadlocks'), { kind: 'missed-barrier' }).then(() => null, (e: unknown) => e as DsmDeadlockError);
+        expect(err).toBeInstanceOf(DsmDeadlockError);
+        expect(err!.waiting).toEqual([
+          `CPU 0: ${finished} (holding lock 3)`,
+          'CPU 1: blocked on barrier 0',
+          'CPU 2: blocked on barrier 0',
+        ]);
+        // A failed run leaves the memory as it was, and the cluster runs again.
+        expect(Array.from(c.readMemory(backend.pageSize, 4))).toEqual([0, 0, 0, 0]);
+        const { results } = await c.run(opsProgram, [[Wa(0, 3)], [], []]);
+        expect(results).toEqual([[], [], []]);
+        expect(Array.from(c.readMemory(0, 1))).toEqual([3]);
+      } finally {
+        await c.close();
+      }
+    });
+  });
+
+  describe('a run that never ends: its AbortSignal and close() end it', () => {
+    test('aborting the signal rejects with DsmRunAbortedError (the reason as its cause, what each CPU was doing); the cluster runs again', async () => {
+      const hang = await hangSocket();
+      try {
+        const controller = new AbortController();
+        const run = cluster.run(program('hang'), { socket: hang.path }, { signal: controller.signal }).then(() => null, (e: unknown) => e as DsmRunAbortedError);
+        await hang.connected;
+        const reason = new Error('the user pressed stop');
+        controller.abort(reason);
+        const err = await run;
+        expect(err).toBeInstanceOf(DsmRunAbortedError);
+        expect(err!.by).toBe('signal');
+        expect(err!.cause).toBe(reason);
+        expect(err!.message).toMatch(/^run aborted by its AbortSignal \(Error: the user pressed stop\); CPU 0: /);
+        expect(err!.waiting.length).toBe(4);
+        expect(err!.waiting[3]).toBe(backend.spinningCpu);
+      } finally {
+        await hang.close();
+      }
+      await expectHealthy();
+    });
+
+    test('a signal aborted before the run starts: DsmRunAbortedError, and no CPU runs', async () => {
+      const before = cluster.readMemory(0, 4);
+      const err = await cluster.run(program('add-one'), { address: 0 }, { signal: AbortSignal.abort('too late') }).then(() => null, (e: unknown) => e as DsmRunAbortedError);
+      expect(err).toBeInstanceOf(DsmRunAbortedError);
+      expect(err!.message).toBe('run aborted by its AbortSignal (too late) before it started');
+      expect(cluster.readMemory(0, 4)).toEqual(before);
+    });
+
+    test('close() during a hung run returns, the run rejects with DsmRunAbortedError, and a run still waiting its turn rejects as closed', async () => {
+      const hang = await hangSocket();
+      const c = await start(4, 2, { timeoutMs: undefined });
+      try {
+        const run = c.run(program('hang'), { socket: hang.path }).then(() => null, (e: unknown) => e as DsmRunAbortedError);
+        const queued = c.run(program('add-one'), { address: 0 }).then(() => null, (e: unknown) => e as Error);
+        await hang.connected;
+        await c.close();
+        const err = await run;
+        expect(err).toBeInstanceOf(DsmRunAbortedError);
+        expect(err!.by).toBe('close');
+        expect(err!.message).toMatch(/^run aborted by close\(\); CPU 0: /);
+        expect(err!.waiting[3]).toBe(backend.spinningCpu);
+        expect((await queued)!.message).toBe('the cluster is closed; start a new one with Cluster.start');
+      } finally {
+        await c.close();
+        await hang.close();
+      }
+    });
+  });
+
   describe('a run timeout', () => {
     test('rejects with what each CPU was waiting on and the locks it holds, and stops a CPU that never touches shared memory', async () => {
       const ms = backend.runTimeoutMs;
@@ -228,12 +373,13 @@ describe.each(backends)('the Cluster API on $name', (backend) => {
     });
 
     test('a cluster-wide default timeout applies to every run', async () => {
-      // Long enough for warm CPUs to reach their lock on a loaded machine; a warm-up run
-      // first, so that the timeout does not race the CPUs' start.
-      const short = await start(3, 3, { timeoutMs: 1500 });
+      // CPU 3 computes forever (without it the run would be a deadlock, found at once). The
+      // timeout is long enough for warm CPUs to reach their lock on a loaded machine; a warm-up
+      // run first, so that the timeout does not race the CPUs' start.
+      const short = await start(4, 3, { timeoutMs: 1500 });
       try {
         await short.run(program('add-one'), { address: 0 });
-        const err = await short.run(program('deadlock'), { spin: false }).then(() => null, (e: unknown) => e as DsmTimeoutError);
+        const err = await short.run(program('deadlock'), { spin: true }).then(() => null, (e: unknown) => e as DsmTimeoutError);
         expect(err).toBeInstanceOf(DsmTimeoutError);
         expect(err!.waiting[2]).toBe('CPU 2: blocked on lock 5');
       } finally {
@@ -410,6 +556,7 @@ describe.each(backends)('the Cluster API on $name', (backend) => {
       await expect(Cluster.start({ cpus: 2, pages: 1, backend: 'carrier-pigeon' })).rejects.toThrow('backend = "carrier-pigeon"; allowed: workers');
       await expect(Cluster.start({ cpus: 2, pages: 1, backend: backend.name, protocol: 'mesi' })).rejects.toThrow('protocol = "mesi"');
       await expect(Cluster.start({ cpus: 2, pages: 1, backend: backend.name, timeoutMs: -5 })).rejects.toThrow('timeoutMs = -5');
+      await expect(cluster.run(program('add-one'), { address: 0 }, { signal: 5 as unknown as AbortSignal })).rejects.toThrow(new DsmConfigError('run: signal must be an AbortSignal, got number'));
     });
   });
 });

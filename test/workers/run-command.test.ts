@@ -2,7 +2,11 @@
  * `tsdsm run` and the worker-thread demo, called as functions (the lead's cli/tsdsm.ts wires
  * them into the command line).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, test } from '@jest/globals';
@@ -12,6 +16,7 @@ import { matmulSequential } from '../../examples/matmul.js';
 
 const example = (name: string): string => fileURLToPath(new URL(`../../examples/${name}.js`, import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const testProgram = (name: string): string => fileURLToPath(new URL(`./programs/${name}.js`, import.meta.url));
 const cli = fileURLToPath(new URL('../../cli/tsdsm.js', import.meta.url));
 
 /** The sum of rows [start, end) of the n × n product, as matmul's CPUs return it. */
@@ -54,6 +59,46 @@ describe('tsdsm run', () => {
 
   test('--args that is not JSON is a named error', () => {
     expect(() => parseArgs('{increments: 3}')).toThrow('--args must be JSON');
+  });
+
+  test.each(['workers', 'native'])('--backend %s: a deadlocking program, with no timeout given, exits 1 with DsmDeadlockError saying what each CPU waits on', (backend) => {
+    // The bound of spawnSync only keeps a regression from hanging the suite.
+    const out = spawnSync(process.execPath, [cli, 'run', testProgram('deadlocks'), '--cpus', '3', '--pages', '2', '--backend', backend, '--args', '{"kind":"missed-barrier"}'], { encoding: 'utf8', timeout: 50000 });
+    expect(out.signal).toBeNull();
+    expect(out.status).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toBe(
+      'tsdsm: DsmDeadlockError: deadlock: every CPU is blocked or finished and no message is in flight; ' +
+      'CPU 0: finished its program, serving until every CPU finishes (holding lock 3); ' +
+      'CPU 1: blocked on barrier 0; CPU 2: blocked on barrier 0\n',
+    );
+  });
+
+  test.each([
+    { backend: 'workers', spinning: 'CPU 3: not responding (busy without touching shared memory); its worker was terminated' },
+    { backend: 'native', spinning: 'CPU 3: running its program' },
+  ])('--backend $backend: Ctrl-C (SIGINT) ends a run that never ends: DsmRunAbortedError, exit 1', async ({ backend, spinning }) => {
+    const dir = await mkdtemp(join(tmpdir(), 'tsdsm-sigint-'));
+    const socket = join(dir, 'hang.sock');
+    // program('hang') connects here once its run is under way: then the command is interrupted.
+    const server = createServer((s) => {
+      s.on('error', () => {});
+      child.kill('SIGINT');
+    });
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    const child = spawn(process.execPath, [cli, 'run', testProgram('hang'), '--cpus', '4', '--pages', '1', '--backend', backend, '--args', JSON.stringify({ socket })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    try {
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/^tsdsm: DsmRunAbortedError: run aborted by its AbortSignal \(SIGINT\); CPU 0: /);
+      expect(stderr.endsWith(`; ${spinning}\n`)).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+      server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('the command registers with its options', () => {

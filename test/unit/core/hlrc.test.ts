@@ -99,6 +99,27 @@ describe('diffs at the home', () => {
 });
 
 describe('release', () => {
+  test('a return (onFinish) is a release: a diff per twinned page, resume(finish) after the last ack; no sync message', () => {
+    const s = cpu(0);
+    hlrc.onFault(s, 1, 'write');
+    hlrc.onFault(s, 3, 'write'); // home: no diff
+    const effects = hlrc.onFinish!(s);
+    expect(sends(effects)).toEqual([{ to: 1, msg: { kind: 'DIFF', page: 1 }, attachDiff: 1 }]);
+    expect(effects.some((e) => e.kind === 'resume')).toBe(false);
+    expect(hlrc.waitingOn(s)).toBe('release (return): 1 diff ack(s) missing');
+    expect(hlrc.onMessage(s, 1, { kind: 'DIFF_ACK', page: 1 })).toEqual([{ kind: 'resume', what: 'finish' }]);
+    expect(s.vc).toEqual([1, 0, 0]);
+    expect(s.access[1]).toBe('read');
+    expect(hlrc.waitingOn(s)).toBeNull();
+  });
+
+  test('a return with nothing written resumes at once; the locks a CPU holds are reported', () => {
+    const s = cpu(1);
+    hlrc.onLock(s, 4); // manager is CPU 1 itself
+    expect(hlrc.onFinish!(s)).toEqual([{ kind: 'resume', what: 'finish' }]);
+    expect(hlrc.heldLocks!(s)).toEqual([4]);
+  });
+
   test('unlock sends a diff per twinned page, downgrades written pages, and waits for the acks', () => {
     const s = cpu(0);
     hlrc.onLock(s, 0); // manager is CPU 0 itself: granted by local calls
