@@ -11,13 +11,26 @@
  *
  * native over Unix sockets (the default) and over TCP on 127.0.0.1 (`transport: 'tcp'`).
  *
+ * Several hosts (as root): the remote read fault with its CPUs on two network namespaces
+ * joined by a veth pair (CPU 0 and CPU 1 on host A, CPU 2, the page's manager, on host B: two
+ * of the three hops on the critical path cross the link), beside the same fault over TCP on
+ * 127.0.0.1 and over Unix sockets, with each transport's own round trip (pingpong.ts)
+ * measured in the same run.
+ *
  * And what the native backend's real typed arrays buy a compute loop: Jacobi (n = 256, 1 and 2 CPUs)
  * through the views' get/set on workers (the accessor's software check) and on native (a
  * typed-array subclass's get/set), and indexing the native views as plain arrays (`a[i]`).
  *
  *   npm run bench:native        (prints two tables; medians and 90th percentiles in µs; Jacobi in ms)
  */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { makeTwoHosts, type TwoHosts } from './netns.js';
 import { Cluster } from '../index.js';
 import { loadAddon, Region } from '../native/index.js';
 import { table } from '../src/runtime/stats.js';
@@ -26,8 +39,10 @@ import { fixed, median, percentile } from './stats.js';
 const pageSize = 4096;
 const rounds = Number(process.argv[2] ?? 1000);
 
-async function samples(backend: string, program: string, cpus: number, pages: number, transport?: string): Promise<number[]> {
-  const cluster = await Cluster.start({ cpus, pages, pageSize, timeoutMs: 300000, backend, transport });
+type Hosts = { address: string; launch?: string[] }[];
+
+async function samples(backend: string, program: string, cpus: number, pages: number, transport?: string, hosts?: Hosts): Promise<number[]> {
+  const cluster = await Cluster.start({ cpus, pages, pageSize, timeoutMs: 300000, backend, transport, hosts });
   try {
     const url = new URL(`./programs/${program}.js`, import.meta.url);
     await cluster.run(url, { rounds: Math.min(rounds, 200), pageSize }); // warm the JIT
@@ -105,3 +120,53 @@ for (const cpus of [1, 2]) {
 }
 console.log(`\nJacobi n = ${n}, ${iterations} sweeps: CPU 0's sweep time (ms, median of 5); 1 CPU is compute alone, 2 CPUs adds faults and barriers`);
 console.log(table([['cpus', 'workers get/set', 'native get/set', 'native a[i]', 'native a[i] / workers'], ...jacobiRows]));
+
+const pingpong = fileURLToPath(new URL('./pingpong.js', import.meta.url));
+
+/** Round trips (µs) between a server at `listen` and a client, each started by its launch prefix. */
+async function roundTrips(listen: string, serverLaunch: string[], clientLaunch: string[], n: number): Promise<number[]> {
+  const argv = [...serverLaunch, process.execPath, pingpong, 'server', listen];
+  const server = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const first = await new Promise<string>((resolve) => createInterface({ input: server.stdout! }).once('line', resolve));
+    const where = listen.startsWith('/') ? listen : `${listen}:${first}`;
+    const client = [...clientLaunch, process.execPath, pingpong, 'client', where, String(n)];
+    return JSON.parse(execFileSync(client[0]!, client.slice(1), { encoding: 'utf8', timeout: 60000 })) as number[];
+  } finally {
+    server.kill();
+  }
+}
+
+const hostRows: string[][] = [];
+const readFault = cases[1]!;
+const dir = mkdtempSync(join(tmpdir(), 'tsdsm-bench-'));
+let twoHosts: TwoHosts | null = null;
+try {
+  const unixFloor = await roundTrips(join(dir, 'pp.sock'), [], [], rounds);
+  const unixFault = await samples('native', readFault.program, readFault.cpus, readFault.pages);
+  const loopFloor = await roundTrips('127.0.0.1', [], [], rounds);
+  const loopFault = await samples('native', readFault.program, readFault.cpus, readFault.pages, 'tcp');
+  const row = (name: string, fault: number[], floor: number[]): string[] => [
+    name, fixed(median(fault), 1), fixed(percentile(fault, 90), 1), fixed(median(floor), 1), fixed(median(fault) / 3 / (median(floor) / 2), 2),
+  ];
+  hostRows.push(row('Unix sockets, one host', unixFault, unixFloor));
+  hostRows.push(row('TCP on 127.0.0.1, one host', loopFault, loopFloor));
+  try {
+    twoHosts = makeTwoHosts(process.pid, '10.213.78');
+  } catch (err) {
+    hostRows.push(['TCP across two namespaces (veth)', `not measured: ${(err as Error).message.split('\n')[0]}`, '', '', '']);
+  }
+  if (twoHosts) {
+    const h = twoHosts;
+    const netFloor = await roundTrips(h.addrB, h.launch('B'), h.launch('A'), rounds);
+    const netFault = await samples('native', readFault.program, readFault.cpus, readFault.pages, 'tcp', [
+      { address: h.addrA, launch: h.launch('A') }, { address: h.addrA, launch: h.launch('A') }, { address: h.addrB, launch: h.launch('B') },
+    ]);
+    hostRows.push(row('TCP across two namespaces (veth)', netFault, netFloor));
+  }
+} finally {
+  twoHosts?.remove();
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log(`\nRemote read fault by transport (native, ${rounds} samples, µs); floor: the transport's own 16-byte round trip between two processes`);
+console.log(table([['transport', 'read fault p50', 'read fault p90', 'floor round trip p50', 'per hop / half floor'], ...hostRows]));

@@ -8,53 +8,38 @@
  * Needs root and iproute2 (`ip`): CI runs as root. If the namespaces cannot be made the test
  * fails and says why; it does not skip.
  */
-import { execFileSync } from 'node:child_process';
 import { readlinkSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Cluster, DsmPeerLostError, opsProgram, type Op } from '../../index.js';
 import { onSim } from '../conformance/harness.js';
 import { cpuProcesses } from './fixtures/processes.js';
+import { ip, makeTwoHosts, type TwoHosts } from '../../benchmarks/netns.js';
 
 const example = (name: string): URL => new URL(`../../examples/${name}.js`, import.meta.url);
 const timeoutMs = 10000;
-const nsA = `tsdsm-a-${process.pid}`;
-const nsB = `tsdsm-b-${process.pid}`;
-const vethA = `tsa${process.pid}`;
-const vethB = `tsb${process.pid}`;
-const addrA = '10.213.77.1';
-const addrB = '10.213.77.2';
-
-/** Runs `ip args...`, bounded; throws with ip's own stderr. */
-function ip(...args: string[]): string {
-  return execFileSync('ip', args, { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
+let hosts: TwoHosts | undefined;
 let cluster: Cluster | undefined;
 let setupError: Error | undefined;
+// Set once the namespaces exist (beforeAll); the tests read them through these.
+let nsA = '';
+let nsB = '';
+let vethA = '';
+let addrA = '';
+let addrB = '';
 
 beforeAll(async () => {
   try {
-    ip('netns', 'add', nsA);
-    ip('netns', 'add', nsB);
-    ip('-n', nsA, 'link', 'add', vethA, 'type', 'veth', 'peer', 'name', vethB, 'netns', nsB);
-    ip('-n', nsA, 'addr', 'add', `${addrA}/24`, 'dev', vethA);
-    ip('-n', nsB, 'addr', 'add', `${addrB}/24`, 'dev', vethB);
-    for (const [ns, dev] of [[nsA, vethA], [nsB, vethB]] as const) {
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-      ip('-n', ns, 'link', 'set', dev, 'up');
-    }
+    hosts = makeTwoHosts(process.pid);
   } catch (err) {
-    const e = err as Error & { stderr?: string };
-    setupError = new Error(
-      `cannot make the network namespaces for the multi-host test (it needs root and iproute2's \`ip netns\`; CI runs as root): ${e.message}${e.stderr ? `\n${e.stderr}` : ''}`,
-    );
+    setupError = new Error(`${(err as Error).message} (CI runs as root)`);
     throw setupError;
   }
+  ({ nsA, nsB, vethA, addrA, addrB } = hosts);
   cluster = await Cluster.start({
     cpus: 4, pages: 16, timeoutMs, backend: 'native', transport: 'tcp',
     hosts: [
-      { address: addrA, launch: ['ip', 'netns', 'exec', nsA] },
-      { address: addrB, launch: ['ip', 'netns', 'exec', nsB] },
+      { address: addrA, launch: hosts.launch('A') },
+      { address: addrB, launch: hosts.launch('B') },
     ],
   });
 }, 20000);
@@ -63,14 +48,7 @@ afterAll(async () => {
   try {
     await cluster?.close();
   } finally {
-    // Deleting a namespace deletes its end of the veth, and so the pair.
-    for (const ns of [nsA, nsB]) {
-      try {
-        ip('netns', 'del', ns);
-      } catch {
-        // Not made (setup failed before it).
-      }
-    }
+    hosts?.remove();
   }
 }, 15000);
 
