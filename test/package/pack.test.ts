@@ -97,6 +97,23 @@ describe('the packed package, installed into a project of its own', () => {
     expect(existsSync(out)).toBe(true);
   });
 
+  test('the installed command line runs a TypeScript program (transpiled by the package\'s own dependency) and the fuzzer', () => {
+    writeFileSync(join(project, 'twice.ts'), `
+import { defineProgram } from 'tsdsm';
+interface Args { k: number }
+export default defineProgram((cpu, { k }: Args): number => {
+  if (cpu.id === 0) cpu.memory.setInt32(0, k * 2);
+  cpu.barrier();
+  return cpu.memory.getInt32(0);
+});
+`);
+    const out = sh(npm, ['exec', '--', 'tsdsm', 'run', 'twice.ts', '--cpus', '2', '--pages', '1', '--args', '{"k":21}']);
+    expect(out).toContain('CPU 0: 42');
+    expect(out).toContain('CPU 1: 42');
+    expect(readdirSync(project).filter((f) => f.startsWith('twice'))).toEqual(['twice.ts']);
+    expect(sh(npm, ['exec', '--', 'tsdsm', 'fuzz', '--runs', '20', '--seed', '3'])).toMatch(/^passed: 20 runs in /m);
+  });
+
   test('the library runs a program on worker threads', () => {
     const r = JSON.parse(sh('node', ['main.mjs', 'workers']));
     expect(r.results).toEqual([expected, expected, expected]);
