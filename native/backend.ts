@@ -150,19 +150,21 @@ class CpuProcess {
     readonly child: ChildProcess,
     private readonly onFailure: (cpu: number, error: Error) => void,
     private readonly onRefused: (error: DsmAuthError) => void,
+    /** Its host's address when the cluster has several hosts, for errors; else null. */
+    host: string | null,
   ) {
     child.stderr!.on('data', (chunk: Buffer) => {
       process.stderr.write(chunk);
       this.stderr = (this.stderr + chunk.toString('utf8')).slice(-stderrTailBytes);
     });
     // A launch command that does not exist: 'error' (then 'close', which adds nothing).
-    child.on('error', (err) => this.onFailure(cpu, new DsmProcessExitError(cpu, `cannot start it: ${err.message}`)));
+    child.on('error', (err) => this.onFailure(cpu, new DsmProcessExitError(cpu, `cannot start it: ${err.message}`, host)));
     // 'close', not 'exit': it comes once stderr is drained, so the error carries all of it.
     child.on('close', (code, signal) => {
       this.exited = signal ? `killed by ${signal}` : `exit code ${String(code)}`;
       this.closed();
       const tail = this.stderr.trim();
-      this.onFailure(cpu, new DsmProcessExitError(cpu, `${this.exited}${tail ? `; stderr: ${tail.split('\n').slice(-8).join('\n')}` : ''}`));
+      this.onFailure(cpu, new DsmProcessExitError(cpu, `${this.exited}${tail ? `; stderr: ${tail.split('\n').slice(-8).join('\n')}` : ''}`, host));
     });
   }
 
@@ -250,7 +252,7 @@ class Generation {
       // The secret goes on standard input (through a launcher such as ssh too), never in argv or the environment.
       child.stdin!.on('error', () => {}); // a process that died at once: its 'close' says why
       child.stdin!.end(`${this.network.secret.toString('hex')}\n`);
-      this.cpus.push(new CpuProcess(cpu, child, (c, e) => this.fail(c, e), this.network.onRefused));
+      this.cpus.push(new CpuProcess(cpu, child, (c, e) => this.fail(c, e), this.network.onRefused, this.network.hosts.length > 1 ? host.address : null));
     }
     await this.within(startTimeoutMs, undefined, 'start', async () => {
       const hellos = await this.all('hello');

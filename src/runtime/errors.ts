@@ -18,8 +18,10 @@ export class DsmProcessExitError extends DsmError {
   constructor(
     readonly cpu: number,
     detail: string,
+    /** The host it ran on, when the cluster has several (its address); null on one host. */
+    readonly host: string | null = null,
   ) {
-    super(`CPU ${cpu}: its process died during the run: ${detail}`);
+    super(`CPU ${cpu}: its process${host === null ? '' : ` on host ${host}`} died during the run: ${detail}`);
   }
 }
 

@@ -10,7 +10,7 @@
  */
 import { readlinkSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { Cluster, DsmPeerLostError, opsProgram, type Op } from '../../index.js';
+import { Cluster, DsmPeerLostError, DsmProcessExitError, opsProgram, type Op } from '../../index.js';
 import { onSim } from '../conformance/harness.js';
 import { cpuProcesses } from './fixtures/processes.js';
 import { ip, makeTwoHosts, type TwoHosts } from '../../benchmarks/netns.js';
@@ -92,6 +92,17 @@ describe('native backend on two hosts (network namespaces joined by a veth pair)
     expect(results).toEqual([100, 100, 100, 100]);
     expect(new DataView(cluster!.readMemory(0x5100, 4).buffer).getInt32(0, true)).toBe(100);
   });
+
+  test('a CPU process on the other host killed mid-run: a DsmProcessExitError naming the CPU and its host; the next run starts anew', async () => {
+    const running = cluster!.run(new URL('./programs/hold.js', import.meta.url), { spinner: 1 }).then(() => null, (e: unknown) => e as DsmProcessExitError);
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(cpuProcesses().find((p) => p.cpu === 3)!.pid, 'SIGKILL');
+    const err = await running;
+    expect(err).toBeInstanceOf(DsmProcessExitError);
+    expect(err!.message).toMatch(new RegExp(`^CPU 3: its process on host ${addrB.replaceAll('.', '\\.')} died during the run: killed by SIGKILL`));
+    const { results } = await cluster!.run(example('seed_test'), { address: 0x3008, value: 7 });
+    expect(results).toEqual([7, 7, 7, 7]);
+  }, 20000);
 
   // Last: it takes the link down for good.
   test('the link between the hosts goes down mid-run: a DsmPeerLostError naming the CPU and its host, and no process left', async () => {
