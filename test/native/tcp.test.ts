@@ -91,7 +91,7 @@ describe('native backend over TCP', () => {
       hosts: [{ address: '127.0.0.1' }, { address: '127.0.0.1', launch: ['/nonexistent/tsdsm-launch'] }],
     }).then(async (c) => { await c.close(); return null; }, (e: unknown) => e as DsmProcessExitError);
     expect(err).toBeInstanceOf(DsmProcessExitError);
-    expect(err!.message).toMatch(/^CPU 1: its process died during the run: cannot start it: spawn \/nonexistent\/tsdsm-launch ENOENT/);
+    expect(err!.message).toMatch(/^CPU 1: its process on host 127\.0\.0\.1 died during the run: cannot start it: spawn \/nonexistent\/tsdsm-launch ENOENT/);
   });
 });
 
