@@ -6,8 +6,9 @@
  *
  * Stable hooks for tests and for people who script the page: every control has an id
  * (btn-first, btn-prev, btn-play, btn-next, btn-next-fault, btn-last, step-slider); the state
- * table's cells are #acc-p{page}-c{cpu} with data-access; #record-p{page}, #owner-p{page},
- * #copyset-p{page}; the counters #count-faults, #count-messages with data-value; every message
+ * table's cells are #acc-p{page}-c{cpu} with data-access and data-marks, and #{column}-p{page}
+ * for each of the protocol's page columns (ivy: record, owner, copyset; hlrc: home, twins,
+ * dirty; see viz/views.ts) and #{column}-c{cpu} for its CPU columns, each with data-value; the counters #count-faults, #count-messages with data-value; every message
  * arrow is a <g class="msg" data-from data-id data-kind data-page>; <body data-step> is the
  * step shown.
  */
@@ -138,28 +139,36 @@ export function vizClient(): void {
     heads.appendChild(h);
   }
 
-  // ------------------------------------------------------------ state table
+  // ------------------------------------------------------------ state tables
+  // The columns come from the protocol's view (viz/views.ts): the client knows no protocol.
   const table = $('pages');
   const head = el('tr');
   head.appendChild(el('th', {}, 'page'));
-  head.appendChild(el('th', { title: 'the CPU that knows the page\u2019s owner and serializes its requests' }, 'manager'));
   for (let c = 0; c < model.cpus; c++) head.appendChild(el('th', {}, 'CPU ' + c));
-  head.appendChild(el('th', { title: 'who the manager believes owns the page' }, 'manager\u2019s owner record'));
-  head.appendChild(el('th', { title: 'the CPU that holds the page as owner' }, 'owner'));
-  head.appendChild(el('th', { title: 'the CPUs with read copies, as the owner records them' }, 'owner\u2019s copyset'));
-  if (model.source === 'preset') head.appendChild(el('th', { title: 'the request the manager serves now, and the queue behind it' }, 'manager serving / queue'));
+  for (const col of model.pageColumns) head.appendChild(el('th', { title: col.title }, col.label));
   table.appendChild(head);
   for (let p = 0; p < model.pages; p++) {
     const tr = el('tr', { id: 'page-row-' + p, 'data-page': p });
     tr.appendChild(el('th', {}, String(p)));
-    tr.appendChild(el('td', { class: 'mgr', id: 'manager-p' + p }, 'CPU ' + steps[0].pages[p].manager));
     for (let c = 0; c < model.cpus; c++) tr.appendChild(el('td', { id: 'acc-p' + p + '-c' + c, class: 'acc', 'data-page': p, 'data-cpu': c }));
-    tr.appendChild(el('td', { id: 'record-p' + p }));
-    tr.appendChild(el('td', { id: 'owner-p' + p }));
-    tr.appendChild(el('td', { id: 'copyset-p' + p }));
-    if (model.source === 'preset') tr.appendChild(el('td', { id: 'queue-p' + p, class: 'queue' }));
+    for (const col of model.pageColumns) tr.appendChild(el('td', { id: col.key + '-p' + p, class: 'col-' + col.key }));
     table.appendChild(tr);
   }
+  const cpuTable = $('cpus');
+  if (model.cpuColumns.length > 0) {
+    const ch = el('tr');
+    ch.appendChild(el('th', {}, 'CPU'));
+    for (const col of model.cpuColumns) ch.appendChild(el('th', { title: col.title }, col.label));
+    cpuTable.appendChild(ch);
+    for (let c = 0; c < model.cpus; c++) {
+      const tr = el('tr', { id: 'cpu-row-' + c });
+      tr.appendChild(el('th', {}, 'CPU ' + c));
+      for (const col of model.cpuColumns) tr.appendChild(el('td', { id: col.key + '-c' + c, class: 'col-' + col.key }));
+      cpuTable.appendChild(tr);
+    }
+  }
+  const legend = $('legend');
+  for (const m of model.marks) legend.appendChild(el('span', {}, m.mark + ' ' + m.meaning));
 
   // ------------------------------------------------------------ log of steps
   const log = $('log');
@@ -216,34 +225,27 @@ export function vizClient(): void {
     lines.textContent = '';
     for (const line of s.lines) lines.appendChild(el('li', {}, line));
     if (s.violation && model.violation) lines.appendChild(el('li', { class: 'violation' }, 'Check failed: ' + model.violation));
+    const setCell = (td: any, cell: any, before: any): void => {
+      td.textContent = cell.text;
+      td.setAttribute('data-value', cell.value);
+      td.classList.toggle('changed', before !== undefined && before.value !== cell.value);
+    };
     for (let p = 0; p < model.pages; p++) {
       const page = s.pages[p];
       const before = prev.pages[p];
-      const ownerCpus = page.owners.map((o: any) => o.cpu);
       for (let c = 0; c < model.cpus; c++) {
         const td = $('acc-p' + p + '-c' + c);
         const a = page.access[c];
-        td.textContent = accessText[a] + (ownerCpus.indexOf(c) >= 0 ? ' \u2605' : '');
+        const marks = page.marks[c];
+        td.textContent = accessText[a] + (marks ? ' ' + marks : '');
         td.setAttribute('data-access', a);
-        td.className = 'acc acc-' + a + (before.access[c] !== a ? ' changed' : '') + (ownerCpus.indexOf(c) >= 0 ? ' owner' : '');
+        td.setAttribute('data-marks', marks);
+        td.className = 'acc acc-' + a + (before.access[c] !== a || before.marks[c] !== marks ? ' changed' : '') + (marks.indexOf('\u2605') >= 0 || marks.indexOf('H') >= 0 ? ' owner' : '');
       }
-      const rec = $('record-p' + p);
-      rec.textContent = page.record === null ? '?' : 'CPU ' + page.record;
-      rec.setAttribute('data-owner', page.record === null ? '' : String(page.record));
-      rec.className = before.record !== page.record ? 'changed' : '';
-      const own = $('owner-p' + p);
-      own.textContent = ownerCpus.length === 0 ? '(moving)' : ownerCpus.map((c: number) => 'CPU ' + c).join(', ');
-      own.setAttribute('data-owner', ownerCpus.join(','));
-      own.className = JSON.stringify(before.owners.map((o: any) => o.cpu)) !== JSON.stringify(ownerCpus) ? 'changed' : '';
-      const cs = $('copyset-p' + p);
-      const sets = page.owners.map((o: any) => o.copyset);
-      cs.textContent = sets.length === 0 ? '\u2013' : sets.map((x: number[]) => '{' + x.join(', ') + '}').join(' ');
-      cs.setAttribute('data-copyset', sets.length === 0 ? '' : sets[0].join(','));
-      cs.className = JSON.stringify(before.owners) !== JSON.stringify(page.owners) ? 'changed' : '';
-      if (model.source === 'preset') {
-        const q = $('queue-p' + p);
-        q.textContent = (page.busy ? page.busy : 'idle') + (page.queue && page.queue.length > 0 ? '; waiting: ' + page.queue.join(', ') : '');
-      }
+      for (const col of model.pageColumns) setCell($(col.key + '-p' + p), page.cells[col.key], before.cells[col.key]);
+    }
+    for (let c = 0; c < model.cpus; c++) {
+      for (const col of model.cpuColumns) setCell($(col.key + '-c' + c), s.cpuState[c].cells[col.key], prev.cpuState[c].cells[col.key]);
     }
     const sync = $('sync-state');
     sync.textContent = '';

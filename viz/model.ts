@@ -14,32 +14,16 @@
  *   `notes` and the page says so.
  */
 import { DsmConfigError } from '../src/core/errors.js';
-import type { IvyState } from '../src/core/ivy.js';
 import { isMutantName, mutantNames, mutants, type MutantName } from '../src/core/mutants.js';
 import { narrate, parseTraceJsonLines, traceSteps, type TraceEvent } from '../src/runtime/trace.js';
 import { getScenario } from '../sim/scenarios.js';
 import { formatStep, Simulation } from '../sim/simulator.js';
+import { viewOf, vizProtocols, type Column, type CpuSnapshot, type PageSnapshot, type ProtocolView, type SyncSnapshot } from './views.js';
 
 export const vizModelVersion = 1;
 
-/** One page's coherence records at one moment. */
-export interface PageSnapshot {
-  /** Access of this page at every CPU: 'none', 'read' or 'write'. */
-  access: string[];
-  manager: number;
-  /** The manager's record of the owner; null when unknown. */
-  record: number | null;
-  /** The CPUs that hold the page as owner (one, or none while ownership moves) and their copysets. */
-  owners: { cpu: number; copyset: number[] }[];
-  /** What the manager serves now and who waits, when known (presets only). */
-  busy?: string | null;
-  queue?: string[];
-}
-
-export interface SyncSnapshot {
-  locks: { lock: number; manager: number; holder: number | null; queue: number[] }[];
-  barrier: { epoch: number; arrived: number[] };
-}
+export type { Cell, Column, CpuSnapshot, PageSnapshot, SyncSnapshot } from './views.js';
+export { vizProtocols } from './views.js';
 
 export interface VizStep {
   /** 0 is the start, before any step. */
@@ -55,6 +39,8 @@ export interface VizStep {
   messages: number;
   localCalls: number;
   pages: PageSnapshot[];
+  /** Per CPU, the view's CPU columns (what it waits for; hlrc: vector timestamp, notices). */
+  cpuState: CpuSnapshot[];
   sync?: SyncSnapshot;
   /** The step at which a check failed (the last step of a run stopped by a violation). */
   violation?: boolean;
@@ -62,8 +48,14 @@ export interface VizStep {
 
 export interface VizModel {
   version: number;
-  /** 'ivy' (fixed distributed manager: page p's manager is CPU p mod N) or 'ivy-central' (CPU 0 manages every page). */
+  /** A protocol name of the registry: the page draws that protocol's own records (viz/views.ts). */
   protocol: string;
+  /** The header line that says which protocol this is, in words. */
+  protocolText: string;
+  /** The columns of the page table and of the CPU table, and the marks beside access letters. */
+  pageColumns: Column[];
+  cpuColumns: Column[];
+  marks: { mark: string; meaning: string }[];
   source: 'preset' | 'trace';
   name: string;
   title: string;
@@ -81,12 +73,14 @@ export interface VizModel {
   steps: VizStep[];
 }
 
-/** The protocols the page can show: their state has IVY's records. */
-export const vizProtocols = ['ivy', 'ivy-central'] as const;
+function checkProtocol(protocol: string): ProtocolView {
+  const view = viewOf(protocol);
+  if (view === undefined) throw new DsmConfigError(`unknown protocol ${JSON.stringify(protocol)}; the page shows ${vizProtocols.join(', ')}`);
+  return view;
+}
 
-/** Page p's manager under `protocol`. */
-export function managerOfPage(protocol: string, cpus: number, page: number): number {
-  return protocol === 'ivy-central' ? 0 : page % cpus;
+function viewFields(view: ProtocolView, cpus: number): Pick<VizModel, 'protocol' | 'protocolText' | 'pageColumns' | 'cpuColumns' | 'marks'> {
+  return { protocol: view.protocol, protocolText: view.describe(cpus), pageColumns: view.pageColumns, cpuColumns: view.cpuColumns, marks: view.marks };
 }
 
 export interface PresetOptions {
@@ -115,61 +109,28 @@ function counts(events: readonly TraceEvent[], end: number, base: { faults: numb
   base.at = end;
 }
 
-function ivySnapshot(protocol: string, states: readonly IvyState[]): { pages: PageSnapshot[]; sync: SyncSnapshot } {
-  const n = states.length;
-  const pageCount = states[0]!.pages;
-  const pages: PageSnapshot[] = [];
-  const describe = (r: { kind: string; requester: number } | null): string | null => (r === null ? null : `${r.kind} for CPU ${r.requester}`);
-  for (let p = 0; p < pageCount; p++) {
-    const manager = managerOfPage(protocol, n, p);
-    const m = states[manager]!;
-    pages.push({
-      access: states.map((s) => s.access[p]!),
-      manager,
-      record: m.managerOwner[p]!,
-      owners: states.filter((s) => s.owned[p]).map((s) => ({ cpu: s.id, copyset: [...s.copyset[p]!] })),
-      busy: describe(m.managerBusy[p]!),
-      queue: m.managerQueue[p]!.map((r) => describe(r)!),
-    });
-  }
-  const locks: SyncSnapshot['locks'] = [];
-  const lockIds = new Set<number>();
-  for (const s of states) {
-    for (const id of s.lockHolder.keys()) lockIds.add(id);
-    for (const id of s.lockQueue.keys()) lockIds.add(id);
-  }
-  for (const lock of [...lockIds].sort((a, b) => a - b)) {
-    const m = states[lock % n]!;
-    locks.push({ lock, manager: lock % n, holder: m.lockHolder.get(lock) ?? null, queue: [...(m.lockQueue.get(lock) ?? [])] });
-  }
-  const b = states[0]!;
-  return { pages, sync: { locks, barrier: { epoch: b.managerBarrierEpoch, arrived: [...b.barrierArrived] } } };
-}
-
 /** Runs a preset on the simulator, one snapshot per step. Never throws for a broken run. */
 export function presetModel(name: string, options: PresetOptions = {}): VizModel {
   const scenario = getScenario(name);
   const mutant = checkMutant(options.mutant);
   const seed = options.seed ?? 1;
   const protocol = options.protocol ?? 'ivy';
-  if (!(vizProtocols as readonly string[]).includes(protocol)) {
-    throw new DsmConfigError(`the page shows the records of ${vizProtocols.join(' and ')}; protocol ${JSON.stringify(protocol)} keeps other records`);
-  }
+  const view = checkProtocol(protocol);
   const sim = new Simulation({
     config: scenario.config, programs: scenario.programs, seed, mutant, protocol, stepMax: options.stepMax ?? defaultStepMax,
   });
-  const states = sim.states as IvyState[];
+  const states = sim.states;
   const tally = { faults: 0, messages: 0, localCalls: 0, at: 0 };
-  const steps: VizStep[] = [{ index: 0, eventStart: 0, eventEnd: 0, cpu: null, title: 'Start: every CPU holds a read copy of every page; each page\'s manager owns it', lines: [], faults: 0, messages: 0, localCalls: 0, ...ivySnapshot(protocol, states) }];
+  const steps: VizStep[] = [{ index: 0, eventStart: 0, eventEnd: 0, cpu: null, title: `Start: ${view.start}`, lines: [], faults: 0, messages: 0, localCalls: 0, ...view.fromStates(states) }];
   const snap = (title: string, cpu: number | null, violation: boolean): void => {
     const eventStart = steps[steps.length - 1]!.eventEnd;
     const eventEnd = sim.trace.length;
     counts(sim.trace, eventEnd, tally);
     const step: VizStep = {
       index: steps.length, eventStart, eventEnd, cpu, title,
-      lines: narrate(sim.trace.slice(eventStart, eventEnd), scenario.config.cpus ?? 0),
+      lines: narrate(sim.trace.slice(eventStart, eventEnd), sim.config.cpus, protocol),
       faults: tally.faults, messages: tally.messages, localCalls: tally.localCalls,
-      ...ivySnapshot(protocol, states),
+      ...view.fromStates(states),
     };
     if (violation) step.violation = true;
     steps.push(step);
@@ -212,7 +173,7 @@ export function presetModel(name: string, options: PresetOptions = {}): VizModel
   }
   return {
     version: vizModelVersion,
-    protocol,
+    ...viewFields(view, sim.config.cpus),
     source: 'preset',
     name: scenario.name,
     title: scenario.title,
@@ -230,62 +191,6 @@ export function presetModel(name: string, options: PresetOptions = {}): VizModel
 }
 
 // ---------------------------------------------------------------- trace files
-
-/** Replays IVY's records from events alone. */
-class TraceReplay {
-  readonly access: string[][];
-  readonly record: number[];
-  readonly owned: boolean[][];
-  readonly copyset: number[][][];
-
-  constructor(readonly protocol: string, readonly cpus: number, readonly pages: number) {
-    const all = Array.from({ length: cpus }, (_, c) => c);
-    const manager = (p: number): number => managerOfPage(protocol, cpus, p);
-    this.access = Array.from({ length: pages }, () => new Array<string>(cpus).fill('read'));
-    this.record = Array.from({ length: pages }, (_, p) => manager(p));
-    this.owned = Array.from({ length: pages }, (_, p) => all.map((c) => c === manager(p)));
-    this.copyset = Array.from({ length: pages }, (_, p) => all.map((c) => (c === manager(p) ? all.filter((o) => o !== c) : [])));
-  }
-
-  apply(e: TraceEvent): void {
-    const inRange = (p: unknown): p is number => typeof p === 'number' && p >= 0 && p < this.pages && e.cpu < this.cpus;
-    if (e.type === 'access' && inRange(e.page)) {
-      this.access[e.page]![e.cpu] = e.access;
-      // IVY: a CPU takes write access only as the page's owner, with every copy invalidated.
-      if (e.access === 'write') {
-        this.owned[e.page]![e.cpu] = true;
-        this.copyset[e.page]![e.cpu] = [];
-      }
-      return;
-    }
-    if (e.type !== 'send' && e.type !== 'local' && e.type !== 'recv') return;
-    const page = e.msg['page'];
-    if (!inRange(page)) return;
-    if (e.type === 'send' && e.msg.kind === 'READ_DATA') {
-      const cs = this.copyset[page]![e.cpu]!;
-      if (!cs.includes(e.to)) cs.push(e.to);
-      cs.sort((a, b) => a - b);
-    } else if ((e.type === 'send' || e.type === 'local') && e.msg.kind === 'WRITE_DATA') {
-      // The owner hands the page over, even to itself (an upgrade): until the writer has
-      // collected every ack and takes write access, nobody owns the page.
-      this.owned[page]![e.cpu] = false;
-      this.copyset[page]![e.cpu] = [];
-    } else if (e.type === 'recv' && e.msg.kind === 'WRITE_CONFIRM') {
-      this.record[page] = e.from;
-    } else if (e.type === 'local' && e.msg.kind === 'WRITE_CONFIRM') {
-      this.record[page] = e.cpu;
-    }
-  }
-
-  snapshot(): PageSnapshot[] {
-    return this.access.map((access, p) => ({
-      access: [...access],
-      manager: managerOfPage(this.protocol, this.cpus, p),
-      record: this.record[p]!,
-      owners: this.owned[p]!.flatMap((o, cpu) => (o ? [{ cpu, copyset: [...this.copyset[p]![cpu]!] }] : [])),
-    }));
-  }
-}
 
 function stepTitle(e: TraceEvent): string {
   switch (e.type) {
@@ -323,33 +228,31 @@ export function traceModel(text: string, name = 'trace'): VizModel {
   const cpus = pick('cpus');
   const pages = pick('pages');
   if (cpus === 0) throw new DsmConfigError(`trace ${name} has no events`);
-  const notes = [
-    'Built from a trace file: page access is exact (every change is an event); the managers\' owner records and the owners\' copysets are reconstructed from WRITE_CONFIRM, READ_DATA and WRITE_DATA, assuming IVY\'s start state (every CPU holds a read copy, each page\'s manager owns it).',
-    'A trace does not record the managers\' busy flags and request queues, lock holders and queues, or the barrier: the page cannot show them.',
-  ];
+  const described: Record<string, unknown> = { ...summary, ...header };
+  // The header names the protocol; `tsdsm sim --json` of older versions wrote only a summary.
+  const named = described['protocol'];
+  const protocol = typeof named === 'string' ? named : 'ivy';
+  const view = checkProtocol(protocol);
+  const notes = [...view.traceNotes];
+  if (typeof named !== 'string') notes.push('The trace does not name its protocol (no header or summary says it): it is drawn as IVY.');
   if (!header && !summary) notes.push(`The trace has no header: ${cpus} CPUs and ${pages} pages are the highest ids its events mention.`);
-  const protocol = typeof header?.protocol === 'string' ? header.protocol : 'ivy';
-  if (!(vizProtocols as readonly string[]).includes(protocol)) {
-    notes.push(`The trace is of protocol ${protocol}, whose records differ from IVY's: only page access is exact; the owner records and copysets shown assume IVY and may be wrong.`);
-  }
-  const replay = new TraceReplay(protocol, cpus, pages);
+  const replay = view.replay(cpus, pages);
   const tally = { faults: 0, messages: 0, localCalls: 0, at: 0 };
-  const steps: VizStep[] = [{ index: 0, eventStart: 0, eventEnd: 0, cpu: null, title: 'Start (IVY: every CPU holds a read copy of every page; each page\'s manager owns it)', lines: [], faults: 0, messages: 0, localCalls: 0, pages: replay.snapshot() }];
+  const steps: VizStep[] = [{ index: 0, eventStart: 0, eventEnd: 0, cpu: null, title: `Start: ${view.start}`, lines: [], faults: 0, messages: 0, localCalls: 0, ...replay.snapshot() }];
   for (const s of traceSteps(events)) {
     for (let i = s.start; i < s.end; i++) replay.apply(events[i]!);
     counts(events, s.end, tally);
     steps.push({
       index: steps.length, eventStart: s.start, eventEnd: s.end, cpu: s.cpu, title: stepTitle(events[s.start]!),
-      lines: narrate(events.slice(s.start, s.end), cpus),
-      faults: tally.faults, messages: tally.messages, localCalls: tally.localCalls, pages: replay.snapshot(),
+      lines: narrate(events.slice(s.start, s.end), cpus, protocol),
+      faults: tally.faults, messages: tally.messages, localCalls: tally.localCalls, ...replay.snapshot(),
     });
   }
-  const described = header ?? summary ?? {};
   const scenario = typeof described['scenario'] === 'string' ? described['scenario'] : null;
   const mutant = typeof described['mutant'] === 'string' ? described['mutant'] : null;
   return {
     version: vizModelVersion,
-    protocol,
+    ...viewFields(view, cpus),
     source: 'trace',
     name,
     title: scenario ? `Trace of the ${scenario} scenario` : `Trace ${name}`,

@@ -57,16 +57,17 @@ svg text { font-size:11px; fill:var(--ink); }
 .fault-label { fill:var(--write); font-weight:600; paint-order:stroke; stroke:#fff; stroke-width:3px; }
 .local-loop { fill:none; stroke:#7a5af8; stroke-width:1.5; }
 .local-label { fill:#7a5af8; font-size:10px; paint-order:stroke; stroke:#fff; stroke-width:3px; }
-table#pages { border-collapse:collapse; background:#fff; font-variant-numeric:tabular-nums; }
-#pages th, #pages td { border:1px solid var(--line); padding:3px 8px; text-align:center; }
-#pages th { background:#f3f5f7; font-weight:600; font-size:12.5px; }
+table#pages, table#cpus { border-collapse:collapse; background:#fff; font-variant-numeric:tabular-nums; }
+#pages th, #pages td, #cpus th, #cpus td { border:1px solid var(--line); padding:3px 8px; text-align:center; }
+#pages th, #cpus th { background:#f3f5f7; font-weight:600; font-size:12.5px; }
 td.acc { font-weight:700; min-width:54px; }
 td.acc-none { color:var(--none); }
 td.acc-read { color:var(--read); background:#eaf6ef; }
 td.acc-write { color:var(--write); background:#fbeaea; }
 td.owner { box-shadow: inset 0 0 0 2px #333; }
 td.changed, #pages td.changed { outline:3px solid #f5c400; outline-offset:-3px; }
-td.queue { font-size:12px; color:var(--muted); text-align:left; }
+td.col-queue, td.col-notices, td.col-waiting { font-size:12px; color:var(--muted); text-align:left; }
+.table-box { max-width:100%; overflow-x:auto; }
 #step-title { font-weight:700; }
 #step-title.violation, li.violation { color:var(--bad); font-weight:700; }
 #step-lines { margin:4px 0; padding-left:18px; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size:12.5px; }
@@ -119,7 +120,7 @@ export function renderPage(model: VizModel): string {
 <header>
   <h1 id="title">${escapeHtml(model.title)}</h1>
   <p class="explanation" id="explanation">${escapeHtml(model.explanation)}</p>
-  <div class="meta">${source} · ${model.cpus} CPUs, ${model.pages} pages of ${model.pageSize} bytes · ${model.protocol === 'ivy-central' ? 'IVY, central manager: CPU 0 manages every page' : model.protocol === 'ivy' ? `IVY, fixed distributed manager: page p is managed by CPU p mod ${model.cpus}` : `protocol ${escapeHtml(model.protocol)}`}</div>
+  <div class="meta">${source} · ${model.cpus} CPUs, ${model.pages} pages of ${model.pageSize} bytes · <span id="protocol" data-protocol="${escapeHtml(model.protocol)}"><b>${escapeHtml(model.protocol)}</b>: ${escapeHtml(model.protocolText)}</span></div>
   ${mutant}
   ${violation}
   ${notes}
@@ -147,8 +148,10 @@ export function renderPage(model: VizModel): string {
     <div id="step-title"></div>
     <ul id="step-lines"></ul>
     <h2>Pages at this step</h2>
-    <div class="legend"><span style="color:var(--write)"><b>W</b> write</span><span style="color:var(--read)"><b>R</b> read-only copy</span><span style="color:var(--none)"><b>–</b> no access</span><span><b>★</b> owner</span><span><span style="outline:3px solid #f5c400">&nbsp;changed&nbsp;</span> in this step</span></div>
-    <table id="pages"></table>
+    <div class="legend"><span style="color:var(--write)"><b>W</b> write</span><span style="color:var(--read)"><b>R</b> read-only copy</span><span style="color:var(--none)"><b>–</b> no access</span><span><span style="outline:3px solid #f5c400">&nbsp;changed&nbsp;</span> in this step</span><span id="legend"></span></div>
+    <div class="table-box"><table id="pages"></table></div>
+    <h2>CPUs at this step</h2>
+    <div class="table-box"><table id="cpus" class="state"></table></div>
     <h2>Messages in flight</h2>
     <ul id="in-flight"></ul>
     <h2>Locks and barrier</h2>

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { validateConfig } from '../../src/core/config.js';
 import { DsmConfigError } from '../../src/core/errors.js';
 import { formatStats } from '../../src/runtime/stats.js';
-import { narrate, traceToJsonLines } from '../../src/runtime/trace.js';
+import { narrate, traceHeader, traceToJsonLines } from '../../src/runtime/trace.js';
 import { getScenario } from '../../sim/scenarios.js';
 import { simulate, type SimResult } from '../../sim/simulator.js';
 import { randomDrfWorkload, randomWorkload } from '../../sim/workloads.js';
@@ -67,12 +67,14 @@ export function runSimCommand(opts: SimCommandOptions, print: (line: string) => 
   }
   const result = simulate({ config, programs, seed: opts.seed, reorder: !!opts.reorder, protocol: opts.protocol });
   if (opts.json) {
+    // The header first, so that a reader (tsdsm viz) knows the protocol and size before any event.
+    print(JSON.stringify(traceHeader({ ...label, cpus: config.cpus, pages: config.pages, pageSize: config.pageSize, protocol: opts.protocol, runtime: 'sim', seed: result.seed })));
     if (result.trace.length > 0) print(traceToJsonLines(result.trace));
     print(JSON.stringify(summary(result, label)));
     return;
   }
   if (!opts.json && opts.workload !== undefined) print(`seed ${result.seed}`);
-  for (const line of narrate(result.trace, config.cpus)) print(line);
+  for (const line of narrate(result.trace, config.cpus, opts.protocol)) print(line);
   print('');
   print(`results (values read, per CPU): ${result.results.map((r, cpu) => `CPU ${cpu}: [${r.join(', ')}]`).join('; ')}`);
   print('');

@@ -58,9 +58,9 @@ async function shown(page: Page) {
       for (let c = 0; c < cpus; c++) access.push(d.getElementById(`acc-p${p}-c${c}`).dataset.access);
       table.push({
         access,
-        record: d.getElementById(`record-p${p}`).dataset.owner,
-        owner: d.getElementById(`owner-p${p}`).dataset.owner,
-        copyset: d.getElementById(`copyset-p${p}`).dataset.copyset,
+        record: d.getElementById(`record-p${p}`).dataset.value,
+        owner: d.getElementById(`owner-p${p}`).dataset.value,
+        copyset: d.getElementById(`copyset-p${p}`).dataset.value,
       });
     }
     return {

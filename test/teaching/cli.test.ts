@@ -12,6 +12,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { registerDemoCommand, runDemoCommand, EnterWaiter } from '../../cli/commands/demo.js';
+import { runSimCommand } from '../../cli/commands/sim.js';
 import { registerVizCommand, runVizCommand } from '../../cli/commands/viz.js';
 import { narrate, traceToJsonLines } from '../../src/runtime/trace.js';
 import { getScenario } from '../../sim/scenarios.js';
@@ -63,6 +64,21 @@ describe('tsdsm viz', () => {
     expect(model!.title).toBe('Trace of the ping-pong scenario');
     expect(model!.steps.length - 1).toBe(result.steps);
     expect(existsSync(join(dir, 'run.html'))).toBe(true);
+  });
+
+  test.each(['hlrc', 'ivy-dynamic'])('draws what tsdsm sim --json --protocol %s prints with that protocol\'s own records', async (protocol) => {
+    const dir = tmp();
+    const lines: string[] = [];
+    runSimCommand({ scenario: 'false-sharing', cpus: 4, pages: 4, pageSize: 4096, ops: 20, seed: 1, json: true, protocol }, (line) => lines.push(line));
+    expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'header', format: 'tsdsm-trace', protocol, cpus: 2, pages: 2 });
+    const file = join(dir, 'run.jsonl');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const model = runVizCommand(file, { output: join(dir, 'run.html') }, () => {})!;
+    expect(model.protocol).toBe(protocol);
+    expect(model.pageColumns.map((c) => c.key)).toContain(protocol === 'hlrc' ? 'twins' : 'tail');
+    const preset = await cli(['viz', '--preset', 'seed', '--protocol', protocol, '-o', join(dir, 'p.html')]);
+    expect(preset[0]).toMatch(/^wrote .*p\.html/);
+    expect(readFileSync(join(dir, 'p.html'), 'utf8')).toContain(`data-protocol="${protocol}"`);
   });
 
   test('--mutant replays a preset with the bug and reports where it broke', async () => {

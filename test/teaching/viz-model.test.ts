@@ -4,28 +4,58 @@
  * self-contained and escapes what it embeds.
  */
 import { describe, expect, test } from '@jest/globals';
+import type { HlrcState } from '../../src/core/hlrc.js';
+import type { IvyDynamicState } from '../../src/core/ivy-dynamic.js';
 import type { IvyState } from '../../src/core/ivy.js';
 import { mutantNames } from '../../src/core/mutants.js';
 import { traceHeader, traceToJsonLines } from '../../src/runtime/trace.js';
 import { getScenario, scenarioNames } from '../../sim/scenarios.js';
 import { Simulation } from '../../sim/simulator.js';
-import { presetModel, traceModel, type VizModel } from '../../viz/model.js';
+import { presetModel, traceModel, vizProtocols, type VizModel } from '../../viz/model.js';
 import { renderPage } from '../../viz/page.js';
 
-const records = (model: VizModel) => model.steps.map((s) => s.pages.map((p) => ({ access: p.access, record: p.record, owners: p.owners })));
+/**
+ * What a trace can show: access, marks and every cell a replay fills (a replay says
+ * 'not in a trace' with an empty value for the rest, and those columns are left out here).
+ */
+function records(model: VizModel, keys: readonly string[]) {
+  return model.steps.map((s) => s.pages.map((p) => ({ access: p.access, marks: p.marks, cells: keys.map((k) => p.cells[k]) })));
+}
+const replayedKeys = (trace: VizModel): string[] =>
+  trace.pageColumns.map((c) => c.key).filter((k) => trace.steps.every((st) => st.pages.every((p) => p.cells[k]!.text !== 'not in a trace')));
+
+/** Each protocol's records, read straight from its states (independently of viz/views.ts). */
+function expectedRecords(protocol: string, states: readonly unknown[], p: number): Record<string, string> {
+  const n = states.length;
+  if (protocol === 'ivy' || protocol === 'ivy-central') {
+    const st = states as IvyState[];
+    const m = protocol === 'ivy' ? p % n : 0;
+    const owners = st.filter((s) => s.owned[p]);
+    return { manager: String(m), record: String(st[m]!.managerOwner[p]), owner: owners.map((s) => s.id).join(','), copyset: owners.length === 0 ? '' : owners[0]!.copyset[p]!.join(',') };
+  }
+  if (protocol === 'ivy-dynamic') {
+    const st = states as IvyDynamicState[];
+    const owners = st.filter((s) => s.owned[p]);
+    return { owner: owners.map((s) => s.id).join(','), copyset: owners.length === 0 ? '' : owners[0]!.copyset[p]!.join(','), tail: st.filter((s) => s.probOwner[p] === s.id).map((s) => s.id).join(',') };
+  }
+  const st = states as HlrcState[];
+  return { home: String(p % n), twins: st.filter((s) => s.twinned[p]).map((s) => s.id).join(','), dirty: st.filter((s) => s.modified.has(p)).map((s) => s.id).join(',') };
+}
 
 describe('presetModel', () => {
-  test.each(scenarioNames)('step k shows the simulator\'s state after k steps (%s)', (name) => {
-    const model = presetModel(name, { seed: 2 });
+  const cases = scenarioNames.flatMap((name) => vizProtocols.map((protocol) => [name, protocol] as const));
+  test.each(cases)('step k shows the simulator\'s state after k steps (%s under %s)', (name, protocol) => {
+    const model = presetModel(name, { seed: 2, protocol });
     const s = getScenario(name);
-    const sim = new Simulation({ config: s.config, programs: s.programs, seed: 2 });
+    const sim = new Simulation({ config: s.config, programs: s.programs, seed: 2, protocol });
     expect(model.violation).toBeNull();
+    expect(model.protocol).toBe(protocol);
     for (const step of model.steps) {
-      const states = sim.states as IvyState[];
+      const states = sim.states as { access: string[] }[];
       step.pages.forEach((page, p) => {
         expect(page.access).toEqual(states.map((st) => st.access[p]));
-        expect(page.record).toBe(states[p % states.length]!.managerOwner[p]);
-        expect(page.owners).toEqual(states.filter((st) => st.owned[p]).map((st) => ({ cpu: st.id, copyset: st.copyset[p] })));
+        const want = expectedRecords(protocol, sim.states, p);
+        for (const key of Object.keys(want)) expect([key, page.cells[key]!.value]).toEqual([key, want[key]]);
       });
       expect(step.eventEnd).toBe(sim.trace.length);
       expect(step.messages).toBe(sim.trace.filter((e) => e.type === 'send').length);
@@ -73,26 +103,46 @@ describe('presetModel', () => {
   test('rejects an unknown preset, mutant or protocol by name', () => {
     expect(() => presetModel('nope')).toThrow(/unknown scenario "nope"/);
     expect(() => presetModel('seed', { mutant: 'nope' })).toThrow(/unknown mutant "nope"; allowed: noAckWait/);
-    expect(() => presetModel('seed', { protocol: 'ivy-dynamic' })).toThrow(/protocol "ivy-dynamic" keeps other records/);
+    expect(() => presetModel('seed', { protocol: 'nope' })).toThrow(/unknown protocol "nope"; the page shows ivy, ivy-central, ivy-dynamic, hlrc/);
   });
 
   test('the central-manager protocol shows CPU 0 as every page\'s manager', () => {
     const model = presetModel('readers-then-writer', { protocol: 'ivy-central' });
     expect(model.violation).toBeNull();
-    expect(model.steps[0]!.pages.map((p) => p.manager)).toEqual([0, 0, 0, 0]);
-    expect(model.steps.at(-1)!.pages[3]!.record).toBe(0);
+    expect(model.steps[0]!.pages.map((p) => p.cells['manager']!.value)).toEqual(['0', '0', '0', '0']);
+    expect(model.steps.at(-1)!.pages[3]!.cells['record']!.value).toBe('0');
+  });
+
+  test('each protocol has its own columns: no manager under ivy-dynamic, homes and twins under hlrc', () => {
+    const keys = (protocol: string) => presetModel('seed', { protocol }).pageColumns.map((c) => c.key);
+    expect(keys('ivy')).toEqual(['manager', 'record', 'owner', 'copyset', 'queue']);
+    expect(keys('ivy-dynamic')).not.toContain('manager');
+    expect(keys('hlrc')).toEqual(['home', 'twins', 'dirty']);
+    const hlrc = presetModel('false-sharing', { protocol: 'hlrc' });
+    expect(hlrc.cpuColumns.map((c) => c.key)).toEqual(['vc', 'notices', 'waiting']);
+    // Both CPUs write page 0 at once: CPU 1, not the home, keeps a twin; nobody owns anything.
+    expect(hlrc.steps.some((st) => st.pages[0]!.cells['twins']!.value === '1' && st.pages[0]!.cells['dirty']!.value === '0,1')).toBe(true);
+    expect(hlrc.steps.flatMap((st) => st.pages.flatMap((p) => p.marks)).join('')).not.toContain('\u2605');
+    expect(hlrc.protocolText).toContain('home-based lazy release consistency');
+    const dyn = presetModel('seed', { protocol: 'ivy-dynamic' });
+    expect(dyn.steps.flatMap((st) => st.lines).join('\n')).not.toMatch(/(?<!barrier |lock )manager/);
+    expect(dyn.steps.flatMap((st) => st.lines).join('\n')).toContain('the probable owner');
   });
 });
 
 describe('traceModel', () => {
-  test.each(scenarioNames)('replays a simulator trace to the same access, owner records and copysets (%s)', (name) => {
+  const cases = scenarioNames.flatMap((name) => vizProtocols.map((protocol) => [name, protocol] as const));
+  test.each(cases)('replays a simulator trace to the preset\'s access and records (%s under %s)', (name, protocol) => {
     for (const seed of [1, 2, 3]) {
-      const preset = presetModel(name, { seed });
+      const preset = presetModel(name, { seed, protocol });
       const s = getScenario(name);
-      const header = traceHeader({ cpus: preset.cpus, pages: preset.pages, pageSize: preset.pageSize, protocol: 'ivy', runtime: 'sim', scenario: name });
+      const header = traceHeader({ cpus: preset.cpus, pages: preset.pages, pageSize: preset.pageSize, protocol, runtime: 'sim', scenario: name });
       const fromTrace = traceModel(`${JSON.stringify(header)}\n${traceToJsonLines(preset.events)}\n`, `${name}.jsonl`);
+      expect(fromTrace.protocol).toBe(protocol);
       expect(fromTrace.steps.map((st) => st.eventEnd)).toEqual(preset.steps.map((st) => st.eventEnd));
-      expect(records(fromTrace)).toEqual(records(preset));
+      const keys = replayedKeys(fromTrace);
+      expect(keys.length).toBeGreaterThanOrEqual(protocol === 'ivy-dynamic' ? 3 : 3);
+      expect(records(fromTrace, keys)).toEqual(records(preset, keys));
       expect(fromTrace.title).toContain(name);
       expect(s.config.cpus).toBe(fromTrace.cpus);
     }
@@ -107,6 +157,14 @@ describe('traceModel', () => {
     expect([bare.cpus, bare.pages]).toEqual([4, 3]);
     expect(bare.notes.join(' ')).toContain('has no header');
     expect(() => traceModel('')).toThrow(/has no events/);
+  });
+
+  test('takes the protocol from the summary line when there is no header (tsdsm sim --json of old)', () => {
+    const preset = presetModel('false-sharing', { protocol: 'hlrc' });
+    const model = traceModel(`${traceToJsonLines(preset.events)}\n${JSON.stringify({ type: 'summary', protocol: 'hlrc', cpus: 2, pages: 2 })}`);
+    expect(model.protocol).toBe('hlrc');
+    expect(model.pageColumns.map((c) => c.key)).toEqual(['home', 'twins', 'dirty']);
+    expect(traceModel(traceToJsonLines(preset.events)).notes.join(' ')).toContain('does not name its protocol');
   });
 });
 
@@ -144,7 +202,7 @@ describe('the presets\' explanations', () => {
     const model = presetModel('seed');
     const writeData = model.events.find((e) => e.type === 'send' && e.msg.kind === 'WRITE_DATA');
     expect(writeData?.type === 'send' && writeData.msg['copyset']).toEqual([0, 3]);
-    expect(model.steps.at(-1)!.pages[2]!.record).toBe(1);
-    expect(model.steps.at(-1)!.pages[2]!.owners).toEqual([{ cpu: 1, copyset: [0, 2, 3] }]);
+    const last = model.steps.at(-1)!.pages[2]!.cells;
+    expect([last['record']!.value, last['owner']!.value, last['copyset']!.value]).toEqual(['1', '1', '0,2,3']);
   });
 });
