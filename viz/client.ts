@@ -57,13 +57,37 @@ export function vizClient(): void {
   });
 
   // ------------------------------------------------------------ sequence diagram
-  const laneW = model.cpus <= 2 ? 230 : model.cpus <= 4 ? 170 : 120;
-  const left = 56;
-  const top = 40;
+  // Row numbers, then a column of row notes, then the lanes: what happened at each step besides
+  // messages (faults, local calls) is written in the note column, never on the lanes, so that
+  // no note sits on an arrow or its label. Lanes share the width the box has (within bounds).
+  const noteW = 190;
+  const noteX = 30;
+  const left = noteX + noteW;
+  const top = 14;
   const rowH = 30;
+  const fitW = Math.floor(($('diagram').clientWidth - left - 16) / Math.max(1, model.cpus));
+  const laneW = Math.max(110, Math.min(230, fitW));
   const laneX = (cpu: number): number => left + laneW / 2 + cpu * laneW;
   const rowY = (step: number): number => top + step * rowH + rowH / 2;
-  const width = left + laneW * model.cpus + 20;
+  const lanesRight = left + laneW * model.cpus;
+  const pageOf = (msg: any): string => (msg.page !== undefined ? ' p' + msg.page : msg.lock !== undefined ? ' L' + msg.lock : '');
+  // Per step, at most two lines: its faults, its local calls (full text in a tooltip).
+  const rowNotes: string[][] = steps.map((s: any) => {
+    const faults: string[] = [];
+    const locals: string[] = [];
+    for (let i = s.eventStart; i < s.eventEnd; i++) {
+      const e = events[i];
+      if (e.type === 'fault') faults.push('\u26a1 CPU ' + e.cpu + ' ' + e.access + ' fault p' + e.page);
+      else if (e.type === 'local') locals.push(e.msg.kind + pageOf(e.msg));
+    }
+    const out = faults.length > 0 ? [faults.join('; ')] : [];
+    if (locals.length > 0 && s.cpu !== null) out.push('\u21ba CPU ' + s.cpu + ' local: ' + locals.join(', '));
+    return out;
+  });
+  // About 6 px per character of a 10.5 px label.
+  const noteChars = Math.floor((noteW - 8) / 6);
+  const clip = (t: string): string => (t.length <= noteChars ? t : t.slice(0, noteChars - 1) + '\u2026');
+  const width = lanesRight + 16;
   const height = top + steps.length * rowH + 20;
   const svg = sv('svg', { id: 'seq-svg', width, height, viewBox: '0 0 ' + width + ' ' + height });
   const defs = sv('defs');
@@ -78,16 +102,15 @@ export function vizClient(): void {
   for (let s = 0; s <= last; s++) {
     const row = sv('g', { class: 'row', 'data-step': s });
     row.appendChild(sv('rect', { x: 0, y: top + s * rowH, width, height: rowH, class: 'row-hit' }));
-    row.appendChild(sv('text', { x: 8, y: rowY(s) + 4, class: 'row-label' }, String(s)));
+    row.appendChild(sv('text', { x: 6, y: rowY(s) + 4, class: 'row-label' }, String(s)));
     row.addEventListener('click', () => go(s));
     svg.appendChild(row);
   }
+  svg.appendChild(sv('line', { x1: left - 4, y1: 0, x2: left - 4, y2: height, class: 'note-rule' }));
   for (let c = 0; c < model.cpus; c++) {
-    svg.appendChild(sv('text', { x: laneX(c), y: 22, class: 'lane-label', 'text-anchor': 'middle' }, 'CPU ' + c));
     svg.appendChild(sv('line', { x1: laneX(c), y1: top, x2: laneX(c), y2: height - 10, class: 'lane' }));
   }
   const shapes: { step: number; endStep: number; node: any }[] = [];
-  const pageOf = (msg: any): string => (msg.page !== undefined ? ' p' + msg.page : msg.lock !== undefined ? ' L' + msg.lock : '');
   messages.forEach((m: any, k: number) => {
     const endStep = m.recvStep === null ? last + 0.6 : m.recvStep;
     const x1 = laneX(m.from);
@@ -100,37 +123,37 @@ export function vizClient(): void {
     const tx = x1 + (x2 - x1) * 0.5;
     const ty = y1 + (y2 - y1) * 0.5 - 4;
     g.appendChild(sv('text', { x: tx, y: ty, class: 'msg-label', 'text-anchor': 'middle' }, m.msg.kind + pageOf(m.msg)));
-    g.appendChild(sv('title', {}, m.msg.kind + pageOf(m.msg) + ': CPU ' + m.from + ' → CPU ' + m.to + ' (click for fields)'));
+    g.appendChild(sv('title', {}, m.msg.kind + pageOf(m.msg) + ': CPU ' + m.from + ' \u2192 CPU ' + m.to + ' (click for fields)'));
     g.addEventListener('click', (ev: any) => { ev.stopPropagation(); showMessage(k); });
     svg.appendChild(g);
     shapes.push({ step: m.sendStep, endStep, node: g });
   });
-  // Faults and local calls, drawn on the lane of their CPU at their step.
+  // Faults: a circle on the CPU's lane (click for its fields); every note in the note column.
   steps.forEach((s: any) => {
-    const locals: string[] = [];
     for (let i = s.eventStart; i < s.eventEnd; i++) {
       const e = events[i];
-      if (e.type === 'fault') {
-        const g = sv('g', { class: 'fault', 'data-step': s.index, 'data-cpu': e.cpu, 'data-page': e.page });
-        g.appendChild(sv('circle', { cx: laneX(e.cpu), cy: rowY(s.index), r: 7 }));
-        g.appendChild(sv('text', { x: laneX(e.cpu) - 11, y: rowY(s.index) + 4, class: 'fault-label', 'text-anchor': 'end' }, e.access + ' fault p' + e.page));
-        g.addEventListener('click', (ev: any) => { ev.stopPropagation(); showFields('Fault', e); });
-        svg.appendChild(g);
-        shapes.push({ step: s.index, endStep: s.index, node: g });
-      } else if (e.type === 'local') {
-        locals.push(e.msg.kind + pageOf(e.msg));
-      }
-    }
-    if (locals.length > 0 && s.cpu !== null) {
-      const g = sv('g', { class: 'local', 'data-step': s.index });
-      g.appendChild(sv('path', { d: 'M ' + laneX(s.cpu) + ' ' + (rowY(s.index) - 6) + ' c 16 0 16 12 0 12', class: 'local-loop' }));
-      g.appendChild(sv('text', { x: laneX(s.cpu) + 14, y: rowY(s.index) + 4, class: 'local-label' }, 'local: ' + locals.join(', ')));
+      if (e.type !== 'fault') continue;
+      const g = sv('g', { class: 'fault', 'data-step': s.index, 'data-cpu': e.cpu, 'data-page': e.page });
+      g.appendChild(sv('circle', { cx: laneX(e.cpu), cy: rowY(s.index), r: 6 }));
+      g.appendChild(sv('title', {}, 'CPU ' + e.cpu + ': ' + e.access + ' fault on page ' + e.page + ' (click for fields)'));
+      g.addEventListener('click', (ev: any) => { ev.stopPropagation(); showFields('Fault', e); });
       svg.appendChild(g);
       shapes.push({ step: s.index, endStep: s.index, node: g });
     }
+    const notes = rowNotes[s.index]!;
+    if (notes.length > 0) {
+      const t = sv('text', { class: 'row-note', 'data-step': s.index });
+      notes.forEach((line, i) => {
+        const y = rowY(s.index) + (notes.length === 1 ? 4 : i === 0 ? -3 : 10);
+        t.appendChild(sv('tspan', { x: noteX, y, class: i === 0 && line.charAt(0) === '\u26a1' ? 'note-fault' : 'note-local' }, clip(line)));
+      });
+      t.appendChild(sv('title', {}, notes.join('\n')));
+      svg.appendChild(t);
+      shapes.push({ step: s.index, endStep: s.index, node: t });
+    }
   });
   $('diagram').appendChild(svg);
-  // The lane names again above the scrolling box, so they stay in view.
+  // The lane names, in a sticky strip inside the scrolling box (see the CSS).
   const heads = $('lane-heads');
   heads.style.width = width + 'px';
   for (let c = 0; c < model.cpus; c++) {
@@ -138,6 +161,9 @@ export function vizClient(): void {
     h.style.left = (laneX(c) - 50) + 'px';
     heads.appendChild(h);
   }
+  const noteHead = el('span', { class: 'lane-head note-head' }, 'faults \u26a1, local calls \u21ba');
+  noteHead.style.left = noteX + 'px';
+  heads.appendChild(noteHead);
 
   // ------------------------------------------------------------ state tables
   // The columns come from the protocol's view (viz/views.ts): the client knows no protocol.
@@ -174,7 +200,7 @@ export function vizClient(): void {
   const log = $('log');
   steps.forEach((s: any) => {
     const li = el('li', { id: 'log-' + s.index, 'data-step': s.index, class: s.violation ? 'violation' : '' }, s.index + '. ' + s.title);
-    li.addEventListener('click', () => go(s.index));
+    li.addEventListener('click', () => go(s.index, true));
     log.appendChild(li);
   });
 
@@ -190,6 +216,9 @@ export function vizClient(): void {
       dl.appendChild(el('dd', { 'data-field': k }, typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)));
     }
     box.appendChild(dl);
+    // A click on an arrow must show its answer: bring the box into view if it is not.
+    const r = box.getBoundingClientRect();
+    if (r.top < $('controls').getBoundingClientRect().bottom || r.bottom > win.innerHeight) box.scrollIntoView({ block: 'nearest' });
   }
   let selected: any = null;
   function showMessage(k: number): void {
@@ -207,7 +236,37 @@ export function vizClient(): void {
 
   // ------------------------------------------------------------ render a step
   const accessText: Record<string, string> = { none: '\u2013', read: 'R', write: 'W' };
-  function render(): void {
+  /**
+   * Keeps the current row inside the part of the diagram box that the window shows, below the
+   * sticky controls bar and the sticky lane names. `reveal` (a jump: start, end, a violation,
+   * a row of the log) may also scroll the window to bring the diagram box itself into view.
+   */
+  function keepRowInView(reveal: boolean): void {
+    const box = $('diagram');
+    const bar = $('controls').getBoundingClientRect().bottom;
+    const headH = heads.offsetHeight;
+    const rowTop = headH + top + current * rowH;
+    const visible = (): { from: number; to: number } => {
+      const r = box.getBoundingClientRect();
+      return { from: Math.max(r.top, bar) - r.top + (r.top >= bar ? headH : 0), to: Math.min(r.bottom, win.innerHeight) - r.top - (box.scrollWidth > box.clientWidth ? 16 : 0) };
+    };
+    let v = visible();
+    if (reveal || v.to - v.from < 3 * rowH) {
+      const r = box.getBoundingClientRect();
+      if (r.top < bar || r.top + 3 * rowH + headH > win.innerHeight) win.scrollBy(0, r.top - bar - 6);
+      v = visible();
+    }
+    // The sticky lane names cover the box's top while it scrolls: never put the row under them.
+    const from = Math.max(v.from, headH);
+    const inBox = rowTop - box.scrollTop;
+    if (inBox < from || inBox + rowH > v.to) box.scrollTop = Math.max(0, rowTop - (from + v.to - rowH) / 2);
+    // The box may not scroll that far (its end is below the window): then the window must.
+    const row = band.getBoundingClientRect();
+    if (row.bottom > win.innerHeight) win.scrollBy(0, row.bottom - win.innerHeight + rowH);
+    else if (row.top < bar + headH) win.scrollBy(0, row.top - bar - headH - rowH);
+  }
+
+  function render(reveal = false): void {
     const s = steps[current];
     const prev = current > 0 ? steps[current - 1] : s;
     doc.body.setAttribute('data-step', String(current));
@@ -275,14 +334,7 @@ export function vizClient(): void {
     band.setAttribute('y', String(top + current * rowH));
     band.setAttribute('class', s.violation ? 'band band-violation' : 'band');
     for (const li of log.children) li.classList.toggle('current', Number(li.getAttribute('data-step')) === current);
-    // Keep the current row inside the part of the diagram box that the window shows.
-    const box = $('diagram');
-    const y = rowY(current);
-    const rect = box.getBoundingClientRect();
-    const visibleTop = Math.max(rect.top, 0) - rect.top;
-    const visibleBottom = Math.max(visibleTop + 2 * rowH, Math.min(rect.bottom, win.innerHeight) - rect.top);
-    const yInBox = y - box.scrollTop;
-    if (yInBox < visibleTop + rowH || yInBox > visibleBottom - rowH) box.scrollTop = Math.max(0, y - (visibleTop + visibleBottom) / 2);
+    keepRowInView(reveal);
     // Scroll the step list itself, never the window (scrollIntoView would move the whole page).
     const item = $('log-' + current);
     if (item.offsetTop < log.scrollTop || item.offsetTop + item.offsetHeight > log.scrollTop + log.clientHeight) {
@@ -301,9 +353,9 @@ export function vizClient(): void {
     }
     return null;
   }
-  function go(k: number): void {
+  function go(k: number, reveal = false): void {
     current = Math.max(0, Math.min(last, k));
-    render();
+    render(reveal);
   }
   function setPlaying(on: boolean): void {
     if (timer !== null) win.clearInterval(timer);
@@ -321,22 +373,45 @@ export function vizClient(): void {
 
   $('step-slider').max = String(last);
   $('step-slider').addEventListener('input', () => go(Number($('step-slider').value)));
-  $('btn-first').addEventListener('click', () => go(0));
+  $('btn-first').addEventListener('click', () => go(0, true));
   $('btn-prev').addEventListener('click', () => go(current - 1));
   $('btn-next').addEventListener('click', () => go(current + 1));
-  $('btn-last').addEventListener('click', () => go(last));
+  $('btn-last').addEventListener('click', () => go(last, true));
   $('btn-next-fault').addEventListener('click', () => { const k = nextFault(); if (k !== null) go(k); });
   $('btn-play').addEventListener('click', () => setPlaying(timer === null));
   const jump = $('btn-violation');
-  if (jump) jump.addEventListener('click', () => { setPlaying(false); go(last); });
+  if (jump) jump.addEventListener('click', () => { setPlaying(false); go(last, true); });
+  // The page's keys work wherever the focus is (the slider too: it would otherwise move by
+  // itself and swallow them), except in a text field; each key's default (scrolling the page
+  // sideways, moving the slider) is prevented so that one key press is one step.
   doc.addEventListener('keydown', (ev: any) => {
-    if (ev.target && ev.target.tagName === 'INPUT') return;
+    const t = ev.target;
+    if (t && (t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || (t.tagName === 'INPUT' && t.type !== 'range'))) return;
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     if (ev.key === 'ArrowRight') go(current + 1);
     else if (ev.key === 'ArrowLeft') go(current - 1);
+    else if (ev.key === 'Home') go(0, true);
+    else if (ev.key === 'End') go(last, true);
     else if (ev.key === 'f') { const k = nextFault(); if (k !== null) go(k); }
-    else if (ev.key === ' ') { ev.preventDefault(); setPlaying(timer === null); }
+    else if (ev.key === ' ') setPlaying(timer === null);
     else return;
+    ev.preventDefault();
   });
+  // Two columns: the diagram stays beside the tables below the controls bar, and its box ends
+  // inside the window wherever the page is scrolled, so the current row never needs the window
+  // to move (the step text would slide under the bar). One column: a box of 60% of the window.
+  const fitDiagram = (): void => {
+    const barH = $('controls').offsetHeight;
+    const section = $('diagram-section');
+    section.style.top = (barH + 6) + 'px';
+    const box = $('diagram');
+    if (win.getComputedStyle(section).position !== 'sticky') { box.style.maxHeight = '60vh'; return; }
+    const boxTop = Math.max(box.getBoundingClientRect().top, barH + 6);
+    box.style.maxHeight = Math.max(4 * rowH, win.innerHeight - boxTop - 12) + 'px';
+  };
+  win.addEventListener('resize', () => { fitDiagram(); keepRowInView(false); });
+  win.addEventListener('scroll', fitDiagram, { passive: true });
+  fitDiagram();
   render();
   doc.body.setAttribute('data-ready', 'true');
 }

@@ -28,11 +28,15 @@ h3 { font-size:14px; margin:0 0 6px; }
 #step-label { font-variant-numeric:tabular-nums; min-width:100px; }
 .counter { background:#fff; border:1px solid var(--line); border-radius:5px; padding:2px 8px; font-variant-numeric:tabular-nums; }
 .counter b { font-size:15px; }
-main { display:grid; align-items:start; grid-template-columns:minmax(420px, 1.1fr) minmax(420px, 1fr); gap:18px; padding:10px 22px 30px; }
-#diagram-section { position:sticky; top:48px; }
-#lane-heads { position:relative; height:20px; }
-.lane-head { position:absolute; width:100px; text-align:center; font-weight:600; font-size:13px; }
+main { display:grid; align-items:start; grid-template-columns:minmax(0, 1.1fr) minmax(0, 1fr); gap:18px; padding:10px 22px 30px; }
+/* Two columns: the diagram stays in view beside the tables (its top and height are set from the
+   controls bar's real height by the script). One column (below): nothing is sticky but the bar. */
+#diagram-section { position:sticky; top:48px; min-width:0; }
+#state-section { min-width:0; }
 #diagram { max-height:calc(100vh - 150px); overflow:auto; border:1px solid var(--line); background:#fff; border-radius:6px; }
+/* The lane names sit inside the scrolling box, so they follow it sideways and stay on top. */
+#lane-heads { position:sticky; top:0; z-index:2; height:22px; background:#f3f5f7; border-bottom:1px solid var(--line); }
+.lane-head { position:absolute; width:100px; text-align:center; font-weight:600; font-size:13px; line-height:22px; }
 svg text { font-size:11px; fill:var(--ink); }
 .lane { stroke:#b8c0c8; stroke-width:2; }
 .lane-label { font-size:13px; font-weight:600; }
@@ -54,9 +58,11 @@ svg text { font-size:11px; fill:var(--ink); }
 .future { opacity:.13; }
 .msg.selected.future { opacity:.8; }
 .fault circle { fill:#fff; stroke:var(--write); stroke-width:2.5; cursor:pointer; }
-.fault-label { fill:var(--write); font-weight:600; paint-order:stroke; stroke:#fff; stroke-width:3px; }
-.local-loop { fill:none; stroke:#7a5af8; stroke-width:1.5; }
-.local-label { fill:#7a5af8; font-size:10px; paint-order:stroke; stroke:#fff; stroke-width:3px; }
+.row-note { font-size:10.5px; }
+.note-fault { fill:var(--write); font-weight:600; }
+.note-local { fill:#5b3fd0; }
+.note-rule { stroke:var(--line); stroke-width:1; }
+.note-head { width:auto !important; text-align:left !important; color:var(--muted); font-weight:400 !important; }
 table#pages, table#cpus { border-collapse:collapse; background:#fff; font-variant-numeric:tabular-nums; }
 #pages th, #pages td, #cpus th, #cpus td { border:1px solid var(--line); padding:3px 8px; text-align:center; }
 #pages th, #cpus th { background:#f3f5f7; font-weight:600; font-size:12.5px; }
@@ -71,7 +77,7 @@ td.col-queue, td.col-notices, td.col-waiting { font-size:12px; color:var(--muted
 #step-title { font-weight:700; }
 #step-title.violation, li.violation { color:var(--bad); font-weight:700; }
 #step-lines { margin:4px 0; padding-left:18px; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size:12.5px; }
-#msg-details { background:#fff; border:1px solid var(--line); border-radius:6px; padding:8px 12px; min-height:48px; }
+#msg-details { scroll-margin-top:90px; background:#fff; border:1px solid var(--line); border-radius:6px; padding:8px 12px; min-height:48px; }
 #msg-details dl { display:grid; grid-template-columns:max-content 1fr; gap:2px 12px; margin:0; }
 #msg-details dt { color:var(--muted); }
 #msg-details dd { margin:0; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
@@ -81,7 +87,11 @@ td.col-queue, td.col-notices, td.col-waiting { font-size:12px; color:var(--muted
 #log { position:relative; max-height:220px; overflow:auto; margin:0; padding-left:0; list-style:none; border:1px solid var(--line); background:#fff; border-radius:6px; font-size:12.5px; }
 #log li { padding:1px 8px; cursor:pointer; }
 #log li.current { background:#fff3b0; }
-@media (max-width: 980px) { main { grid-template-columns: 1fr; } }
+@media (max-width: 1200px) {
+  main { grid-template-columns: minmax(0, 1fr); }
+  #diagram-section { position:static; }
+  #diagram { max-height:60vh; }
+}
 `;
 
 const escapeHtml = (s: string): string =>
@@ -141,12 +151,15 @@ export function renderPage(model: VizModel): string {
 <main>
   <section id="diagram-section">
     <h2>Messages, step by step <span class="muted">(time runs down; a lane per CPU; click an arrow for its fields, a row to go there)</span></h2>
-    <div id="lane-heads"></div>
-    <div id="diagram"></div>
+    <div id="diagram"><div id="lane-heads"></div></div>
   </section>
-  <section>
-    <div id="step-title"></div>
-    <ul id="step-lines"></ul>
+  <section id="state-section">
+    <div id="step-text">
+      <div id="step-title"></div>
+      <ul id="step-lines"></ul>
+    </div>
+    <h2>Selected message</h2>
+    <div id="msg-details"><span class="muted">Click an arrow in the diagram.</span></div>
     <h2>Pages at this step</h2>
     <div class="legend"><span style="color:var(--write)"><b>W</b> write</span><span style="color:var(--read)"><b>R</b> read-only copy</span><span style="color:var(--none)"><b>–</b> no access</span><span><span style="outline:3px solid #f5c400">&nbsp;changed&nbsp;</span> in this step</span><span id="legend"></span></div>
     <div class="table-box"><table id="pages"></table></div>
@@ -156,8 +169,6 @@ export function renderPage(model: VizModel): string {
     <ul id="in-flight"></ul>
     <h2>Locks and barrier</h2>
     <ul id="sync-state"></ul>
-    <h2>Selected message</h2>
-    <div id="msg-details"><span class="muted">Click an arrow in the diagram.</span></div>
     <h2>All steps</h2>
     <ol id="log"></ol>
   </section>
