@@ -12,6 +12,7 @@ import { mutants, mutantNames } from '../../src/core/mutants.js';
 import { toChromeTrace } from '../../src/runtime/chrome-trace.js';
 import { getScenario, scenarioNames } from '../../sim/scenarios.js';
 import { presetModel, traceModel, vizProtocols, type VizModel } from '../../viz/model.js';
+import { mutantExposure } from '../../viz/mutant-table.js';
 import { renderPage } from '../../viz/page.js';
 import { parseInteger } from '../options.js';
 
@@ -29,8 +30,12 @@ export function listPresets(print: (line: string) => void): void {
   print('presets (tsdsm viz --preset NAME, tsdsm demo NAME):');
   for (const name of scenarioNames) print(`  ${name.padEnd(20)} ${getScenario(name).title}`);
   print('');
-  print('bugs to switch on (--mutant NAME):');
-  for (const name of mutantNames) print(`  ${name.padEnd(24)} ${mutants[name]}`);
+  print('bugs to switch on (--mutant NAME), and the presets whose run (seed 1, ivy) the bug breaks:');
+  const exposure = mutantExposure(1, ['ivy']);
+  for (const name of mutantNames) {
+    print(`  ${name.padEnd(24)} ${mutants[name]}`);
+    print(`  ${''.padEnd(24)} shown by: ${exposure[name]!['ivy']!.join(', ') || 'no preset under ivy (see docs/teaching.md for the other protocols)'}`);
+  }
 }
 
 /** Builds the page; returns the model so callers (and tests) can see what was written. */

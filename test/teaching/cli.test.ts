@@ -112,7 +112,7 @@ describe('tsdsm demo', () => {
     expect(out.slice(0, 2)).toEqual([s.title, s.explanation]);
     const lines = narrated('false-sharing');
     expect(out.slice(4, 4 + lines.length)).toEqual(lines);
-    expect(out.at(-1)).toMatch(/^done: \d+ faults, \d+ messages; values read: CPU 0 \[\], CPU 1 \[\]$/);
+    expect(out.at(-1)).toMatch(/^done: \d+ faults, \d+ messages; values read: CPU 0 \[104\], CPU 1 \[4\]$/);
   });
 
   test('without a preset it runs the seed on worker threads when the CLI provides them', async () => {

@@ -4,6 +4,9 @@
  * self-contained and escapes what it embeds.
  */
 import { describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { HlrcState } from '../../src/core/hlrc.js';
 import type { IvyDynamicState } from '../../src/core/ivy-dynamic.js';
 import type { IvyState } from '../../src/core/ivy.js';
@@ -12,7 +15,10 @@ import { traceHeader, traceToJsonLines } from '../../src/runtime/trace.js';
 import { getScenario, scenarioNames } from '../../sim/scenarios.js';
 import { Simulation } from '../../sim/simulator.js';
 import { presetModel, traceModel, vizProtocols, type VizModel } from '../../viz/model.js';
+import { mutantExposure, mutantTable } from '../../viz/mutant-table.js';
 import { renderPage } from '../../viz/page.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /**
  * What a trace can show: access, marks and every cell a replay fills (a replay says
@@ -186,16 +192,52 @@ describe('renderPage', () => {
   });
 });
 
+describe('docs/teaching.md', () => {
+  test('its table of which preset exposes which mutant is the one the simulator gives, and every mutant is exposed', () => {
+    const doc = readFileSync(join(root, 'docs/teaching.md'), 'utf8');
+    const table = doc.match(/<!-- mutant-table:start -->\n([\s\S]*?)\n<!-- mutant-table:end -->/)?.[1];
+    // On a mismatch, the expected table is printed: paste it into the doc.
+    expect(table).toBe(mutantTable(1));
+    const exposure = mutantExposure(1);
+    for (const mutant of mutantNames) expect([mutant, Object.values(exposure[mutant]!).some((presets) => presets.length > 0)]).toEqual([mutant, true]);
+  });
+});
+
 describe('the presets\' explanations', () => {
+  const last = (name: string, seed: number, protocol = 'ivy') => {
+    const st = presetModel(name, { seed, protocol }).steps.at(-1)!;
+    return [st.faults, st.messages];
+  };
   test('state the counts the runs really have', () => {
     for (const seed of [1, 2, 3, 4, 5, 6]) {
-      const last = presetModel('no-false-sharing', { seed }).steps.at(-1)!;
-      expect([last.faults, last.messages]).toEqual([2, 4]);
+      expect(last('no-false-sharing', seed)).toEqual([4, 12]);
+      expect(last('false-sharing', seed, 'hlrc')).toEqual([3, 6]);
+      expect(last('ping-pong', seed)).toEqual([6, 27]);
     }
-    const five = presetModel('false-sharing', { seed: 5 }).steps.at(-1)!;
-    expect([five.faults, five.messages]).toEqual([5, 13]);
-    expect(getScenario('false-sharing').explanation).toContain('seed 5 interleaves the writes more and costs 5 faults and 13 messages');
-    expect(getScenario('no-false-sharing').explanation).toContain('2 faults and 4 messages');
+    expect(last('false-sharing', 1)).toEqual([4, 12]);
+    expect(last('false-sharing', 5)).toEqual([6, 17]);
+    expect(getScenario('false-sharing').explanation).toContain('(4 faults, 12 messages); seed 5 interleaves them and costs 6 faults and 17 messages');
+    expect(getScenario('false-sharing').explanation).toContain('3 faults and 6 messages whatever the seed');
+    expect(getScenario('no-false-sharing').explanation).toContain('4 faults and 12 messages under IVY');
+    expect(getScenario('ping-pong').explanation).toContain('6 faults, 27 messages');
+  });
+
+  test('ping-pong alternates: its 6 writes are 6 faults, each taking the page from the other CPU', () => {
+    const model = presetModel('ping-pong');
+    const faults = model.events.filter((e) => e.type === 'fault');
+    expect(faults.map((e) => e.cpu)).toEqual([0, 1, 0, 1, 0, 1]);
+    expect(model.events.filter((e) => e.type === 'write').map((e) => e.type === 'write' && e.value)).toEqual(['1', '2', '3', '4', '5', '6']);
+  });
+
+  test('every preset ends in a release, so that hlrc sends its diffs home', () => {
+    for (const name of scenarioNames) {
+      const ops = getScenario(name).programs;
+      for (const program of ops) {
+        const lastWrite = program.map((o) => o.op).lastIndexOf('write');
+        const release = program.findIndex((o, i) => i > lastWrite && (o.op === 'barrier' || o.op === 'unlock'));
+        expect([name, lastWrite < 0 || release > lastWrite]).toEqual([name, true]);
+      }
+    }
   });
 
   test('the seed preset invalidates CPUs 0 and 3 and records CPU 1 as owner, as its explanation says', () => {
