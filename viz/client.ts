@@ -108,7 +108,7 @@ export function vizClient(): void {
   }
   svg.appendChild(sv('line', { x1: left - 4, y1: 0, x2: left - 4, y2: height, class: 'note-rule' }));
   for (let c = 0; c < model.cpus; c++) {
-    svg.appendChild(sv('line', { x1: laneX(c), y1: top, x2: laneX(c), y2: height - 10, class: 'lane' }));
+    svg.appendChild(sv('line', { x1: laneX(c), y1: top, x2: laneX(c), y2: height - 10, class: 'lane', 'data-cpu': c }));
   }
   const shapes: { step: number; endStep: number; node: any }[] = [];
   messages.forEach((m: any, k: number) => {
@@ -157,7 +157,7 @@ export function vizClient(): void {
   const heads = $('lane-heads');
   heads.style.width = width + 'px';
   for (let c = 0; c < model.cpus; c++) {
-    const h = el('span', { class: 'lane-head' }, 'CPU ' + c);
+    const h = el('span', { class: 'lane-head', 'data-cpu': c }, 'CPU ' + c);
     h.style.left = (laneX(c) - 50) + 'px';
     heads.appendChild(h);
   }

@@ -14,10 +14,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { validateConfig } from '../../src/core/config.js';
+import type { HlrcState } from '../../src/core/hlrc.js';
 import type { IvyState } from '../../src/core/ivy.js';
 import { traceHeader, traceToJsonLines } from '../../src/runtime/trace.js';
 import { getScenario } from '../../sim/scenarios.js';
 import { Simulation } from '../../sim/simulator.js';
+import { randomWorkload } from '../../sim/workloads.js';
 import { presetModel, traceModel, type VizModel } from '../../viz/model.js';
 import { renderPage } from '../../viz/page.js';
 
@@ -36,8 +39,9 @@ function writePage(name: string, model: VizModel): string {
   return pathToFileURL(file).href;
 }
 
-async function open(url: string): Promise<Page> {
+async function open(url: string, width?: number): Promise<Page> {
   const page = await context.newPage();
+  if (width !== undefined) await page.setViewportSize({ width, height: 900 });
   page.on('pageerror', (err) => problems.push(`page error in ${url}: ${err.message}`));
   page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console error in ${url}: ${msg.text()}`); });
   page.on('request', (req) => { if (!req.url().startsWith('file:') && !req.url().startsWith('data:')) problems.push(`network request from ${url}: ${req.url()}`); });
@@ -205,3 +209,147 @@ describe('a page from a trace file', () => {
     expect(problems).toEqual([]);
   }, 120000);
 });
+
+// ---------------------------------------------------------------- layout, at a lecture screen and a narrow one
+
+type Box = { left: number; top: number; right: number; bottom: number };
+
+/** The rectangles (viewport coordinates) of the given selectors' elements, and the window's size. */
+async function boxes(page: Page, selectors: readonly string[]): Promise<{ rects: Record<string, Box | null>; width: number; height: number }> {
+  return page.evaluate((sel) => {
+    const d = (globalThis as any).document;
+    const rects: Record<string, Box | null> = {};
+    for (const s of sel) {
+      const e = d.querySelector(s);
+      if (!e) { rects[s] = null; continue; }
+      const r = e.getBoundingClientRect();
+      rects[s] = { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+    }
+    return { rects, width: (globalThis as any).innerWidth, height: (globalThis as any).innerHeight };
+  }, selectors);
+}
+
+const overlaps = (a: Box, b: Box): boolean => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+
+/** Nothing the page draws covers the page table or the step text. */
+async function expectNothingCovers(page: Page, when: string): Promise<void> {
+  const covered = ['#pages', '#step-text'];
+  const others = ['#controls', '#diagram-section', '#lane-heads', '#msg-details', '#cpus', '#in-flight', '#sync-state', '#log'];
+  const { rects } = await boxes(page, [...covered, ...others, '#diagram']);
+  // The lane names scroll inside the diagram box, which clips them: only their visible part counts.
+  const heads = rects['#lane-heads'];
+  const clip = rects['#diagram']!;
+  if (heads) rects['#lane-heads'] = { left: Math.max(heads.left, clip.left), right: Math.min(heads.right, clip.right), top: Math.max(heads.top, clip.top), bottom: Math.min(heads.bottom, clip.bottom) };
+  const hits: string[] = [];
+  for (const c of covered) for (const o of others) if (rects[c] && rects[o] && overlaps(rects[c]!, rects[o]!)) hits.push(`${o} covers ${c} (${when})`);
+  expect(hits).toEqual([]);
+}
+
+/** The current row's band is inside the diagram box's visible part, below the bar and the lane names. */
+async function expectCurrentRowInView(page: Page, when: string): Promise<void> {
+  const { rects, height } = await boxes(page, ['#current-band', '#diagram', '#controls', '#lane-heads']);
+  const band = rects['#current-band']!;
+  const from = Math.max(rects['#diagram']!.top, rects['#controls']!.bottom, rects['#lane-heads']!.bottom);
+  const to = Math.min(rects['#diagram']!.bottom, height);
+  expect({ when, top: band.top >= from - 1, bottom: band.bottom <= to + 1 }).toEqual({ when, top: true, bottom: true });
+}
+
+describe.each([1400, 800])('at %i px wide', (width) => {
+  async function openAt(name: string, model: VizModel): Promise<Page> {
+    return open(writePage(name, model), width);
+  }
+
+  test('nothing covers the page table or the step text; the current row stays in view at the end', async () => {
+    const page = await openAt(`viz-layout-seed-${width}`, presetModel('seed', { seed: 1 }));
+    await expectNothingCovers(page, 'at the start');
+    await page.click('#btn-last');
+    await expectCurrentRowInView(page, 'after end');
+    await expectNothingCovers(page, 'after end');
+    await page.screenshot({ path: join(outDir, `viz-seed-end-${width}.png`) });
+    await page.click('#btn-first');
+    await expectCurrentRowInView(page, 'after start');
+    for (let k = 0; k < 20; k++) await page.keyboard.press('ArrowRight');
+    expect(Number(await page.getAttribute('body', 'data-step'))).toBe(20);
+    await expectCurrentRowInView(page, 'after 20 steps by key');
+    // Arrow keys step the page; they do not scroll it sideways.
+    expect(await page.evaluate(() => (globalThis as any).scrollX)).toBe(0);
+    // After the slider, the keys still step (and step by one).
+    await page.fill('#step-slider', '5');
+    await page.focus('#step-slider');
+    await page.keyboard.press('ArrowRight');
+    expect(Number(await page.getAttribute('body', 'data-step'))).toBe(6);
+    await page.keyboard.press('End');
+    expect(Number(await page.getAttribute('body', 'data-step'))).toBe(model0Steps());
+    await expectCurrentRowInView(page, 'after End');
+    expect(problems).toEqual([]);
+  }, 120000);
+
+  test('"go to that step" shows the violation row; a clicked arrow\'s fields are in view', async () => {
+    const model = presetModel('readers-then-writer', { seed: 1, mutant: 'forgetCopyset' });
+    const page = await openAt(`viz-layout-mutant-${width}`, model);
+    await page.click('#btn-violation');
+    expect(Number(await page.getAttribute('body', 'data-step'))).toBe(model.steps.length - 1);
+    await expectCurrentRowInView(page, 'after go to that step');
+    await expectNothingCovers(page, 'after go to that step');
+    await page.screenshot({ path: join(outDir, `viz-mutant-violation-${width}.png`) });
+    await page.locator('g.msg[data-kind="WRITE_DATA"]').first().dispatchEvent('click');
+    const { rects, height } = await boxes(page, ['#msg-details', '#controls']);
+    expect(rects['#msg-details']!.top).toBeGreaterThanOrEqual(rects['#controls']!.bottom - 1);
+    expect(rects['#msg-details']!.bottom).toBeLessThanOrEqual(height + 1);
+    expect(await page.textContent('#msg-details')).toContain('WRITE_DATA');
+    expect(problems).toEqual([]);
+  }, 120000);
+
+  test('with 8 CPUs the lane names follow sideways scrolling and the tables stay inside the page', async () => {
+    const config = { cpus: 8, pages: 3, pageSize: 4096 };
+    const programs = randomWorkload(validateConfig(config), { ops: 4, seed: 3 });
+    const sim = new Simulation({ config, programs, seed: 3 });
+    sim.run();
+    const text = `${JSON.stringify(traceHeader({ ...config, protocol: 'ivy', runtime: 'sim' }))}\n${traceToJsonLines(sim.trace)}\n`;
+    const page = await openAt(`viz-layout-8cpus-${width}`, traceModel(text, 'eight.jsonl'));
+    const laneAndHead = () => page.evaluate(() => {
+      const d = (globalThis as any).document;
+      return [...d.querySelectorAll('line.lane')].map((l: any) => {
+        const head = d.querySelector(`.lane-head[data-cpu="${l.dataset.cpu}"]`).getBoundingClientRect();
+        const lane = l.getBoundingClientRect();
+        return Math.round((head.left + head.right) / 2 - (lane.left + lane.right) / 2);
+      });
+    });
+    expect(await laneAndHead()).toEqual(new Array(8).fill(0));
+    await page.evaluate(() => { (globalThis as any).document.getElementById('diagram').scrollLeft = 400; });
+    expect(await laneAndHead()).toEqual(new Array(8).fill(0));
+    const { rects, width: w } = await boxes(page, ['#state-section', '#diagram-section', '#pages']);
+    expect(rects['#state-section']!.right).toBeLessThanOrEqual(w);
+    expect(rects['#diagram-section']!.right).toBeLessThanOrEqual(w);
+    await expectNothingCovers(page, '8 CPUs');
+    await page.screenshot({ path: join(outDir, `viz-8cpus-${width}.png`) });
+    expect(problems).toEqual([]);
+  }, 120000);
+
+  test('the hlrc page shows homes and twins', async () => {
+    const model = presetModel('false-sharing', { seed: 1, protocol: 'hlrc' });
+    const page = await openAt(`viz-hlrc-false-sharing-${width}`, model);
+    expect(await page.getAttribute('#protocol', 'data-protocol')).toBe('hlrc');
+    expect(await page.textContent('#protocol')).toContain('home-based lazy release consistency');
+    expect(await page.textContent('#home-p0')).toBe('CPU 0');
+    expect(await page.textContent('#home-p1')).toBe('CPU 1');
+    // Step to the first step where CPU 1 keeps a twin of page 0, as the simulator says.
+    const s = getScenario('false-sharing');
+    const sim = new Simulation({ config: s.config, programs: s.programs, seed: 1, protocol: 'hlrc' });
+    let step = 0;
+    while (!(sim.states[1] as HlrcState).twinned[0]) { expect(sim.step()).toBe(true); step += 1; }
+    await page.fill('#step-slider', String(step));
+    expect(await page.getAttribute('#twins-p0', 'data-value')).toBe('1');
+    expect(await page.getAttribute('#acc-p0-c1', 'data-marks')).toContain('T');
+    expect(await page.getAttribute('#acc-p0-c0', 'data-marks')).toContain('H');
+    expect(await page.textContent('#vc-c1')).toBe(`[${(sim.states[1] as HlrcState).vc.join(', ')}]`);
+    // Nobody owns a page under hlrc: no owner star anywhere.
+    expect(await page.locator('td.acc', { hasText: '\u2605' }).count()).toBe(0);
+    await page.screenshot({ path: join(outDir, `viz-hlrc-twin-${width}.png`) });
+    expect(problems).toEqual([]);
+  }, 120000);
+});
+
+function model0Steps(): number {
+  return presetModel('seed', { seed: 1 }).steps.length - 1;
+}
