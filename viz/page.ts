@@ -6,7 +6,7 @@
 import { vizClient } from './client.js';
 import type { VizModel } from './model.js';
 
-const css = `
+export const css = `
 :root { --bg:#fbfbf8; --ink:#1d232b; --muted:#6b7480; --line:#d7dbe0; --read:#2e8b57; --write:#c0392b; --none:#9aa3ad;
         --msg:#1f5fa8; --fly:#d9822b; --sel:#b5179e; --bad:#b00020; }
 * { box-sizing: border-box; }
@@ -94,11 +94,11 @@ td.col-queue, td.col-notices, td.col-waiting { font-size:12px; color:var(--muted
 }
 `;
 
-const escapeHtml = (s: string): string =>
+export const escapeHtml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** JSON that is safe inside <script>: no "</script>", no "<!--", no line separators. */
-function scriptJson(value: unknown): string {
+export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 

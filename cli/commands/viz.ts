@@ -12,6 +12,8 @@ import { mutants, mutantNames } from '../../src/core/mutants.js';
 import { toChromeTrace } from '../../src/runtime/chrome-trace.js';
 import { getScenario, scenarioNames } from '../../sim/scenarios.js';
 import { presetModel, traceModel, vizProtocols, type VizModel } from '../../viz/model.js';
+import { comparePreset, parseProtocolList, type CompareModel } from '../../viz/compare.js';
+import { renderComparePage } from '../../viz/compare-page.js';
 import { mutantExposure } from '../../viz/mutant-table.js';
 import { renderPage } from '../../viz/page.js';
 import { parseInteger } from '../options.js';
@@ -38,12 +40,24 @@ export function listPresets(print: (line: string) => void): void {
   }
 }
 
+/** `--preset NAME --protocol a,b`: one page with the preset under each protocol, side by side. */
+function runCompare(opts: VizCommandOptions, protocols: string[], print: (line: string) => void): CompareModel {
+  if (opts.preset === undefined) throw new DsmConfigError('a side-by-side page (--protocol a,b) needs --preset NAME');
+  if (opts.mutant !== undefined) throw new DsmConfigError('--mutant cannot be combined with a side-by-side page (--protocol a,b)');
+  const model = comparePreset(opts.preset, protocols);
+  const output = opts.output ?? `tsdsm-${model.name}-${protocols.join('-')}.html`;
+  writeFileSync(output, renderComparePage(model));
+  print(`wrote ${output}: ${model.title}, ${protocols.join(' and ')} side by side, ${model.operations.length} operations; ${model.runs.map((r) => `${r.protocol}: ${r.total.faults} faults, ${r.total.messages} messages, ${r.total.bytes} bytes`).join('; ')}. Open it in a browser.`);
+  return model;
+}
+
 /** Builds the page; returns the model so callers (and tests) can see what was written. */
-export function runVizCommand(trace: string | undefined, opts: VizCommandOptions, print: (line: string) => void): VizModel | null {
+export function runVizCommand(trace: string | undefined, opts: VizCommandOptions, print: (line: string) => void): VizModel | CompareModel | null {
   if (opts.list) {
     listPresets(print);
     return null;
   }
+  if (opts.protocol !== undefined && opts.protocol.includes(',')) return runCompare(opts, parseProtocolList(opts.protocol), print);
   if ((trace === undefined) === (opts.preset === undefined)) {
     throw new DsmConfigError('give either a trace file or --preset NAME (one of them)');
   }
@@ -83,7 +97,7 @@ export function registerVizCommand(program: Command): void {
     .option('--preset <name>', `a named scenario: ${scenarioNames.join(', ')}`)
     .option('--mutant <name>', 'replay the preset with a deliberate bug switched on (see --list)')
     .option('--seed <n>', 'scheduler seed for the preset', parseInteger('--seed'), 1)
-    .option('--protocol <name>', `the protocol for the preset: ${vizProtocols.join(', ')}`, 'ivy')
+    .option('--protocol <name>', `the protocol for the preset: ${vizProtocols.join(', ')}; two or more, comma-separated (ivy,hlrc), for one page with the preset under each, side by side`, 'ivy')
     .option('-o, --output <file>', 'the HTML file to write (default tsdsm-NAME.html)')
     .option('--chrome <file>', 'also write the run as Chrome trace-event JSON, for Perfetto')
     .option('--list', 'list the presets and the bugs that can be switched on')

@@ -22,6 +22,8 @@ import { getScenario } from '../../sim/scenarios.js';
 import { Simulation } from '../../sim/simulator.js';
 import { randomWorkload } from '../../sim/workloads.js';
 import { presetModel, traceModel, type VizModel } from '../../viz/model.js';
+import { comparePreset } from '../../viz/compare.js';
+import { renderComparePage } from '../../viz/compare-page.js';
 import { renderPage } from '../../viz/page.js';
 
 const chromiumPath = '/usr/bin/chromium';
@@ -353,3 +355,46 @@ describe.each([1400, 800])('at %i px wide', (width) => {
 function model0Steps(): number {
   return presetModel('seed', { seed: 1 }).steps.length - 1;
 }
+
+describe('the side-by-side page', () => {
+  /** The settled schedule, written again here from the Simulation API: round robin, each op settled. */
+  function settledCounts(protocol: string) {
+    const s = getScenario('false-sharing');
+    const sim = new Simulation({ config: s.config, programs: s.programs, protocol });
+    const perOp: { messages: number; faults: number }[] = [];
+    let previous = 1;
+    for (;;) {
+      const ready = sim.enabledSteps().filter((st) => st.kind === 'cpu').map((st) => (st.kind === 'cpu' ? st.cpu : -1));
+      if (ready.length === 0) break;
+      const cpu = ready.find((c) => c > previous) ?? ready[0]!;
+      const faultsBefore = sim.trace.filter((e) => e.type === 'fault').length;
+      const { messages } = sim.stepCpuAndSettle(cpu);
+      perOp.push({ messages, faults: sim.trace.filter((e) => e.type === 'fault').length - faultsBefore });
+      previous = cpu;
+    }
+    const total = sim.run().stats.total;
+    return { perOp, messages: total.messages, bytes: total.bytes, faults: total.readFaults + total.writeFaults };
+  }
+
+  test.each([1400, 800])('shows both protocols\' counts, per operation and in total, equal to the simulator\'s (%i px)', async (width) => {
+    mkdirSync(outDir, { recursive: true });
+    const file = join(outDir, `viz-compare-false-sharing-${width}.html`);
+    writeFileSync(file, renderComparePage(comparePreset('false-sharing', ['ivy', 'hlrc'])));
+    const page = await open(pathToFileURL(file).href, width);
+    for (const protocol of ['ivy', 'hlrc']) {
+      const want = settledCounts(protocol);
+      const value = async (id: string): Promise<number> => Number(await page.getAttribute(`#${id}`, 'data-value'));
+      expect([await value(`total-${protocol}-messages`), await value(`total-${protocol}-faults`), await value(`total-${protocol}-bytes`)]).toEqual([want.messages, want.faults, want.bytes]);
+      for (const [i, op] of want.perOp.entries()) {
+        expect([i, await value(`op${i}-${protocol}-messages`), await value(`op${i}-${protocol}-faults`)]).toEqual([i, op.messages, op.faults]);
+      }
+      expect(await page.locator(`svg.cmp-svg[data-protocol="${protocol}"] g.msg`).count()).toBe(want.messages);
+    }
+    // False sharing costs almost nothing under hlrc: fewer messages than under IVY.
+    expect(settledCounts('hlrc').messages).toBeLessThan(settledCounts('ivy').messages);
+    await page.click('#op-row-3');
+    expect(await page.locator('rect.op-band.picked').count()).toBe(2);
+    await page.screenshot({ path: join(outDir, `viz-compare-false-sharing-${width}.png`), fullPage: true });
+    expect(problems).toEqual([]);
+  }, 120000);
+});

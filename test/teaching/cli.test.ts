@@ -15,6 +15,7 @@ import { registerDemoCommand, runDemoCommand, EnterWaiter } from '../../cli/comm
 import { runSimCommand } from '../../cli/commands/sim.js';
 import { registerVizCommand, runVizCommand } from '../../cli/commands/viz.js';
 import { narrate, traceToJsonLines } from '../../src/runtime/trace.js';
+import type { VizModel } from '../../viz/model.js';
 import { getScenario } from '../../sim/scenarios.js';
 import { simulate } from '../../sim/simulator.js';
 
@@ -59,7 +60,7 @@ describe('tsdsm viz', () => {
     const result = simulate({ config: s.config, programs: s.programs, seed: 1 });
     const file = join(dir, 'run.jsonl');
     writeFileSync(file, `${traceToJsonLines(result.trace)}\n${JSON.stringify({ type: 'summary', scenario: 'ping-pong', cpus: 2, pages: 2 })}\n`);
-    const model = runVizCommand(file, { output: join(dir, 'run.html') }, () => {});
+    const model = runVizCommand(file, { output: join(dir, 'run.html') }, () => {}) as VizModel;
     expect(model!.source).toBe('trace');
     expect(model!.title).toBe('Trace of the ping-pong scenario');
     expect(model!.steps.length - 1).toBe(result.steps);
@@ -73,12 +74,23 @@ describe('tsdsm viz', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'header', format: 'tsdsm-trace', protocol, cpus: 2, pages: 2 });
     const file = join(dir, 'run.jsonl');
     writeFileSync(file, `${lines.join('\n')}\n`);
-    const model = runVizCommand(file, { output: join(dir, 'run.html') }, () => {})!;
+    const model = runVizCommand(file, { output: join(dir, 'run.html') }, () => {}) as VizModel;
     expect(model.protocol).toBe(protocol);
     expect(model.pageColumns.map((c) => c.key)).toContain(protocol === 'hlrc' ? 'twins' : 'tail');
     const preset = await cli(['viz', '--preset', 'seed', '--protocol', protocol, '-o', join(dir, 'p.html')]);
     expect(preset[0]).toMatch(/^wrote .*p\.html/);
     expect(readFileSync(join(dir, 'p.html'), 'utf8')).toContain(`data-protocol="${protocol}"`);
+  });
+
+  test('--protocol ivy,hlrc writes one side-by-side page with each protocol\'s counts', async () => {
+    const dir = tmp();
+    const out = await cli(['viz', '--preset', 'false-sharing', '--protocol', 'ivy,hlrc', '-o', join(dir, 'cmp.html')]);
+    expect(out[0]).toMatch(/^wrote .*cmp\.html: .*ivy and hlrc side by side, 12 operations; ivy: \d+ faults, \d+ messages, \d+ bytes; hlrc: /);
+    const html = readFileSync(join(dir, 'cmp.html'), 'utf8');
+    expect(html).toContain('data-protocols="ivy,hlrc"');
+    await expect(cli(['viz', '--preset', 'seed', '--protocol', 'ivy,nope'])).rejects.toThrow(/unknown protocol "nope" in --protocol "ivy,nope"; allowed: ivy, ivy-central, ivy-dynamic, hlrc/);
+    await expect(cli(['viz', '--preset', 'seed', '--protocol', 'ivy,ivy'])).rejects.toThrow(/names a protocol twice/);
+    await expect(cli(['viz', '--preset', 'seed', '--protocol', 'ivy,hlrc', '--mutant', 'lostAck'])).rejects.toThrow(/--mutant cannot be combined/);
   });
 
   test('--mutant replays a preset with the bug and reports where it broke', async () => {
