@@ -283,7 +283,7 @@ export function vizClient(): void {
     const lines = $('step-lines');
     lines.textContent = '';
     for (const line of s.lines) lines.appendChild(el('li', {}, line));
-    if (s.violation && model.violation) lines.appendChild(el('li', { class: 'violation' }, 'Check failed: ' + model.violation));
+    if (s.violation && model.violation) lines.appendChild(el('li', { class: 'violation' }, 'Check failed: ' + (model.quiz && !revealed.check ? '(hidden: which rule broke? the marked cells break it; "reveal the check" says it)' : revealedViolation())));
     const setCell = (td: any, cell: any, before: any): void => {
       td.textContent = cell.text;
       td.setAttribute('data-value', cell.value);
@@ -303,6 +303,8 @@ export function vizClient(): void {
       }
       for (const col of model.pageColumns) setCell($(col.key + '-p' + p), page.cells[col.key], before.cells[col.key]);
     }
+    // The cells the failed check names, marked at the step where it failed.
+    if (s.violation) for (const b of model.violationCells) $('acc-p' + b.page + '-c' + b.cpu).classList.add('broken');
     for (let c = 0; c < model.cpus; c++) {
       for (const col of model.cpuColumns) setCell($(col.key + '-c' + c), s.cpuState[c].cells[col.key], prev.cpuState[c].cells[col.key]);
     }
@@ -371,11 +373,75 @@ export function vizClient(): void {
     $('btn-play').setAttribute('data-playing', on ? 'true' : 'false');
   }
 
+  // ------------------------------------------------------------ quiz
+  // The bug's name and the failed check come sealed (base64 of UTF-8, see page.ts) in a quiz.
+  const revealed = { bug: false, check: false };
+  const unsealed = (): any => {
+    if (!model.sealed) return { mutant: model.mutant, violation: model.violation };
+    const bin = win.atob(model.sealed);
+    let pct = '';
+    for (let i = 0; i < bin.length; i++) pct += '%' + ('0' + bin.charCodeAt(i).toString(16)).slice(-2);
+    return JSON.parse(decodeURIComponent(pct));
+  };
+  const revealedViolation = (): string => unsealed().violation;
+  const revealBug = $('btn-reveal-bug');
+  if (revealBug) revealBug.addEventListener('click', () => {
+    const m = unsealed().mutant;
+    revealed.bug = true;
+    $('mutant').setAttribute('data-mutant', m.name);
+    $('mutant-text').textContent = m.name + ' \u2014 ' + m.description + '.';
+    revealBug.remove();
+  });
+  const revealCheck = $('btn-reveal-check');
+  if (revealCheck) revealCheck.addEventListener('click', () => {
+    revealed.check = true;
+    $('violation-text').textContent = revealedViolation();
+    revealCheck.remove();
+    render();
+  });
+  /**
+   * "What happens next?": before a step forward that sends messages, the student picks the
+   * kind of its first message among the kinds this run sends; the answer is shown, then the
+   * step is taken. Only while the box is ticked.
+   */
+  const kindsInRun: string[] = [];
+  for (const m of messages) if (kindsInRun.indexOf(m.msg.kind) < 0) kindsInRun.push(m.msg.kind);
+  kindsInRun.sort();
+  let asking = false;
+  function forward(): void {
+    if (asking) return; // answer the question first
+    const ask = $('quiz-ask');
+    const next = steps[current + 1];
+    if (!ask || !ask.checked || !next) { go(current + 1); return; }
+    let first: any = null;
+    for (let i = next.eventStart; i < next.eventEnd && first === null; i++) if (events[i].type === 'send') first = events[i];
+    if (first === null) { go(current + 1); return; }
+    asking = true;
+    setPlaying(false);
+    const box = $('quiz-prompt');
+    box.hidden = false;
+    box.textContent = '';
+    box.appendChild(el('div', {}, 'Next: ' + next.title + '. What is the first message it sends?'));
+    const options = kindsInRun.length <= 5 ? kindsInRun : kindsInRun.filter((k, i) => k === first.msg.kind || i % Math.ceil(kindsInRun.length / 4) === 0);
+    for (const kind of options) {
+      const b = el('button', { type: 'button', 'data-kind': kind }, kind);
+      b.addEventListener('click', () => {
+        const right = kind === first.msg.kind;
+        box.textContent = '';
+        box.appendChild(el('span', { class: right ? 'right' : 'wrong', id: 'quiz-verdict', 'data-right': right }, right ? 'Right: ' : 'Not quite: '));
+        box.appendChild(el('span', {}, 'CPU ' + first.cpu + ' sends ' + first.msg.kind + ' to CPU ' + first.to + '.'));
+        asking = false;
+        go(current + 1);
+      });
+      box.appendChild(b);
+    }
+  }
+
   $('step-slider').max = String(last);
   $('step-slider').addEventListener('input', () => go(Number($('step-slider').value)));
   $('btn-first').addEventListener('click', () => go(0, true));
   $('btn-prev').addEventListener('click', () => go(current - 1));
-  $('btn-next').addEventListener('click', () => go(current + 1));
+  $('btn-next').addEventListener('click', () => forward());
   $('btn-last').addEventListener('click', () => go(last, true));
   $('btn-next-fault').addEventListener('click', () => { const k = nextFault(); if (k !== null) go(k); });
   $('btn-play').addEventListener('click', () => setPlaying(timer === null));
@@ -388,7 +454,7 @@ export function vizClient(): void {
     const t = ev.target;
     if (t && (t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || (t.tagName === 'INPUT' && t.type !== 'range'))) return;
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    if (ev.key === 'ArrowRight') go(current + 1);
+    if (ev.key === 'ArrowRight') forward();
     else if (ev.key === 'ArrowLeft') go(current - 1);
     else if (ev.key === 'Home') go(0, true);
     else if (ev.key === 'End') go(last, true);

@@ -67,6 +67,10 @@ export interface VizModel {
   mutant: { name: string; description: string } | null;
   /** The message of the check that failed, or null. */
   violation: string | null;
+  /** The cells (page, CPU) the failed check names: the page marks them at the violation step. */
+  violationCells: { page: number; cpu: number }[];
+  /** Quiz mode: the page hides the bug's name and the failed check until the student asks. */
+  quiz: boolean;
   /** Things the page cannot show for this source, in sentences. */
   notes: string[];
   events: TraceEvent[];
@@ -89,6 +93,29 @@ export interface PresetOptions {
   mutant?: string | undefined;
   /** Steps at most (a mutant may livelock; the page stops there and says so). Default 2000. */
   stepMax?: number;
+  /** Hide the bug's name and the failed check until the student reveals them. */
+  quiz?: boolean;
+}
+
+/**
+ * The cells a failed check is about: every page and CPU its message names ("page 3", "CPU 2",
+ * "CPUs 0, 1", or an address "at 0x3010", whose page it is). When it names pages but no CPU,
+ * the page's whole row is meant; when it names CPUs but no page, nothing is marked.
+ */
+export function cellsOfViolation(message: string, cpus: number, pages: number, pageSize: number): { page: number; cpu: number }[] {
+  const text = message.replace(/\(seed \d+, step \d+\)/g, '');
+  const pageIds = new Set<number>();
+  for (const m of text.matchAll(/\bpage (\d+)/g)) pageIds.add(Number(m[1]));
+  for (const m of text.matchAll(/\bat 0x([0-9a-f]+)/g)) pageIds.add(Math.floor(parseInt(m[1]!, 16) / pageSize));
+  const cpuIds = new Set<number>();
+  for (const m of text.matchAll(/\bCPUs? ((?:\d+(?:, | and )?)+)/g)) for (const id of m[1]!.split(/, | and /)) if (id !== '') cpuIds.add(Number(id));
+  const cells: { page: number; cpu: number }[] = [];
+  const cpuList = cpuIds.size > 0 ? [...cpuIds] : Array.from({ length: cpus }, (_, c) => c);
+  for (const page of [...pageIds].sort((a, b) => a - b)) {
+    if (page >= pages) continue;
+    for (const cpu of cpuList.sort((a, b) => a - b)) if (cpu < cpus) cells.push({ page, cpu });
+  }
+  return cells;
 }
 
 export function checkMutant(name: string | undefined): MutantName | undefined {
@@ -184,6 +211,8 @@ export function presetModel(name: string, options: PresetOptions = {}): VizModel
     seed,
     mutant: mutant === undefined ? null : { name: mutant, description: mutants[mutant] },
     violation,
+    violationCells: violation === null ? [] : cellsOfViolation(violation, sim.config.cpus, sim.config.pages, sim.config.pageSize),
+    quiz: options.quiz === true,
     notes,
     events: sim.trace,
     steps,
@@ -263,6 +292,8 @@ export function traceModel(text: string, name = 'trace'): VizModel {
     seed: typeof described['seed'] === 'number' ? described['seed'] : null,
     mutant: mutant !== null && isMutantName(mutant) ? { name: mutant, description: mutants[mutant] } : null,
     violation: null,
+    violationCells: [],
+    quiz: false,
     notes,
     events,
     steps,

@@ -71,7 +71,13 @@ td.acc-none { color:var(--none); }
 td.acc-read { color:var(--read); background:#eaf6ef; }
 td.acc-write { color:var(--write); background:#fbeaea; }
 td.owner { box-shadow: inset 0 0 0 2px #333; }
+#quiz-prompt { background:#eef6ff; border:2px solid var(--msg); border-radius:6px; padding:8px 12px; margin-bottom:8px; }
+#quiz-prompt button { font:inherit; margin:4px 6px 0 0; padding:2px 10px; border:1px solid #aab4bf; border-radius:5px; background:#fff; cursor:pointer; }
+#quiz-prompt .right { color:var(--read); font-weight:700; }
+#quiz-prompt .wrong { color:var(--bad); font-weight:700; }
 td.changed, #pages td.changed { outline:3px solid #f5c400; outline-offset:-3px; }
+/* A cell the failed check names wins over "changed": it is the answer. */
+#pages td.broken { outline:3px solid var(--bad); outline-offset:-3px; background:#fde7ea; }
 td.col-queue, td.col-notices, td.col-waiting { font-size:12px; color:var(--muted); text-align:left; }
 .table-box { max-width:100%; overflow-x:auto; }
 #step-title { font-weight:700; }
@@ -102,18 +108,41 @@ export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+/** Base64 of UTF-8: what a quiz page hides is not readable at a glance in its source. */
+const seal = (value: unknown): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64');
+
+/**
+ * A quiz page carries the bug's name and the failed check sealed (base64), and the words
+ * "hidden" in their place, so that neither the page nor a glance at its source gives them
+ * away before the student presses "reveal".
+ */
+function sealForQuiz(model: VizModel): VizModel & { sealed?: string } {
+  if (!model.quiz) return model;
+  return {
+    ...model,
+    mutant: model.mutant ? { name: 'hidden', description: 'hidden' } : null,
+    violation: model.violation === null ? null : 'hidden',
+    notes: model.notes.map((n) => (model.mutant ? n.split(model.mutant.name).join('(hidden)') : n)),
+    sealed: seal({ mutant: model.mutant, violation: model.violation }),
+  };
+}
+
 export function renderPage(model: VizModel): string {
   const source = model.source === 'preset'
     ? `preset <b>${escapeHtml(model.name)}</b> on the deterministic simulator, scheduler seed ${model.seed ?? 1}`
     : `trace file <b>${escapeHtml(model.name)}</b>`;
-  const mutant = model.mutant
-    ? `<div id="mutant" data-mutant="${escapeHtml(model.mutant.name)}"><b>Bug switched on: ${escapeHtml(model.mutant.name)}</b> — ${escapeHtml(model.mutant.description)}.
-       Step through and find where the protocol goes wrong.</div>`
-    : '';
-  const violation = model.violation
-    ? `<div id="violation" role="alert">A check failed at step ${model.steps.length - 1}: ${escapeHtml(model.violation)}
+  const quiz = model.quiz;
+  const mutant = !model.mutant ? '' : quiz
+    ? `<div id="mutant" data-mutant="hidden"><b>Quiz: a bug is switched on.</b> <span id="mutant-text">Step through and find the row of the protocol's transition table it breaks; the cells it breaks are marked at the last step.</span>
+       <button id="btn-reveal-bug" type="button">reveal the bug</button></div>`
+    : `<div id="mutant" data-mutant="${escapeHtml(model.mutant.name)}"><b>Bug switched on: ${escapeHtml(model.mutant.name)}</b> — ${escapeHtml(model.mutant.description)}.
+       Step through and find where the protocol goes wrong.</div>`;
+  const violation = !model.violation ? '' : quiz
+    ? `<div id="violation" role="alert">A check failed at step ${model.steps.length - 1}: <span id="violation-text">which one? Find it first.</span>
+       <button id="btn-reveal-check" type="button">reveal the check</button>
        <button id="btn-violation" type="button">go to that step</button></div>`
-    : '';
+    : `<div id="violation" role="alert">A check failed at step ${model.steps.length - 1}: <span id="violation-text">${escapeHtml(model.violation)}</span>
+       <button id="btn-violation" type="button">go to that step</button></div>`;
   const notes = model.notes.length > 0
     ? `<ul class="notes" id="notes">${model.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`
     : '';
@@ -126,7 +155,7 @@ export function renderPage(model: VizModel): string {
 <title>tsdsm · ${escapeHtml(model.title)}</title>
 <style>${css}</style>
 </head>
-<body data-step="0" data-source="${model.source}" data-cpus="${model.cpus}" data-pages="${model.pages}" data-steps="${model.steps.length - 1}">
+<body data-step="0" data-quiz="${quiz}" data-source="${model.source}" data-cpus="${model.cpus}" data-pages="${model.pages}" data-steps="${model.steps.length - 1}">
 <header>
   <h1 id="title">${escapeHtml(model.title)}</h1>
   <p class="explanation" id="explanation">${escapeHtml(model.explanation)}</p>
@@ -147,6 +176,7 @@ export function renderPage(model: VizModel): string {
   <span class="counter">faults <b id="count-faults" data-value="0">0</b></span>
   <span class="counter">messages <b id="count-messages" data-value="0">0</b></span>
   <span class="counter" title="protocol steps between a CPU and itself: no message is sent">local calls <b id="count-local">0</b></span>
+  ${quiz ? '<label class="counter" title="before a step that sends messages, guess what it sends"><input type="checkbox" id="quiz-ask"> what happens next?</label>' : ''}
 </div>
 <main>
   <section id="diagram-section">
@@ -154,6 +184,7 @@ export function renderPage(model: VizModel): string {
     <div id="diagram"><div id="lane-heads"></div></div>
   </section>
   <section id="state-section">
+    <div id="quiz-prompt" hidden></div>
     <div id="step-text">
       <div id="step-title"></div>
       <ul id="step-lines"></ul>
@@ -173,7 +204,7 @@ export function renderPage(model: VizModel): string {
     <ol id="log"></ol>
   </section>
 </main>
-<script type="application/json" id="viz-data">${scriptJson(model)}</script>
+<script type="application/json" id="viz-data">${scriptJson(sealForQuiz(model))}</script>
 <script>(${vizClient.toString()})();</script>
 </body>
 </html>

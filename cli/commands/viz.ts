@@ -26,6 +26,7 @@ export interface VizCommandOptions {
   output?: string;
   chrome?: string;
   list?: boolean;
+  quiz?: boolean;
 }
 
 export function listPresets(print: (line: string) => void): void {
@@ -64,9 +65,10 @@ export function runVizCommand(trace: string | undefined, opts: VizCommandOptions
   if (trace !== undefined && opts.mutant !== undefined) {
     throw new DsmConfigError('--mutant replays a preset with a bug switched on; it needs --preset, not a trace file');
   }
+  if (opts.quiz && opts.preset === undefined) throw new DsmConfigError('--quiz needs --preset NAME (and usually --mutant BUG)');
   let model: VizModel;
   if (opts.preset !== undefined) {
-    model = presetModel(opts.preset, { seed: opts.seed ?? 1, mutant: opts.mutant, protocol: opts.protocol ?? 'ivy' });
+    model = presetModel(opts.preset, { seed: opts.seed ?? 1, mutant: opts.mutant, protocol: opts.protocol ?? 'ivy', quiz: opts.quiz === true });
   } else {
     let text: string;
     try {
@@ -77,7 +79,9 @@ export function runVizCommand(trace: string | undefined, opts: VizCommandOptions
     }
     model = traceModel(text, trace === '-' ? 'stdin' : basename(trace!));
   }
-  const output = opts.output ?? `tsdsm-${model.source === 'preset' ? model.name : model.name.replace(/\.[^.]*$/, '')}${model.mutant ? `-${model.mutant.name}` : ''}.html`;
+  // A quiz page's default name must not give the bug away.
+  const suffix = model.quiz ? '-quiz' : model.mutant ? `-${model.mutant.name}` : '';
+  const output = opts.output ?? `tsdsm-${model.source === 'preset' ? model.name : model.name.replace(/\.[^.]*$/, '')}${suffix}.html`;
   writeFileSync(output, renderPage(model));
   print(`wrote ${output}: ${model.title}, ${model.steps.length - 1} steps, ${model.events.filter((e) => e.type === 'send').length} messages. Open it in a browser.`);
   if (model.violation !== null) print(`the run stopped at a broken check (step ${model.steps.length - 1}): ${model.violation}`);
@@ -101,6 +105,7 @@ export function registerVizCommand(program: Command): void {
     .option('-o, --output <file>', 'the HTML file to write (default tsdsm-NAME.html)')
     .option('--chrome <file>', 'also write the run as Chrome trace-event JSON, for Perfetto')
     .option('--list', 'list the presets and the bugs that can be switched on')
+    .option('--quiz', 'hide the bug\'s name and the failed check until the student reveals them; offer "what happens next?" before each step')
     .action((trace: string | undefined, opts: VizCommandOptions) => {
       runVizCommand(trace, opts, (line) => console.log(line));
     });

@@ -398,3 +398,50 @@ describe('the side-by-side page', () => {
     expect(problems).toEqual([]);
   }, 120000);
 });
+
+describe('quiz mode', () => {
+  test('hides the bug and the check until revealed, marks the cells that break the rule, asks what happens next', async () => {
+    const model = presetModel('readers-then-writer', { seed: 1, mutant: 'forgetCopyset', quiz: true });
+    const html = renderPage(model);
+    expect(html).not.toContain('forgetCopyset');
+    expect(html).not.toContain(model.violation!.slice(0, 40));
+    const page = await open(writePage('viz-quiz-readers-then-writer', model));
+    expect(await page.textContent('#mutant')).not.toContain('forgetCopyset');
+    expect(await page.textContent('#violation')).not.toContain('copyset');
+    await page.click('#btn-violation');
+    expect(await page.textContent('#step-lines')).toContain('hidden');
+    // The rule: every read copy is in the owner's copyset. The simulator's state at that step
+    // says which CPU holds a copy its owner does not know of: that cell must be marked.
+    const s = getScenario('readers-then-writer');
+    const sim = new Simulation({ config: s.config, programs: s.programs, seed: 1, mutant: 'forgetCopyset' });
+    for (let k = 0; k < model.steps.length - 2; k++) sim.step();
+    try { sim.step(); } catch { /* the step that breaks the check */ }
+    const states = sim.states as IvyState[];
+    const owner = states.find((st) => st.owned[3])!;
+    const unknown = states.filter((st) => st.id !== owner.id && st.access[3] === 'read' && !owner.copyset[3]!.includes(st.id)).map((st) => st.id);
+    expect(unknown.length).toBeGreaterThan(0);
+    const marked = await page.evaluate(() => [...(globalThis as any).document.querySelectorAll('td.broken')].map((td: any) => td.id));
+    for (const c of unknown) expect(marked).toContain(`acc-p3-c${c}`);
+    expect(marked).toContain(`acc-p3-c${owner.id}`);
+    await page.screenshot({ path: join(outDir, 'viz-quiz-marked.png') });
+    await page.click('#btn-reveal-bug');
+    expect(await page.textContent('#mutant')).toContain('forgetCopyset');
+    await page.click('#btn-reveal-check');
+    expect(await page.textContent('#violation')).toContain(model.violation!.replace(/^SimulationError: /, '').slice(0, 40));
+    expect(await page.textContent('#step-lines')).toContain('Check failed: SimulationError');
+    // "What happens next?": the first step sends; guess right, and the page takes the step.
+    await page.click('#btn-first');
+    await page.check('#quiz-ask');
+    const firstSend = model.events.find((e) => e.type === 'send')!;
+    const sendStep = model.steps.find((st) => model.events.slice(st.eventStart, st.eventEnd).includes(firstSend))!.index;
+    for (let k = 0; k < sendStep - 1; k++) await page.click('#btn-next');
+    expect(Number(await page.getAttribute('body', 'data-step'))).toBe(sendStep - 1);
+    await page.click('#btn-next');
+    expect(await page.isVisible('#quiz-prompt')).toBe(true);
+    expect(Number(await page.getAttribute('body', 'data-step'))).toBe(sendStep - 1);
+    await page.click(`#quiz-prompt button[data-kind="${firstSend.type === 'send' ? firstSend.msg.kind : ''}"]`);
+    expect(await page.getAttribute('#quiz-verdict', 'data-right')).toBe('true');
+    expect(Number(await page.getAttribute('body', 'data-step'))).toBe(sendStep);
+    expect(problems).toEqual([]);
+  }, 120000);
+});
