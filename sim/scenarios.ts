@@ -12,6 +12,8 @@ export interface Scenario {
   explanation: string;
   config: DsmConfigInput;
   programs: Op[][];
+  /** The address whose bytes the page shows in every copy (default: the first write's). */
+  watch?: number;
 }
 
 const pageSize = 4096;

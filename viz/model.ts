@@ -16,9 +16,10 @@
 import { DsmConfigError } from '../src/core/errors.js';
 import { isMutantName, mutantNames, mutants, type MutantName } from '../src/core/mutants.js';
 import { narrate, parseTraceJsonLines, traceSteps, type TraceEvent } from '../src/runtime/trace.js';
-import { getScenario } from '../sim/scenarios.js';
+import { getScenario, type Scenario } from '../sim/scenarios.js';
+import { typeSize } from '../src/memory/types.js';
 import { formatStep, Simulation } from '../sim/simulator.js';
-import { viewOf, vizProtocols, type Column, type CpuSnapshot, type PageSnapshot, type ProtocolView, type SyncSnapshot } from './views.js';
+import { viewOf, vizProtocols, type Column, type CpuSnapshot, type PageSnapshot, type ProtocolView, type StateSnapshot, type SyncSnapshot } from './views.js';
 
 export const vizModelVersion = 1;
 
@@ -136,9 +137,49 @@ function counts(events: readonly TraceEvent[], end: number, base: { faults: numb
   base.at = end;
 }
 
+/**
+ * What each fault completed in the step events[start, end) cost: the messages (and their
+ * bytes) about its page sent from the fault to the end of the step that resumed its CPU (the
+ * driver sends what a protocol holds back, IVY's confirmation, right after the resume). One
+ * sentence per completed fault, for the step text.
+ */
+export function faultCostLines(events: readonly TraceEvent[], start: number, end: number): string[] {
+  const lines: string[] = [];
+  for (let i = start; i < end; i++) {
+    const r = events[i]!;
+    if (r.type !== 'resume' || r.what !== 'fault') continue;
+    let f = i - 1;
+    while (f >= 0 && !(events[f]!.type === 'fault' && events[f]!.cpu === r.cpu)) f--;
+    if (f < 0) continue;
+    const fault = events[f] as Extract<TraceEvent, { type: 'fault' }>;
+    let messages = 0;
+    let bytes = 0;
+    for (let k = f + 1; k < end; k++) {
+      const e = events[k]!;
+      if (e.type === 'send' && e.msg['page'] === fault.page) { messages += 1; bytes += e.bytes; }
+    }
+    lines.push(`cost of CPU ${r.cpu}'s ${fault.access} fault on page ${fault.page}: ${messages} message${messages === 1 ? '' : 's'}, ${bytes} bytes (about page ${fault.page}, from the fault to its confirmation)`);
+  }
+  return lines;
+}
+
+/** The word a page watches in every copy: the scenario's, else the first write's address. */
+function watchedWord(scenario: Scenario): { address: number; size: number } | null {
+  const ops = scenario.programs.flat();
+  const op = ops.find((o) => o.op === 'write') ?? ops.find((o) => o.op === 'read');
+  if (scenario.watch !== undefined) return { address: scenario.watch, size: 4 };
+  return op && (op.op === 'write' || op.op === 'read') ? { address: op.address, size: typeSize[op.type] } : null;
+}
+
+const hexBytes = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
+
 /** Runs a preset on the simulator, one snapshot per step. Never throws for a broken run. */
 export function presetModel(name: string, options: PresetOptions = {}): VizModel {
-  const scenario = getScenario(name);
+  return scenarioModel(getScenario(name), options);
+}
+
+/** Runs a scenario (a preset, a scenario file, the page's editor) with a snapshot per step. */
+export function scenarioModel(scenario: Scenario, options: PresetOptions = {}): VizModel {
   const mutant = checkMutant(options.mutant);
   const seed = options.seed ?? 1;
   const protocol = options.protocol ?? 'ivy';
@@ -148,16 +189,33 @@ export function presetModel(name: string, options: PresetOptions = {}): VizModel
   });
   const states = sim.states;
   const tally = { faults: 0, messages: 0, localCalls: 0, at: 0 };
-  const steps: VizStep[] = [{ index: 0, eventStart: 0, eventEnd: 0, cpu: null, title: `Start: ${view.start}`, lines: [], faults: 0, messages: 0, localCalls: 0, ...view.fromStates(states) }];
+  // The watched word's bytes in every copy, and in the latest write's copy: a copy with access
+  // whose bytes differ from those is stale (legal only where the protocol allows it, hlrc).
+  const watch = watchedWord(scenario);
+  let latest: Uint8Array | null = null;
+  const withWord = (snapshot: StateSnapshot, events: readonly TraceEvent[]): StateSnapshot => {
+    if (watch === null) return snapshot;
+    const word = (cpu: number): Uint8Array => sim.memories[cpu]!.bytes.slice(watch.address, watch.address + watch.size);
+    for (const e of events) if (e.type === 'write' && e.address === watch.address) latest = word(e.cpu);
+    snapshot.cpuState.forEach((c, cpu) => {
+      const bytes = word(cpu);
+      const access = sim.memories[cpu]!.accessOf(Math.floor(watch.address / sim.config.pageSize));
+      const stale = access !== 'none' && latest !== null && bytes.some((b, i) => b !== latest![i]);
+      c.cells['word'] = { text: `${hexBytes(bytes)}${access === 'none' ? ' (no access)' : stale ? ' STALE' : ''}`, value: `${hexBytes(bytes)}${stale ? ' stale' : ''}` };
+    });
+    return snapshot;
+  };
+  const steps: VizStep[] = [{ index: 0, eventStart: 0, eventEnd: 0, cpu: null, title: `Start: ${view.start}`, lines: [], faults: 0, messages: 0, localCalls: 0, ...withWord(view.fromStates(states), []) }];
   const snap = (title: string, cpu: number | null, violation: boolean): void => {
     const eventStart = steps[steps.length - 1]!.eventEnd;
     const eventEnd = sim.trace.length;
     counts(sim.trace, eventEnd, tally);
+    const events = sim.trace.slice(eventStart, eventEnd);
     const step: VizStep = {
       index: steps.length, eventStart, eventEnd, cpu, title,
-      lines: narrate(sim.trace.slice(eventStart, eventEnd), sim.config.cpus, protocol),
+      lines: [...narrate(events, sim.config.cpus, protocol), ...faultCostLines(sim.trace, eventStart, eventEnd)],
       faults: tally.faults, messages: tally.messages, localCalls: tally.localCalls,
-      ...view.fromStates(states),
+      ...withWord(view.fromStates(states), events),
     };
     if (violation) step.violation = true;
     steps.push(step);
@@ -198,9 +256,13 @@ export function presetModel(name: string, options: PresetOptions = {}): VizModel
   if (mutant !== undefined && violation === null) {
     notes.push(`The mutant ${mutant} was switched on, but this run broke no check: the bug needs another interleaving or program. Try another seed (--seed) or preset.`);
   }
+  const fields = viewFields(view, sim.config.cpus);
+  if (watch !== null) {
+    fields.cpuColumns = [...fields.cpuColumns, { key: 'word', label: `bytes at 0x${watch.address.toString(16)}`, title: 'the watched word in this CPU\u2019s copy, byte by byte (little-endian); STALE: the copy is readable but differs from the latest write' }];
+  }
   return {
     version: vizModelVersion,
-    ...viewFields(view, sim.config.cpus),
+    ...fields,
     source: 'preset',
     name: scenario.name,
     title: scenario.title,
@@ -273,7 +335,7 @@ export function traceModel(text: string, name = 'trace'): VizModel {
     counts(events, s.end, tally);
     steps.push({
       index: steps.length, eventStart: s.start, eventEnd: s.end, cpu: s.cpu, title: stepTitle(events[s.start]!),
-      lines: narrate(events.slice(s.start, s.end), cpus, protocol),
+      lines: [...narrate(events.slice(s.start, s.end), cpus, protocol), ...faultCostLines(events, s.start, s.end)],
       faults: tally.faults, messages: tally.messages, localCalls: tally.localCalls, ...replay.snapshot(),
     });
   }

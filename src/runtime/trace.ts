@@ -51,6 +51,24 @@ export function traceToJsonLines(events: readonly TraceEvent[]): string {
 
 const hex = (a: number): string => `0x${a.toString(16)}`;
 
+/**
+ * An integer value as the explanations write it: in hex, with the decimal beside it (values
+ * below 10 read the same in both and stay as they are). Floats stay decimal.
+ */
+export function valueForPeople(valueType: ValueType, value: string): string {
+  if (valueType.startsWith('float')) return value;
+  const big = value.endsWith('n');
+  let n: bigint;
+  try {
+    n = BigInt(big ? value.slice(0, -1) : value);
+  } catch {
+    return value;
+  }
+  const abs = n < 0n ? -n : n;
+  if (abs < 10n) return value;
+  return `${n < 0n ? '-' : ''}0x${abs.toString(16)} (${value})`;
+}
+
 function role(msg: TracedMessage, to: number, n: number, protocol: string): string {
   const page = msg['page'];
   // ivy-dynamic has no manager: a request goes to the sender's probable owner, which forwards
@@ -125,8 +143,8 @@ export function narrate(events: readonly TraceEvent[], cpus: number, protocol = 
       case 'access': part = `page ${e.page} now ${e.access}`; break;
       case 'install': part = `installs page ${e.page}`; break;
       case 'resume': part = `program resumes after ${e.what}`; break;
-      case 'read': part = `reads ${e.valueType} ${e.value} at ${hex(e.address)}`; break;
-      case 'write': part = `writes ${e.valueType} ${e.value} at ${hex(e.address)}`; break;
+      case 'read': part = `reads ${e.valueType} ${valueForPeople(e.valueType, e.value)} at ${hex(e.address)}`; break;
+      case 'write': part = `writes ${e.valueType} ${valueForPeople(e.valueType, e.value)} at ${hex(e.address)}`; break;
       case 'done': part = `program done${e.result !== undefined ? `, result ${JSON.stringify(e.result)}` : ''}`; break;
       default: part = e.type;
     }

@@ -125,7 +125,7 @@ describe('presetModel', () => {
     expect(keys('ivy-dynamic')).not.toContain('manager');
     expect(keys('hlrc')).toEqual(['home', 'twins', 'dirty']);
     const hlrc = presetModel('false-sharing', { protocol: 'hlrc' });
-    expect(hlrc.cpuColumns.map((c) => c.key)).toEqual(['vc', 'notices', 'waiting']);
+    expect(hlrc.cpuColumns.map((c) => c.key)).toEqual(['vc', 'notices', 'waiting', 'word']);
     // Both CPUs write page 0 at once: CPU 1, not the home, keeps a twin; nobody owns anything.
     expect(hlrc.steps.some((st) => st.pages[0]!.cells['twins']!.value === '1' && st.pages[0]!.cells['dirty']!.value === '0,1')).toBe(true);
     expect(hlrc.steps.flatMap((st) => st.pages.flatMap((p) => p.marks)).join('')).not.toContain('\u2605');
@@ -189,6 +189,31 @@ describe('renderPage', () => {
     expect(new Set(urls)).toEqual(new Set(['http://www.w3.org/2000/svg']));
     const data = html.match(/<script type="application\/json" id="viz-data">(.*?)<\/script>/s)![1]!;
     expect(JSON.parse(data).title).toBe(model.title);
+  });
+});
+
+describe('why, not only what', () => {
+  test('a completed fault says what it cost (seed: CPU 1\'s write, manager and owner CPU 2, two copies to invalidate)', () => {
+    const lines = presetModel('seed').steps.flatMap((st) => st.lines).filter((l) => l.startsWith('cost of'));
+    // WRITE_REQ 16 + WRITE_DATA without bytes 16 + 4·2 + 2 INVALIDATE 16 + 2 INVALIDATE_ACK 16 + WRITE_CONFIRM 16;
+    // WRITE_FWD is a local call (CPU 2 manages and owns page 2).
+    expect(lines[0]).toBe("cost of CPU 1's write fault on page 2: 7 messages, 120 bytes (about page 2, from the fault to its confirmation)");
+    expect(lines).toHaveLength(4);
+  });
+
+  test('values are written in hex beside the decimal, as the explanations write them', () => {
+    const text = presetModel('seed').steps.flatMap((st) => st.lines).join('\n');
+    expect(text).toContain('writes int32 0xc0ffee (12648430) at 0x2010');
+    expect(text).toContain('reads int32 0xc0ffee (12648430) at 0x2010');
+  });
+
+  test('the watched word\'s bytes in every copy show a stale copy', () => {
+    const good = presetModel('seed').steps.at(-1)!;
+    expect(good.cpuState.map((c) => c.cells['word']!.value)).toEqual(new Array(4).fill('ee ff c0 00'));
+    const bad = presetModel('seed', { mutant: 'noDowngradeOnInvalidate' });
+    const words = bad.steps.flatMap((st) => st.cpuState.map((c) => c.cells['word']!.text));
+    expect(words).toContain('00 00 00 00 STALE');
+    expect(bad.cpuColumns.map((c) => c.label)).toContain('bytes at 0x2010');
   });
 });
 
