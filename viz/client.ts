@@ -196,6 +196,16 @@ export function vizClient(): void {
   const legend = $('legend');
   for (const m of model.marks) legend.appendChild(el('span', {}, m.mark + ' ' + m.meaning));
 
+  // ------------------------------------------------------------ the protocol's transition table
+  const transitions = $('transitions');
+  if (transitions && model.table) {
+    model.table.rows.forEach((r: any, k: number) => {
+      const tr = el('tr', { id: 'trow-' + k });
+      for (const text of [r.input, r.condition, r.action]) tr.appendChild(el('td', {}, text));
+      transitions.appendChild(tr);
+    });
+  }
+
   // ------------------------------------------------------------ log of steps
   const log = $('log');
   steps.forEach((s: any) => {
@@ -302,6 +312,9 @@ export function vizClient(): void {
         td.className = 'acc acc-' + a + (before.access[c] !== a || before.marks[c] !== marks ? ' changed' : '') + (marks.indexOf('\u2605') >= 0 || marks.indexOf('H') >= 0 ? ' owner' : '');
       }
       for (const col of model.pageColumns) setCell($(col.key + '-p' + p), page.cells[col.key], before.cells[col.key]);
+    }
+    if (transitions) {
+      for (const tr of transitions.children) tr.classList.toggle('row-now', s.rows.indexOf(Number(tr.id.slice(5))) >= 0);
     }
     // The cells the failed check names, marked at the step where it failed.
     if (s.violation) for (const b of model.violationCells) $('acc-p' + b.page + '-c' + b.cpu).classList.add('broken');

@@ -18,6 +18,7 @@ import { isMutantName, mutantNames, mutants, type MutantName } from '../src/core
 import { narrate, parseTraceJsonLines, traceSteps, type TraceEvent } from '../src/runtime/trace.js';
 import { getScenario, type Scenario } from '../sim/scenarios.js';
 import { typeSize } from '../src/memory/types.js';
+import { rowsOfStep, transitionTable, type TransitionTable } from './table-rows.js';
 import { formatStep, Simulation } from '../sim/simulator.js';
 import { viewOf, vizProtocols, type Column, type CpuSnapshot, type PageSnapshot, type ProtocolView, type StateSnapshot, type SyncSnapshot } from './views.js';
 
@@ -43,6 +44,8 @@ export interface VizStep {
   /** Per CPU, the view's CPU columns (what it waits for; hlrc: vector timestamp, notices). */
   cpuState: CpuSnapshot[];
   sync?: SyncSnapshot;
+  /** The rows of the protocol's transition table this step follows (indices into `table.rows`). */
+  rows: number[];
   /** The step at which a check failed (the last step of a run stopped by a violation). */
   violation?: boolean;
 }
@@ -70,6 +73,8 @@ export interface VizModel {
   violation: string | null;
   /** The cells (page, CPU) the failed check names: the page marks them at the violation step. */
   violationCells: { page: number; cpu: number }[];
+  /** The protocol's transition table (read from its source file), or null when not at hand. */
+  table: TransitionTable | null;
   /** Quiz mode: the page hides the bug's name and the failed check until the student asks. */
   quiz: boolean;
   /** Things the page cannot show for this source, in sentences. */
@@ -163,6 +168,13 @@ export function faultCostLines(events: readonly TraceEvent[], start: number, end
   return lines;
 }
 
+/** The rows a step follows, and a sentence per row for its text. */
+function explain(table: TransitionTable | null, protocol: string, events: readonly TraceEvent[], cpus: number): { rows: number[]; lines: string[] } {
+  if (table === null) return { rows: [], lines: [] };
+  const rows = rowsOfStep(table, protocol, events, cpus);
+  return { rows, lines: rows.map((k) => { const r = table.rows[k]!; return `table row (${table.file}): ${r.input}${r.condition ? ` | ${r.condition}` : ''} \u2192 ${r.action}`; }) };
+}
+
 /** The word a page watches in every copy: the scenario's, else the first write's address. */
 function watchedWord(scenario: Scenario): { address: number; size: number } | null {
   const ops = scenario.programs.flat();
@@ -205,15 +217,17 @@ export function scenarioModel(scenario: Scenario, options: PresetOptions = {}): 
     });
     return snapshot;
   };
-  const steps: VizStep[] = [{ index: 0, eventStart: 0, eventEnd: 0, cpu: null, title: `Start: ${view.start}`, lines: [], faults: 0, messages: 0, localCalls: 0, ...withWord(view.fromStates(states), []) }];
+  const table = transitionTable(protocol);
+  const steps: VizStep[] = [{ index: 0, eventStart: 0, eventEnd: 0, cpu: null, title: `Start: ${view.start}`, lines: [], rows: [], faults: 0, messages: 0, localCalls: 0, ...withWord(view.fromStates(states), []) }];
   const snap = (title: string, cpu: number | null, violation: boolean): void => {
     const eventStart = steps[steps.length - 1]!.eventEnd;
     const eventEnd = sim.trace.length;
     counts(sim.trace, eventEnd, tally);
     const events = sim.trace.slice(eventStart, eventEnd);
+    const why = explain(table, protocol, events, sim.config.cpus);
     const step: VizStep = {
-      index: steps.length, eventStart, eventEnd, cpu, title,
-      lines: [...narrate(events, sim.config.cpus, protocol), ...faultCostLines(sim.trace, eventStart, eventEnd)],
+      index: steps.length, eventStart, eventEnd, cpu, title, rows: why.rows,
+      lines: [...narrate(events, sim.config.cpus, protocol), ...why.lines, ...faultCostLines(sim.trace, eventStart, eventEnd)],
       faults: tally.faults, messages: tally.messages, localCalls: tally.localCalls,
       ...withWord(view.fromStates(states), events),
     };
@@ -275,6 +289,7 @@ export function scenarioModel(scenario: Scenario, options: PresetOptions = {}): 
     violation,
     violationCells: violation === null ? [] : cellsOfViolation(violation, sim.config.cpus, sim.config.pages, sim.config.pageSize),
     quiz: options.quiz === true,
+    table,
     notes,
     events: sim.trace,
     steps,
@@ -329,13 +344,15 @@ export function traceModel(text: string, name = 'trace'): VizModel {
   if (!header && !summary) notes.push(`The trace has no header: ${cpus} CPUs and ${pages} pages are the highest ids its events mention.`);
   const replay = view.replay(cpus, pages);
   const tally = { faults: 0, messages: 0, localCalls: 0, at: 0 };
-  const steps: VizStep[] = [{ index: 0, eventStart: 0, eventEnd: 0, cpu: null, title: `Start: ${view.start}`, lines: [], faults: 0, messages: 0, localCalls: 0, ...replay.snapshot() }];
+  const table = transitionTable(protocol);
+  const steps: VizStep[] = [{ index: 0, eventStart: 0, eventEnd: 0, cpu: null, title: `Start: ${view.start}`, lines: [], rows: [], faults: 0, messages: 0, localCalls: 0, ...replay.snapshot() }];
   for (const s of traceSteps(events)) {
     for (let i = s.start; i < s.end; i++) replay.apply(events[i]!);
     counts(events, s.end, tally);
+    const why = explain(table, protocol, events.slice(s.start, s.end), cpus);
     steps.push({
-      index: steps.length, eventStart: s.start, eventEnd: s.end, cpu: s.cpu, title: stepTitle(events[s.start]!),
-      lines: [...narrate(events.slice(s.start, s.end), cpus, protocol), ...faultCostLines(events, s.start, s.end)],
+      index: steps.length, eventStart: s.start, eventEnd: s.end, cpu: s.cpu, title: stepTitle(events[s.start]!), rows: why.rows,
+      lines: [...narrate(events.slice(s.start, s.end), cpus, protocol), ...why.lines, ...faultCostLines(events, s.start, s.end)],
       faults: tally.faults, messages: tally.messages, localCalls: tally.localCalls, ...replay.snapshot(),
     });
   }
@@ -356,6 +373,7 @@ export function traceModel(text: string, name = 'trace'): VizModel {
     violation: null,
     violationCells: [],
     quiz: false,
+    table,
     notes,
     events,
     steps,

@@ -71,6 +71,11 @@ td.acc-none { color:var(--none); }
 td.acc-read { color:var(--read); background:#eaf6ef; }
 td.acc-write { color:var(--write); background:#fbeaea; }
 td.owner { box-shadow: inset 0 0 0 2px #333; }
+#table-panel { margin:6px 0; font-size:12.5px; }
+#table-panel summary { cursor:pointer; color:var(--msg); }
+#transitions { border-collapse:collapse; background:#fff; margin-top:4px; }
+#transitions td { border:1px solid var(--line); padding:2px 6px; vertical-align:top; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size:11.5px; }
+#transitions tr.row-now td { background:#fff3b0; font-weight:700; }
 #quiz-prompt { background:#eef6ff; border:2px solid var(--msg); border-radius:6px; padding:8px 12px; margin-bottom:8px; }
 #quiz-prompt button { font:inherit; margin:4px 6px 0 0; padding:2px 10px; border:1px solid #aab4bf; border-radius:5px; background:#fff; cursor:pointer; }
 #quiz-prompt .right { color:var(--read); font-weight:700; }
@@ -189,6 +194,7 @@ export function renderPage(model: VizModel): string {
       <div id="step-title"></div>
       <ul id="step-lines"></ul>
     </div>
+    ${model.table ? `<details id="table-panel"><summary>The transition table of <code>${escapeHtml(model.table.file)}</code>: the rows this step follows are highlighted</summary><div class="table-box"><table id="transitions"></table></div></details>` : ''}
     <h2>Selected message</h2>
     <div id="msg-details"><span class="muted">Click an arrow in the diagram.</span></div>
     <h2>Pages at this step</h2>

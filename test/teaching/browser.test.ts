@@ -445,3 +445,19 @@ describe('quiz mode', () => {
     expect(problems).toEqual([]);
   }, 120000);
 });
+
+describe('the transition table', () => {
+  test('the page shows the protocol file\'s table with the current step\'s rows highlighted', async () => {
+    const model = presetModel('seed', { seed: 1 });
+    const page = await open(writePage('viz-seed-table', model));
+    await page.click('#table-panel summary');
+    const withRows = model.steps.find((st) => st.rows.length > 0)!;
+    await page.fill('#step-slider', String(withRows.index));
+    const lit = await page.evaluate(() => [...(globalThis as any).document.querySelectorAll('#transitions tr.row-now')].map((tr: any) => tr.id));
+    expect(lit).toEqual(withRows.rows.map((k) => `trow-${k}`));
+    expect(await page.textContent(`#trow-${withRows.rows[0]}`)).toContain(model.table!.rows[withRows.rows[0]!]!.action);
+    await expectNothingCovers(page, 'table open');
+    await page.screenshot({ path: join(outDir, 'viz-seed-table.png') });
+    expect(problems).toEqual([]);
+  }, 120000);
+});

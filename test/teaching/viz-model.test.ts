@@ -17,6 +17,7 @@ import { Simulation } from '../../sim/simulator.js';
 import { presetModel, traceModel, vizProtocols, type VizModel } from '../../viz/model.js';
 import { mutantExposure, mutantTable } from '../../viz/mutant-table.js';
 import { renderPage } from '../../viz/page.js';
+import { needsRow, parseTransitionTable } from '../../viz/table-rows.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -193,6 +194,30 @@ describe('renderPage', () => {
 });
 
 describe('why, not only what', () => {
+  const cases = scenarioNames.flatMap((name) => vizProtocols.map((protocol) => [name, protocol] as const));
+  test.each(cases)('every step that a transition-table row explains names its row (%s under %s)', (name, protocol) => {
+    for (const seed of [1, 2, 3]) {
+      const model = presetModel(name, { seed, protocol });
+      expect(model.table?.rows.length).toBeGreaterThan(8);
+      expect(model.table!.file).toBe(`src/core/${protocol === 'ivy-central' ? 'ivy' : protocol}.ts`);
+      for (const st of model.steps.slice(1)) {
+        const events = model.events.slice(st.eventStart, st.eventEnd);
+        if (needsRow(protocol, events)) expect([st.index, st.title, st.rows.length > 0]).toEqual([st.index, st.title, true]);
+        for (const k of st.rows) expect(st.lines).toContain(`table row (${model.table!.file}): ${model.table!.rows[k]!.input}${model.table!.rows[k]!.condition ? ` | ${model.table!.rows[k]!.condition}` : ''} \u2192 ${model.table!.rows[k]!.action}`);
+      }
+    }
+  });
+
+  test('the table is the protocol file\'s own, and the queueing row is named when the manager is busy', () => {
+    const table = parseTransitionTable(readFileSync(join(root, 'src/core/ivy.ts'), 'utf8'), 'src/core/ivy.ts');
+    expect(table.rows.find((r) => r.input === 'M: READ_REQ(r)' && r.condition === 'busy')?.action).toBe('queue it');
+    // readers-then-writer: three readers ask manager CPU 3 at once; some wait in its queue.
+    const model = presetModel('readers-then-writer', { seed: 1 });
+    const queued = model.steps.filter((st) => st.lines.some((l) => l.includes('M: READ_REQ(r) | busy \u2192 queue it')));
+    expect(queued.length).toBeGreaterThan(0);
+    for (const st of queued) expect(st.pages[3]!.cells['queue']!.text).toContain('waiting');
+  });
+
   test('a completed fault says what it cost (seed: CPU 1\'s write, manager and owner CPU 2, two copies to invalidate)', () => {
     const lines = presetModel('seed').steps.flatMap((st) => st.lines).filter((l) => l.startsWith('cost of'));
     // WRITE_REQ 16 + WRITE_DATA without bytes 16 + 4·2 + 2 INVALIDATE 16 + 2 INVALIDATE_ACK 16 + WRITE_CONFIRM 16;
