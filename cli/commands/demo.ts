@@ -10,7 +10,7 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { narrate } from '../../src/runtime/trace.js';
-import { getScenario } from '../../sim/scenarios.js';
+import { loadScenario } from '../../sim/scenario-file.js';
 import { simulate } from '../../sim/simulator.js';
 import { checkMutant } from '../../viz/model.js';
 import { parseInteger } from '../options.js';
@@ -99,7 +99,8 @@ export async function runDemoCommand(preset: string | undefined, opts: DemoComma
     return;
   }
   const mutant = checkMutant(opts.mutant);
-  const scenario = getScenario(preset ?? 'seed');
+  const scenario = loadScenario(preset ?? 'seed');
+  const protocol = scenario.protocol ?? 'ivy';
   if (preset === undefined && registration.seedOnWorkers && mutant === undefined) {
     io.print(scenario.title);
     io.print(scenario.explanation);
@@ -110,13 +111,13 @@ export async function runDemoCommand(preset: string | undefined, opts: DemoComma
   }
   io.print(scenario.title);
   io.print(scenario.explanation);
-  io.print(`(on the deterministic simulator, scheduler seed ${opts.seed ?? 1}${mutant ? `, with the bug ${mutant} switched on` : ''})`);
+  io.print(`(on the deterministic simulator, protocol ${protocol}, scheduler seed ${opts.seed ?? 1}${mutant ? `, with the bug ${mutant} switched on` : ''})`);
   io.print('');
   let trace;
   let failure: string | null = null;
   let summary = '';
   try {
-    const result = simulate({ config: scenario.config, programs: scenario.programs, seed: opts.seed ?? 1, mutant });
+    const result = simulate({ config: scenario.config, programs: scenario.programs, seed: opts.seed ?? 1, mutant, protocol });
     trace = result.trace;
     const t = result.stats.total;
     summary = `done: ${t.readFaults + t.writeFaults} faults, ${t.messages} messages; values read: ${result.results.map((r, cpu) => `CPU ${cpu} [${r.join(', ')}]`).join(', ')}`;
@@ -126,7 +127,7 @@ export async function runDemoCommand(preset: string | undefined, opts: DemoComma
     trace = e.trace as ReturnType<typeof simulate>['trace'];
     failure = `${e.name}: ${e.message}`;
   }
-  await narrateLines(narrate(trace, scenario.config.cpus ?? 0), opts, io);
+  await narrateLines(narrate(trace, scenario.config.cpus ?? 0, protocol), opts, io);
   io.print('');
   io.print(failure === null ? summary : `CHECK FAILED: ${failure}`);
 }
@@ -135,7 +136,7 @@ export function registerDemoCommand(program: Command, options: DemoRegistration 
   program
     .command('demo')
     .description('narrate a preset in the terminal: every fault and message, and why it is sent')
-    .argument('[preset]', 'a named scenario (see --list); default: the seed\'s test, on worker threads')
+    .argument('[preset]', 'a named scenario (see --list) or a scenario file (FILE.json); default: the seed\'s test, on worker threads')
     .option('--step', 'wait for Enter between events')
     .option('--seed <n>', 'scheduler seed for the simulator', parseInteger('--seed'), 1)
     .option('--mutant <name>', 'switch on a deliberate bug (see --list) and watch the run break')

@@ -7,7 +7,7 @@ import { validateConfig } from '../../src/core/config.js';
 import { DsmConfigError } from '../../src/core/errors.js';
 import { formatStats } from '../../src/runtime/stats.js';
 import { narrate, traceHeader, traceToJsonLines } from '../../src/runtime/trace.js';
-import { getScenario } from '../../sim/scenarios.js';
+import { loadScenario } from '../../sim/scenario-file.js';
 import { simulate, type SimResult } from '../../sim/simulator.js';
 import { randomDrfWorkload, randomWorkload } from '../../sim/workloads.js';
 import { parseInteger } from '../options.js';
@@ -22,7 +22,8 @@ export interface SimCommandOptions {
   seed: number;
   reorder?: boolean;
   json?: boolean;
-  protocol: string;
+  /** Default: the scenario file's protocol, else ivy. */
+  protocol?: string;
 }
 
 export function summary(result: SimResult, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -46,6 +47,7 @@ export function runSimCommand(opts: SimCommandOptions, print: (line: string) => 
   let config;
   let programs;
   let label: Record<string, unknown>;
+  let protocol = opts.protocol ?? 'ivy';
   if (opts.scenario !== undefined && opts.workload !== undefined) {
     throw new DsmConfigError('give either --scenario or --workload, not both');
   }
@@ -53,28 +55,29 @@ export function runSimCommand(opts: SimCommandOptions, print: (line: string) => 
     if (opts.workload !== 'random' && opts.workload !== 'drf') throw new DsmConfigError(`unknown workload ${JSON.stringify(opts.workload)}; allowed: random, drf`);
     config = validateConfig({ cpus: opts.cpus, pages: opts.pages, pageSize: opts.pageSize });
     programs = (opts.workload === 'drf' ? randomDrfWorkload : randomWorkload)(config, { ops: opts.ops, seed: opts.seed });
-    label = { protocol: opts.protocol, workload: opts.workload, cpus: config.cpus, pages: config.pages, ops: opts.ops, reorder: !!opts.reorder };
+    label = { protocol, workload: opts.workload, cpus: config.cpus, pages: config.pages, ops: opts.ops, reorder: !!opts.reorder };
   } else {
-    const scenario = getScenario(opts.scenario ?? 'seed');
+    const scenario = loadScenario(opts.scenario ?? 'seed');
+    protocol = opts.protocol ?? scenario.protocol ?? 'ivy';
     config = validateConfig(scenario.config);
     programs = scenario.programs;
-    label = { protocol: opts.protocol, scenario: scenario.name, cpus: config.cpus, pages: config.pages, reorder: !!opts.reorder };
+    label = { protocol, scenario: scenario.name, cpus: config.cpus, pages: config.pages, reorder: !!opts.reorder };
     if (!opts.json) {
       print(`${scenario.title}`);
       print(scenario.explanation);
       print('');
     }
   }
-  const result = simulate({ config, programs, seed: opts.seed, reorder: !!opts.reorder, protocol: opts.protocol });
+  const result = simulate({ config, programs, seed: opts.seed, reorder: !!opts.reorder, protocol });
   if (opts.json) {
     // The header first, so that a reader (tsdsm viz) knows the protocol and size before any event.
-    print(JSON.stringify(traceHeader({ ...label, cpus: config.cpus, pages: config.pages, pageSize: config.pageSize, protocol: opts.protocol, runtime: 'sim', seed: result.seed })));
+    print(JSON.stringify(traceHeader({ ...label, cpus: config.cpus, pages: config.pages, pageSize: config.pageSize, protocol, runtime: 'sim', seed: result.seed })));
     if (result.trace.length > 0) print(traceToJsonLines(result.trace));
     print(JSON.stringify(summary(result, label)));
     return;
   }
   if (!opts.json && opts.workload !== undefined) print(`seed ${result.seed}`);
-  for (const line of narrate(result.trace, config.cpus, opts.protocol)) print(line);
+  for (const line of narrate(result.trace, config.cpus, protocol)) print(line);
   print('');
   print(`results (values read, per CPU): ${result.results.map((r, cpu) => `CPU ${cpu}: [${r.join(', ')}]`).join('; ')}`);
   print('');
@@ -85,14 +88,14 @@ export function registerSimCommand(program: Command): void {
   program
     .command('sim')
     .description('run a scenario or a random workload on the deterministic simulator, narrated')
-    .option('--scenario <name>', 'a named scenario (seed, ping-pong, false-sharing, ...)')
+    .option('--scenario <name>', 'a named scenario (seed, ping-pong, false-sharing, ...) or a scenario file (FILE.json, docs/scenario-format.md)')
     .option('--workload <kind>', 'a generated workload: random, or drf (data-race free: what hlrc needs)')
     .option('--cpus <n>', 'CPUs (random workload)', parseInteger('--cpus'), 4)
     .option('--pages <n>', 'pages (random workload)', parseInteger('--pages'), 4)
     .option('--page-size <bytes>', 'bytes per page', parseInteger('--page-size'), 4096)
     .option('--ops <n>', 'operations per CPU (random workload)', parseInteger('--ops'), 20)
     .option('--seed <n>', 'scheduler and workload seed', parseInteger('--seed'), 1)
-    .option('--protocol <name>', 'ivy (fixed distributed manager), ivy-central, ivy-dynamic or hlrc (home-based lazy release consistency: SC for data-race-free programs only)', 'ivy')
+    .option('--protocol <name>', 'ivy (fixed distributed manager; the default, or the scenario file\'s), ivy-central, ivy-dynamic or hlrc (home-based lazy release consistency: SC for data-race-free programs only)')
     .option('--reorder', 'deliver messages in any order (default: FIFO channels)')
     .option('--json', 'print the trace as JSON lines, the last line a summary')
     .action((opts: SimCommandOptions) => runSimCommand(opts, (line) => console.log(line)));

@@ -11,8 +11,9 @@ import { DsmConfigError } from '../../src/core/errors.js';
 import { mutants, mutantNames } from '../../src/core/mutants.js';
 import { toChromeTrace } from '../../src/runtime/chrome-trace.js';
 import { getScenario, scenarioNames } from '../../sim/scenarios.js';
-import { presetModel, traceModel, vizProtocols, type VizModel } from '../../viz/model.js';
-import { comparePreset, parseProtocolList, type CompareModel } from '../../viz/compare.js';
+import { scenarioModel, traceModel, vizProtocols, type VizModel } from '../../viz/model.js';
+import { compareScenario, parseProtocolList, type CompareModel } from '../../viz/compare.js';
+import { loadScenario } from '../../sim/scenario-file.js';
 import { renderComparePage } from '../../viz/compare-page.js';
 import { mutantExposure } from '../../viz/mutant-table.js';
 import { renderPage } from '../../viz/page.js';
@@ -45,7 +46,7 @@ export function listPresets(print: (line: string) => void): void {
 function runCompare(opts: VizCommandOptions, protocols: string[], print: (line: string) => void): CompareModel {
   if (opts.preset === undefined) throw new DsmConfigError('a side-by-side page (--protocol a,b) needs --preset NAME');
   if (opts.mutant !== undefined) throw new DsmConfigError('--mutant cannot be combined with a side-by-side page (--protocol a,b)');
-  const model = comparePreset(opts.preset, protocols);
+  const model = compareScenario(loadScenario(opts.preset), protocols);
   const output = opts.output ?? `tsdsm-${model.name}-${protocols.join('-')}.html`;
   writeFileSync(output, renderComparePage(model));
   print(`wrote ${output}: ${model.title}, ${protocols.join(' and ')} side by side, ${model.operations.length} operations; ${model.runs.map((r) => `${r.protocol}: ${r.total.faults} faults, ${r.total.messages} messages, ${r.total.bytes} bytes`).join('; ')}. Open it in a browser.`);
@@ -68,7 +69,8 @@ export function runVizCommand(trace: string | undefined, opts: VizCommandOptions
   if (opts.quiz && opts.preset === undefined) throw new DsmConfigError('--quiz needs --preset NAME (and usually --mutant BUG)');
   let model: VizModel;
   if (opts.preset !== undefined) {
-    model = presetModel(opts.preset, { seed: opts.seed ?? 1, mutant: opts.mutant, protocol: opts.protocol ?? 'ivy', quiz: opts.quiz === true });
+    const scenario = loadScenario(opts.preset);
+    model = scenarioModel(scenario, { seed: opts.seed ?? 1, mutant: opts.mutant, protocol: opts.protocol ?? scenario.protocol ?? 'ivy', quiz: opts.quiz === true });
   } else {
     let text: string;
     try {
@@ -98,10 +100,10 @@ export function registerVizCommand(program: Command): void {
     .command('viz')
     .description('write one self-contained HTML page that walks through a run step by step (messages, page states, owners, copysets)')
     .argument('[trace]', 'a JSON-lines trace file (tsdsm sim --json > run.jsonl), or - for standard input; or use --preset')
-    .option('--preset <name>', `a named scenario: ${scenarioNames.join(', ')}`)
+    .option('--preset <name>', `a named scenario (${scenarioNames.join(', ')}) or a scenario file (FILE.json, docs/scenario-format.md)`)
     .option('--mutant <name>', 'replay the preset with a deliberate bug switched on (see --list)')
     .option('--seed <n>', 'scheduler seed for the preset', parseInteger('--seed'), 1)
-    .option('--protocol <name>', `the protocol for the preset: ${vizProtocols.join(', ')}; two or more, comma-separated (ivy,hlrc), for one page with the preset under each, side by side`, 'ivy')
+    .option('--protocol <name>', `the protocol for the preset: ${vizProtocols.join(', ')}; two or more, comma-separated (ivy,hlrc), for one page with the preset under each, side by side (default: the scenario file's protocol, else ivy)`)
     .option('-o, --output <file>', 'the HTML file to write (default tsdsm-NAME.html)')
     .option('--chrome <file>', 'also write the run as Chrome trace-event JSON, for Perfetto')
     .option('--list', 'list the presets and the bugs that can be switched on')

@@ -16,6 +16,7 @@ import { runSimCommand } from '../../cli/commands/sim.js';
 import { registerVizCommand, runVizCommand } from '../../cli/commands/viz.js';
 import { narrate, traceToJsonLines } from '../../src/runtime/trace.js';
 import type { VizModel } from '../../viz/model.js';
+import { loadScenario, parseScenario, scenarioToJson } from '../../sim/scenario-file.js';
 import { getScenario } from '../../sim/scenarios.js';
 import { simulate } from '../../sim/simulator.js';
 
@@ -187,4 +188,69 @@ describe('tsdsm demo', () => {
     const out = run.stdout.split('\n');
     for (const line of narrated('seed')) expect(out).toContain(line);
   });
+});
+
+describe('scenario files', () => {
+  const handoff = {
+    format: 'tsdsm-scenario', version: 1, name: 'handoff', title: 'CPU 0 hands a value to CPU 1', explanation: 'a write, a barrier, a read',
+    protocol: 'hlrc', config: { cpus: 2, pages: 2 }, watch: '0x10',
+    programs: [
+      [{ op: 'write', type: 'int32', address: '0x10', value: 42 }, { op: 'barrier' }],
+      [{ op: 'barrier' }, { op: 'read', type: 'int32', address: '0x10' }],
+    ],
+  };
+  const write = (value: unknown): string => {
+    const file = join(tmp(), 'handoff.json');
+    writeFileSync(file, JSON.stringify(value));
+    return file;
+  };
+
+  test('sim, demo and viz run a scenario file under its protocol, with the counts of the simulator', async () => {
+    const file = write(handoff);
+    const s = parseScenario(readFileSync(file, 'utf8'), file);
+    expect(s.programs[0]![0]).toEqual({ op: 'write', type: 'int32', address: 0x10, value: 42 });
+    const want = simulate({ config: s.config, programs: s.programs, seed: 1, protocol: 'hlrc' });
+    expect(want.results).toEqual([[], [42]]);
+    const lines: string[] = [];
+    runSimCommand({ scenario: file, cpus: 4, pages: 4, pageSize: 4096, ops: 20, seed: 1, json: true }, (line) => lines.push(line));
+    expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'header', protocol: 'hlrc', scenario: 'handoff', cpus: 2 });
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ type: 'summary', messages: want.stats.total.messages, faults: want.stats.total.readFaults + want.stats.total.writeFaults });
+    const out: string[] = [];
+    await runDemoCommand(file, {}, { print: (l) => out.push(l) });
+    expect(out[0]).toBe('CPU 0 hands a value to CPU 1');
+    expect(out.join('\n')).toContain('protocol hlrc');
+    expect(out.at(-1)).toBe(`done: ${want.stats.total.readFaults + want.stats.total.writeFaults} faults, ${want.stats.total.messages} messages; values read: CPU 0 [], CPU 1 [42]`);
+    const model = runVizCommand(undefined, { preset: file, output: join(tmp(), 'h.html') }, () => {}) as VizModel;
+    expect(model.protocol).toBe('hlrc');
+    expect(model.steps.at(-1)!.messages).toBe(want.stats.total.messages);
+    expect(model.cpuColumns.map((c) => c.label)).toContain('bytes at 0x10');
+    // --protocol overrides the file's.
+    expect((runVizCommand(undefined, { preset: file, protocol: 'ivy', output: join(tmp(), 'i.html') }, () => {}) as VizModel).protocol).toBe('ivy');
+  });
+
+  test('writes back what it reads', () => {
+    const file = write(handoff);
+    const s = parseScenario(readFileSync(file, 'utf8'), file);
+    expect(parseScenario(scenarioToJson(s), 'again.json')).toEqual(s);
+  });
+
+  test.each([
+    [{ ...handoff, format: 'other' }, /handoff\.json: format must be "tsdsm-scenario"/],
+    [{ ...handoff, version: 2 }, /version 2 is not supported/],
+    [{ ...handoff, config: { cpus: 0 } }, /config: invalid config: cpus = 0/],
+    [{ ...handoff, programs: [[{ op: 'read', address: 'ten' }], []] }, /programs\[0\]\[0\]\.address must be an integer or a hex string like "0x10", got "ten"/],
+    [{ ...handoff, programs: [[{ op: 'jump' }], []] }, /programs\[0\]\[0\]\.op must be read, write, lock, unlock or barrier/],
+    [{ ...handoff, programs: [[]] }, /programs: invalid programs: expected a list of 2 op lists/],
+  ])('names the file and the field of a bad scenario (%#)', (bad, why) => {
+    const file = write(bad);
+    expect(() => loadScenario(file)).toThrow(why);
+  });
+});
+
+test('the example in docs/scenario-format.md is a scenario that runs and reads what it says', () => {
+  const doc = readFileSync(join(root, 'docs/scenario-format.md'), 'utf8');
+  const example = doc.match(/```json\n([\s\S]*?)```/)![1]!;
+  const s = parseScenario(example, 'docs/scenario-format.md');
+  expect(s.explanation).toContain('0x2a');
+  expect(simulate({ config: s.config, programs: s.programs, protocol: s.protocol }).results).toEqual([[], [0x2a]]);
 });
