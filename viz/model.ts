@@ -16,6 +16,7 @@
 import { DsmConfigError } from '../src/core/errors.js';
 import { isMutantName, mutantNames, mutants, type MutantName } from '../src/core/mutants.js';
 import { narrate, parseTraceJsonLines, traceSteps, type TraceEvent } from '../src/runtime/trace.js';
+import { scenarioToJson } from '../sim/scenario-file.js';
 import { getScenario, type Scenario } from '../sim/scenarios.js';
 import { typeSize } from '../src/memory/types.js';
 import { rowsOfStep, transitionTable, type TransitionTable } from './table-rows.js';
@@ -75,6 +76,8 @@ export interface VizModel {
   violationCells: { page: number; cpu: number }[];
   /** The protocol's transition table (read from its source file), or null when not at hand. */
   table: TransitionTable | null;
+  /** The scenario as a scenario file (docs/scenario-format.md), for the page's editor; presets only. */
+  scenarioJson?: string;
   /** Quiz mode: the page hides the bug's name and the failed check until the student asks. */
   quiz: boolean;
   /** Things the page cannot show for this source, in sentences. */
@@ -290,6 +293,7 @@ export function scenarioModel(scenario: Scenario, options: PresetOptions = {}): 
     violationCells: violation === null ? [] : cellsOfViolation(violation, sim.config.cpus, sim.config.pages, sim.config.pageSize),
     quiz: options.quiz === true,
     table,
+    scenarioJson: scenarioToJson({ ...scenario, protocol }),
     notes,
     events: sim.trace,
     steps,

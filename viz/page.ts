@@ -4,6 +4,7 @@
  * USB stick. The static frame is written here; the script fills the diagram and the tables.
  */
 import { vizClient } from './client.js';
+import { vizEditor } from './editor.js';
 import type { VizModel } from './model.js';
 
 export const css = `
@@ -76,6 +77,15 @@ td.owner { box-shadow: inset 0 0 0 2px #333; }
 #transitions { border-collapse:collapse; background:#fff; margin-top:4px; }
 #transitions td { border:1px solid var(--line); padding:2px 6px; vertical-align:top; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size:11.5px; }
 #transitions tr.row-now td { background:#fff3b0; font-weight:700; }
+#editor { margin:14px 0; }
+#editor summary { cursor:pointer; color:var(--msg); font-weight:600; }
+.edit-fields label { margin-right:12px; font-size:12.5px; }
+.edit-row { margin:6px 0; }
+.edit-row.edit-focus { background:#fff3b0; }
+.edit-op, .edit-add, .edit-actions button { font:inherit; font-size:12px; margin:2px; padding:1px 7px; border:1px solid #aab4bf; border-radius:4px; background:#fff; cursor:pointer; }
+.edit-op { background:#eef2f6; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
+.edit-error { color:var(--bad); font-weight:600; }
+#scenario-json { display:block; width:100%; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size:12px; }
 #quiz-prompt { background:#eef6ff; border:2px solid var(--msg); border-radius:6px; padding:8px 12px; margin-bottom:8px; }
 #quiz-prompt button { font:inherit; margin:4px 6px 0 0; padding:2px 10px; border:1px solid #aab4bf; border-radius:5px; background:#fff; cursor:pointer; }
 #quiz-prompt .right { color:var(--read); font-weight:700; }
@@ -113,8 +123,15 @@ export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-/** Base64 of UTF-8: what a quiz page hides is not readable at a glance in its source. */
-const seal = (value: unknown): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64');
+/**
+ * Base64 of UTF-8: what a quiz page hides is not readable at a glance in its source. Written
+ * with TextEncoder and btoa, which Node and browsers share: the page's editor renders pages too.
+ */
+function seal(value: unknown): string {
+  let bin = '';
+  for (const b of new TextEncoder().encode(JSON.stringify(value))) bin += String.fromCharCode(b);
+  return btoa(bin);
+}
 
 /**
  * A quiz page carries the bug's name and the failed check sealed (base64), and the words
@@ -132,7 +149,17 @@ function sealForQuiz(model: VizModel): VizModel & { sealed?: string } {
   };
 }
 
-export function renderPage(model: VizModel): string {
+export interface RenderOptions {
+  /**
+   * The page bundle (viz/bundle.ts: the real core, models and this renderer). With it, a page
+   * of a scenario (not a trace, not a quiz) carries an editor that re-runs an edited scenario
+   * in the browser and writes the new page over itself.
+   */
+  bundle?: string;
+}
+
+export function renderPage(model: VizModel, options: RenderOptions = {}): string {
+  const editor = options.bundle !== undefined && model.source === 'preset' && !model.quiz && model.scenarioJson !== undefined;
   const source = model.source === 'preset'
     ? `preset <b>${escapeHtml(model.name)}</b> on the deterministic simulator, scheduler seed ${model.seed ?? 1}`
     : `trace file <b>${escapeHtml(model.name)}</b>`;
@@ -208,10 +235,13 @@ export function renderPage(model: VizModel): string {
     <ul id="sync-state"></ul>
     <h2>All steps</h2>
     <ol id="log"></ol>
+    ${editor ? `<details id="editor"><summary>Edit this scenario: add operations, re-run it here with the real protocol code, export it as JSON</summary><div id="editor-body"></div></details>` : ''}
   </section>
 </main>
 <script type="application/json" id="viz-data">${scriptJson(sealForQuiz(model))}</script>
+${editor ? `<script id="core-bundle">${options.bundle}</script>` : ''}
 <script>(${vizClient.toString()})();</script>
+${editor ? `<script>(${vizEditor.toString()})();</script>` : ''}
 </body>
 </html>
 `;

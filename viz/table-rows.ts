@@ -22,7 +22,7 @@ export interface TransitionTable {
   rows: TableRow[];
 }
 
-const tableFiles: Record<string, string> = { ivy: 'ivy.ts', 'ivy-central': 'ivy.ts', 'ivy-dynamic': 'ivy-dynamic.ts', hlrc: 'hlrc.ts' };
+export const tableFiles: Record<string, string> = { ivy: 'ivy.ts', 'ivy-central': 'ivy.ts', 'ivy-dynamic': 'ivy-dynamic.ts', hlrc: 'hlrc.ts' };
 
 /**
  * Parses the table of a theory of operation: the lines from the heading ("input at | ...")
@@ -53,10 +53,15 @@ export function parseTransitionTable(source: string, file: string): TransitionTa
   return { file, rows };
 }
 
-/** The table of `protocol`, read from its source file; null when the file is not at hand. */
+/**
+ * The table of `protocol`, read from its source file; null when the file is not at hand. In
+ * the page (no file system) the bundle carries the tables, read in Node when it was built.
+ */
 export function transitionTable(protocol: string): TransitionTable | null {
   const name = tableFiles[protocol];
   if (name === undefined) return null;
+  const carried = (globalThis as { tsdsmTables?: Record<string, TransitionTable> }).tsdsmTables;
+  if (carried !== undefined) return carried[protocol] ?? null;
   try {
     const source = readFileSync(new URL(`../../src/core/${name}`, import.meta.url), 'utf8');
     return parseTransitionTable(source, `src/core/${name}`);

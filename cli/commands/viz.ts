@@ -16,6 +16,7 @@ import { compareScenario, parseProtocolList, type CompareModel } from '../../viz
 import { loadScenario } from '../../sim/scenario-file.js';
 import { renderComparePage } from '../../viz/compare-page.js';
 import { mutantExposure } from '../../viz/mutant-table.js';
+import { teachingBundle } from '../../viz/bundle.js';
 import { renderPage } from '../../viz/page.js';
 import { parseInteger } from '../options.js';
 
@@ -84,7 +85,7 @@ export function runVizCommand(trace: string | undefined, opts: VizCommandOptions
   // A quiz page's default name must not give the bug away.
   const suffix = model.quiz ? '-quiz' : model.mutant ? `-${model.mutant.name}` : '';
   const output = opts.output ?? `tsdsm-${model.source === 'preset' ? model.name : model.name.replace(/\.[^.]*$/, '')}${suffix}.html`;
-  writeFileSync(output, renderPage(model));
+  writeFileSync(output, renderPage(model, { bundle: teachingBundle() }));
   print(`wrote ${output}: ${model.title}, ${model.steps.length - 1} steps, ${model.events.filter((e) => e.type === 'send').length} messages. Open it in a browser.`);
   if (model.violation !== null) print(`the run stopped at a broken check (step ${model.steps.length - 1}): ${model.violation}`);
   for (const note of model.notes) if (model.mutant) print(note);
