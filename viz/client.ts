@@ -122,7 +122,13 @@ export function vizClient(): void {
     g.appendChild(sv('line', { x1, y1, x2, y2, class: 'msg-line' }));
     const tx = x1 + (x2 - x1) * 0.5;
     const ty = y1 + (y2 - y1) * 0.5 - 4;
-    g.appendChild(sv('text', { x: tx, y: ty, class: 'msg-label', 'text-anchor': 'middle' }, m.msg.kind + pageOf(m.msg)));
+    g.appendChild(sv('text', { x: tx, y: ty, class: 'msg-label', 'text-anchor': 'middle' }, m.msg.kind + pageOf(m.msg) + (m.recvStep === null ? ' (never delivered)' : '')));
+    // A message the run ended without delivering (a run stopped by a broken check or a
+    // deadlock) is drawn as lost: red, dotted, crossed out where it would have arrived.
+    if (m.recvStep === null) {
+      g.classList.add('lost');
+      g.appendChild(sv('text', { x: x2, y: y2 + 4, class: 'lost-mark', 'text-anchor': 'middle' }, '\u2715'));
+    }
     g.appendChild(sv('title', {}, m.msg.kind + pageOf(m.msg) + ': CPU ' + m.from + ' \u2192 CPU ' + m.to + ' (click for fields)'));
     g.addEventListener('click', (ev: any) => { ev.stopPropagation(); showMessage(k); });
     svg.appendChild(g);
@@ -240,7 +246,7 @@ export function vizClient(): void {
     for (const key of Object.keys(m.msg)) fields[key] = m.msg[key];
     fields['bytes on the wire'] = m.bytes;
     fields['sent at'] = 'step ' + m.sendStep + ' (seq ' + m.sendSeq + ')';
-    fields['received at'] = m.recvStep === null ? 'never (still in flight when the run ended)' : 'step ' + m.recvStep + ' (seq ' + m.recvSeq + ')';
+    fields['received at'] = m.recvStep === null ? 'never: lost (the run ended with it still in flight)' : 'step ' + m.recvStep + ' (seq ' + m.recvSeq + ')';
     showFields('Message ' + m.msg.kind, fields);
   }
 
@@ -360,14 +366,77 @@ export function vizClient(): void {
     $('btn-next').disabled = current === last;
     $('btn-last').disabled = current === last;
     $('btn-next-fault').disabled = nextFault() === null;
+    $('btn-prev-fault').disabled = prevFault() === null;
+    overviewNow.setAttribute('x', String(ovX(current) - 1));
+    applyFilter();
   }
 
+  // ------------------------------------------------------------ faults, filter, overview
+  function faultAt(k: number): boolean {
+    for (let i = steps[k].eventStart; i < steps[k].eventEnd; i++) if (events[i].type === 'fault' && matches(events[i])) return true;
+    return false;
+  }
   function nextFault(): number | null {
-    for (let k = current + 1; k <= last; k++) {
-      for (let i = steps[k].eventStart; i < steps[k].eventEnd; i++) if (events[i].type === 'fault') return k;
-    }
+    for (let k = current + 1; k <= last; k++) if (faultAt(k)) return k;
     return null;
   }
+  function prevFault(): number | null {
+    for (let k = current - 1; k >= 1; k--) if (faultAt(k)) return k;
+    return null;
+  }
+  /** Whether an event concerns the filtered page and CPU (no filter: every event does). */
+  function matches(e: any): boolean {
+    const fp = $('filter-page').value;
+    const fc = $('filter-cpu').value;
+    if (fp !== '') {
+      const page = e.page !== undefined ? e.page : e.msg ? e.msg.page : undefined;
+      if (page === undefined || String(page) !== fp) return false;
+    }
+    if (fc !== '') {
+      const cpus = [e.cpu, e.to, e.from].filter((c: any) => c !== undefined).map(String);
+      if (cpus.indexOf(fc) < 0) return false;
+    }
+    return true;
+  }
+  function stepMatches(k: number): boolean {
+    for (let i = steps[k].eventStart; i < steps[k].eventEnd; i++) if (matches(events[i])) return true;
+    return false;
+  }
+  function applyFilter(): void {
+    const on = $('filter-page').value !== '' || $('filter-cpu').value !== '';
+    messages.forEach((m: any, k: number) => {
+      const node = svg.querySelector('g.msg[data-index="' + k + '"]');
+      const e = { cpu: m.from, to: m.to, msg: m.msg };
+      node.classList.toggle('filtered-out', on && !matches(e));
+    });
+    for (const g of svg.querySelectorAll('g.fault')) {
+      const e = { cpu: Number(g.getAttribute('data-cpu')), page: Number(g.getAttribute('data-page')) };
+      g.classList.toggle('filtered-out', on && !matches(e));
+    }
+    for (const li of log.children) li.classList.toggle('filtered-out', on && !stepMatches(Number(li.getAttribute('data-step'))));
+  }
+  // The overview: one thin bar per step, as tall as the messages it sends; faults in red.
+  const ovW = Math.max(200, $('overview').clientWidth - 2);
+  const ovH = 32;
+  const ovX = (k: number): number => 2 + (k / Math.max(1, last)) * (ovW - 4);
+  const overview = sv('svg', { id: 'overview-svg', width: ovW, height: ovH });
+  const sentIn = steps.map((s: any) => { let n = 0; for (let i = s.eventStart; i < s.eventEnd; i++) if (events[i].type === 'send') n++; return n; });
+  const sentMax = Math.max(1, ...sentIn);
+  steps.forEach((s: any, k: number) => {
+    let fault = false;
+    for (let i = s.eventStart; i < s.eventEnd; i++) if (events[i].type === 'fault') fault = true;
+    const h = fault ? ovH - 4 : Math.max(2, ((ovH - 6) * sentIn[k]!) / sentMax);
+    overview.appendChild(sv('rect', { x: ovX(k) - 0.5, y: ovH - 2 - h, width: Math.max(1, (ovW - 4) / Math.max(1, last) - 0.5), height: h, class: fault ? 'ov-fault' : 'ov-bar' }));
+  });
+  const overviewNow = sv('rect', { x: 0, y: 1, width: 3, height: ovH - 2, class: 'ov-now' });
+  overview.appendChild(overviewNow);
+  overview.addEventListener('click', (ev: any) => {
+    const r = overview.getBoundingClientRect();
+    go(Math.round(((ev.clientX - r.left - 2) / (ovW - 4)) * last), true);
+  });
+  $('overview').appendChild(overview);
+  $('filter-page').addEventListener('change', () => render());
+  $('filter-cpu').addEventListener('change', () => render());
   function go(k: number, reveal = false): void {
     current = Math.max(0, Math.min(last, k));
     render(reveal);
@@ -380,7 +449,7 @@ export function vizClient(): void {
       timer = win.setInterval(() => {
         if (current >= last) setPlaying(false);
         else go(current + 1);
-      }, 800);
+      }, Number($('speed').value) || 800);
     }
     $('btn-play').textContent = on ? '\u2016 pause' : '\u25b6 play';
     $('btn-play').setAttribute('data-playing', on ? 'true' : 'false');
@@ -457,6 +526,9 @@ export function vizClient(): void {
   $('btn-next').addEventListener('click', () => forward());
   $('btn-last').addEventListener('click', () => go(last, true));
   $('btn-next-fault').addEventListener('click', () => { const k = nextFault(); if (k !== null) go(k); });
+  $('btn-prev-fault').addEventListener('click', () => { const k = prevFault(); if (k !== null) go(k); });
+  // A new speed takes effect at once while playing.
+  $('speed').addEventListener('change', () => { if (timer !== null) setPlaying(true); });
   $('btn-play').addEventListener('click', () => setPlaying(timer === null));
   const jump = $('btn-violation');
   if (jump) jump.addEventListener('click', () => { setPlaying(false); go(last, true); });
@@ -472,6 +544,7 @@ export function vizClient(): void {
     else if (ev.key === 'Home') go(0, true);
     else if (ev.key === 'End') go(last, true);
     else if (ev.key === 'f') { const k = nextFault(); if (k !== null) go(k); }
+    else if (ev.key === 'F') { const k = prevFault(); if (k !== null) go(k); }
     else if (ev.key === ' ') setPlaying(timer === null);
     else return;
     ev.preventDefault();

@@ -86,6 +86,16 @@ td.owner { box-shadow: inset 0 0 0 2px #333; }
 .edit-op { background:#eef2f6; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
 .edit-error { color:var(--bad); font-weight:600; }
 #scenario-json { display:block; width:100%; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size:12px; }
+#overview { height:34px; margin-bottom:6px; border:1px solid var(--line); background:#fff; border-radius:6px; cursor:pointer; }
+#overview svg { display:block; }
+.ov-bar { fill:#9bb7d9; }
+.ov-fault { fill:var(--write); }
+.ov-now { fill:none; stroke:var(--sel); stroke-width:2; }
+.filtered-out { opacity:.08 !important; }
+#log li.filtered-out { opacity:.35 !important; }
+.msg.lost .msg-line { stroke:var(--bad); stroke-dasharray:2 3; marker-end:none; }
+.msg.lost .msg-label { fill:var(--bad); }
+.lost-mark { fill:var(--bad); font-weight:700; font-size:13px; }
 #quiz-prompt { background:#eef6ff; border:2px solid var(--msg); border-radius:6px; padding:8px 12px; margin-bottom:8px; }
 #quiz-prompt button { font:inherit; margin:4px 6px 0 0; padding:2px 10px; border:1px solid #aab4bf; border-radius:5px; background:#fff; cursor:pointer; }
 #quiz-prompt .right { color:var(--read); font-weight:700; }
@@ -201,9 +211,13 @@ export function renderPage(model: VizModel, options: RenderOptions = {}): string
   <button id="btn-prev" type="button" title="step back (←)">◀ back</button>
   <button id="btn-play" type="button" title="play / pause (space)" data-playing="false">▶ play</button>
   <button id="btn-next" type="button" title="step forward (→)">forward ▶</button>
+  <button id="btn-prev-fault" type="button" title="jump to the previous fault (shift+f)">⚡ previous fault</button>
   <button id="btn-next-fault" type="button" title="jump to the next fault (f)">next fault ⚡</button>
   <button id="btn-last" type="button" title="go to the end">end »</button>
   <input id="step-slider" type="range" min="0" max="0" value="0" aria-label="step">
+  <label class="counter" title="time between steps while playing">speed <select id="speed"><option value="1600">slow</option><option value="800" selected>normal</option><option value="300">fast</option><option value="80">very fast</option></select></label>
+  <label class="counter" title="dim what does not concern this page (faults, messages and steps); next/previous fault follow the filter">page <select id="filter-page"><option value="">all</option>${Array.from({ length: model.pages }, (_, p) => `<option value="${p}">${p}</option>`).join('')}</select></label>
+  <label class="counter" title="dim what does not concern this CPU">CPU <select id="filter-cpu"><option value="">all</option>${Array.from({ length: model.cpus }, (_, c) => `<option value="${c}">${c}</option>`).join('')}</select></label>
   <span id="step-label" data-step="0">step 0</span>
   <span class="counter">faults <b id="count-faults" data-value="0">0</b></span>
   <span class="counter">messages <b id="count-messages" data-value="0">0</b></span>
@@ -213,6 +227,7 @@ export function renderPage(model: VizModel, options: RenderOptions = {}): string
 <main>
   <section id="diagram-section">
     <h2>Messages, step by step <span class="muted">(time runs down; a lane per CPU; click an arrow for its fields, a row to go there)</span></h2>
+    <div id="overview" title="the whole run: messages per step; click to go there"></div>
     <div id="diagram"><div id="lane-heads"></div></div>
   </section>
   <section id="state-section">

@@ -514,3 +514,56 @@ async function shown2(page: Page): Promise<{ faults: number; messages: number }>
     messages: Number(await page.getAttribute('#count-messages', 'data-value')),
   };
 }
+
+describe('controls', () => {
+  test('previous and next fault, speed, filters by page and CPU, the overview, lost messages', async () => {
+    const model = presetModel('seed', { seed: 1 });
+    const page = await open(writePage('viz-seed-controls', model));
+    const stepShown = async (): Promise<number> => Number(await page.getAttribute('body', 'data-step'));
+    const faultSteps = model.steps.filter((st) => model.events.slice(st.eventStart, st.eventEnd).some((e) => e.type === 'fault')).map((st) => st.index);
+    await page.click('#btn-last');
+    for (const k of [...faultSteps].reverse()) {
+      await page.click('#btn-prev-fault');
+      expect(await stepShown()).toBe(k);
+    }
+    expect(await page.isDisabled('#btn-prev-fault')).toBe(true);
+    // Filter by CPU 3: next fault skips to CPU 3's fault; what does not concern CPU 3 is dimmed.
+    await page.selectOption('#filter-cpu', '3');
+    const cpu3Fault = model.steps.find((st) => model.events.slice(st.eventStart, st.eventEnd).some((e) => e.type === 'fault' && e.cpu === 3))!.index;
+    await page.click('#btn-first');
+    await page.click('#btn-next-fault');
+    expect(await stepShown()).toBe(cpu3Fault);
+    const dimmed = await page.locator('g.msg.filtered-out').count();
+    const involving3 = model.events.filter((e) => e.type === 'send' && (e.cpu === 3 || e.to === 3)).length;
+    expect(await page.locator('g.msg').count() - dimmed).toBe(involving3);
+    await page.selectOption('#filter-cpu', '');
+    await page.selectOption('#filter-page', '2');
+    const onPage2 = model.events.filter((e) => e.type === 'send' && e.msg['page'] === 2).length;
+    expect(await page.locator('g.msg:not(.filtered-out)').count()).toBe(onPage2);
+    await page.selectOption('#filter-page', '');
+    // Speed: very fast plays to the end well within the bound.
+    await page.selectOption('#speed', '80');
+    await page.click('#btn-first');
+    await page.click('#btn-play');
+    await page.waitForFunction((n) => Number((globalThis as any).document.body.dataset.step) === n, model.steps.length - 1, { timeout: 30000 });
+    // The overview: a click at its right end goes to the end, at its left end to the start.
+    const box = (await page.locator('#overview-svg').boundingBox())!;
+    await page.mouse.click(box.x + 2, box.y + box.height / 2);
+    expect(await stepShown()).toBe(0);
+    await page.mouse.click(box.x + box.width - 2, box.y + box.height / 2);
+    expect(await stepShown()).toBe(model.steps.length - 1);
+    expect(problems).toEqual([]);
+  }, 120000);
+
+  test('a message the run never delivered is drawn as lost', async () => {
+    const model = presetModel('seed', { seed: 1, mutant: 'noAckWait' });
+    const undelivered = model.events.filter((e) => e.type === 'send').length - model.events.filter((e) => e.type === 'recv').length;
+    expect(undelivered).toBeGreaterThan(0);
+    const page = await open(writePage('viz-seed-lost', model));
+    expect(await page.locator('g.msg.lost').count()).toBe(undelivered);
+    await page.locator('g.msg.lost').first().dispatchEvent('click');
+    expect(await page.textContent('#msg-details')).toContain('never: lost');
+    await page.screenshot({ path: join(outDir, 'viz-lost.png') });
+    expect(problems).toEqual([]);
+  }, 120000);
+});
