@@ -111,6 +111,15 @@ export function vizClient(): void {
     svg.appendChild(sv('line', { x1: laneX(c), y1: top, x2: laneX(c), y2: height - 10, class: 'lane', 'data-cpu': c }));
   }
   const shapes: { step: number; endStep: number; node: any }[] = [];
+  const slotsUsed: Record<string, number> = {};
+  function labelSlot(m: any): number {
+    const a = 's' + m.sendStep;
+    const b = 'r' + (m.recvStep === null ? 'lost' : m.recvStep);
+    const k = Math.max(slotsUsed[a] ?? 0, slotsUsed[b] ?? 0);
+    slotsUsed[a] = k + 1;
+    slotsUsed[b] = k + 1;
+    return k;
+  }
   messages.forEach((m: any, k: number) => {
     const endStep = m.recvStep === null ? last + 0.6 : m.recvStep;
     const x1 = laneX(m.from);
@@ -120,9 +129,13 @@ export function vizClient(): void {
     const g = sv('g', { class: 'msg', 'data-index': k, 'data-from': m.from, 'data-to': m.to, 'data-id': m.id, 'data-kind': m.msg.kind, 'data-page': m.msg.page === undefined ? '' : m.msg.page });
     g.appendChild(sv('line', { x1, y1, x2, y2, class: 'msg-hit' }));
     g.appendChild(sv('line', { x1, y1, x2, y2, class: 'msg-line' }));
-    const tx = x1 + (x2 - x1) * 0.5;
-    const ty = y1 + (y2 - y1) * 0.5 - 4;
-    g.appendChild(sv('text', { x: tx, y: ty, class: 'msg-label', 'text-anchor': 'middle' }, m.msg.kind + pageOf(m.msg) + (m.recvStep === null ? ' (never delivered)' : '')));
+    // Labels of messages that leave or arrive in the same row sit at different points along
+    // their arrows, so that they do not print over each other.
+    const slot = labelSlot(m);
+    const at = [0.5, 0.3, 0.7, 0.4, 0.6][slot % 5]!;
+    const tx = x1 + (x2 - x1) * at;
+    const ty = y1 + (y2 - y1) * at - 4;
+    g.appendChild(sv('text', { x: tx, y: ty, class: 'msg-label', 'text-anchor': 'middle' }, m.msg.kind + pageOf(m.msg)));
     // A message the run ended without delivering (a run stopped by a broken check or a
     // deadlock) is drawn as lost: red, dotted, crossed out where it would have arrived.
     if (m.recvStep === null) {
