@@ -159,17 +159,31 @@ describe('tsdsm demo', () => {
     expect(seen.slice(0, lines.length).map((s) => s.enters)).toEqual(lines.map((_, i) => i));
   });
 
-  test('EnterWaiter: a line lets one wait through; an ended input lets every wait through', async () => {
+  test('EnterWaiter: a line lets one wait through and says what it was; an ended input lets every wait through', async () => {
     const input = new PassThrough();
     const waiter = new EnterWaiter(input);
-    input.write('\n\n');
-    await waiter.next();
-    await waiter.next();
+    input.write('\n b \n');
+    expect(await waiter.next()).toBe('');
+    expect(await waiter.next()).toBe('b');
     input.end();
-    await waiter.next();
-    await waiter.next();
+    expect(await waiter.next()).toBeNull();
+    expect(await waiter.next()).toBeNull();
     expect(waiter.ended).toBe(true);
     waiter.close();
+  });
+
+  test('--step: b goes back one sentence, q quits', async () => {
+    const input = new PassThrough();
+    const lines = narrated('no-false-sharing');
+    const printed: string[] = [];
+    const keys = ['', 'b', '', '', 'q'];
+    await runDemoCommand('no-false-sharing', { step: true }, {
+      input,
+      print: (line) => printed.push(line),
+      prompt: () => { const k = keys.shift(); if (k !== undefined) setImmediate(() => input.write(`${k}\n`)); },
+    });
+    const shown = printed.slice(4);
+    expect(shown).toEqual([lines[0], lines[1], '(back)', lines[0], lines[1], lines[2], `(quit: ${lines.length - 3} more lines not shown)`, '', expect.stringMatching(/^done: /)]);
   });
 
   test('--step with an ended stdin, in a real process, prints everything and exits', () => {
