@@ -12,31 +12,17 @@
  * arrow is a <g class="msg" data-from data-id data-kind data-page>; <body data-step> is the
  * step shown.
  */
+import type { PageDom } from './dom.js';
+
 /* eslint-disable @typescript-eslint/no-explicit-any */
-export function vizClient(): void {
-  const doc: any = (globalThis as any).document;
-  const win: any = globalThis as any;
-  const model: any = JSON.parse(doc.getElementById('viz-data').textContent);
+export function vizClient(dom: PageDom): void {
+  const { doc, win, $, el, sv } = dom;
+  const model: any = JSON.parse($('viz-data').textContent);
   const steps: any[] = model.steps;
   const events: any[] = model.events;
   const last = steps.length - 1;
-  const svgNs = 'http://www.w3.org/2000/svg';
   let current = 0;
   let timer: any = null;
-
-  const $ = (id: string): any => doc.getElementById(id);
-  const el = (tag: string, attrs: Record<string, unknown> = {}, text?: string): any => {
-    const e = doc.createElement(tag);
-    for (const k of Object.keys(attrs)) e.setAttribute(k, String(attrs[k]));
-    if (text !== undefined) e.textContent = text;
-    return e;
-  };
-  const sv = (tag: string, attrs: Record<string, unknown> = {}, text?: string): any => {
-    const e = doc.createElementNS(svgNs, tag);
-    for (const k of Object.keys(attrs)) e.setAttribute(k, String(attrs[k]));
-    if (text !== undefined) e.textContent = text;
-    return e;
-  };
 
   // Which step each event belongs to.
   const stepOfEvent: number[] = [];

@@ -9,7 +9,8 @@
  * data-value; every diagram is an <svg class="cmp-svg" data-protocol> with <g class="msg">.
  */
 import type { CompareModel } from './compare.js';
-import { css, escapeHtml, scriptJson } from './page.js';
+import { pageDom, type PageDom } from './dom.js';
+import { escapeHtml, pageHead, scriptJson } from './page.js';
 
 const compareCss = `
 #cmp-table { border-collapse:collapse; background:#fff; font-variant-numeric:tabular-nums; margin:8px 0 16px; }
@@ -33,15 +34,7 @@ const compareCss = `
 
 export function renderComparePage(model: CompareModel): string {
   const names = model.runs.map((r) => r.protocol).join(' and ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
-<title>tsdsm · ${escapeHtml(model.title)} · ${escapeHtml(names)}</title>
-<style>${css}${compareCss}</style>
-</head>
+  return `${pageHead(`${model.title} · ${names}`, compareCss)}
 <body data-kind="compare" data-protocols="${escapeHtml(model.runs.map((r) => r.protocol).join(','))}">
 <header>
   <h1 id="title">${escapeHtml(model.title)}: ${escapeHtml(names)} side by side</h1>
@@ -58,7 +51,7 @@ export function renderComparePage(model: CompareModel): string {
   <div class="cmp-diagrams" id="cmp-diagrams"></div>
 </div>
 <script type="application/json" id="viz-data">${scriptJson(model)}</script>
-<script>(${compareClient.toString()})();</script>
+<script>(${compareClient.toString()})((${pageDom.toString()})());</script>
 </body>
 </html>
 `;
@@ -66,19 +59,9 @@ export function renderComparePage(model: CompareModel): string {
 
 /** The script of the side-by-side page; inlined by its source, so it uses nothing from outside. */
 /* eslint-disable @typescript-eslint/no-explicit-any */
-export function compareClient(): void {
-  const doc: any = (globalThis as any).document;
-  const model: any = JSON.parse(doc.getElementById('viz-data').textContent);
-  const svgNs = 'http://www.w3.org/2000/svg';
-  const $ = (id: string): any => doc.getElementById(id);
-  const make = (ns: string | null) => (tag: string, attrs: Record<string, unknown> = {}, text?: string): any => {
-    const e = ns === null ? doc.createElement(tag) : doc.createElementNS(ns, tag);
-    for (const k of Object.keys(attrs)) e.setAttribute(k, String(attrs[k]));
-    if (text !== undefined) e.textContent = text;
-    return e;
-  };
-  const el = make(null);
-  const sv = make(svgNs);
+export function compareClient(dom: PageDom): void {
+  const { doc, $, el, sv } = dom;
+  const model: any = JSON.parse($('viz-data').textContent);
   const runs: any[] = model.runs;
   const ops: any[] = model.operations;
 

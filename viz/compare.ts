@@ -19,6 +19,7 @@ import { traceSteps, type TraceEvent } from '../src/runtime/trace.js';
 import { getScenario } from '../sim/scenarios.js';
 import { Simulation } from '../sim/simulator.js';
 import type { Scenario } from '../sim/scenarios.js';
+import type { RunInfo } from './model.js';
 import { viewOf, vizProtocols } from './views.js';
 
 export interface OperationCost {
@@ -43,14 +44,8 @@ export interface CompareRun {
   total: { faults: number; messages: number; bytes: number };
 }
 
-export interface CompareModel {
+export interface CompareModel extends RunInfo {
   kind: 'compare';
-  name: string;
-  title: string;
-  explanation: string;
-  cpus: number;
-  pages: number;
-  pageSize: number;
   /** The operations in the order every run took them. */
   operations: { cpu: number; text: string }[];
   runs: CompareRun[];

@@ -12,17 +12,11 @@
  * .edit-op[data-cpu][data-index], inputs #edit-address, #edit-value, #edit-lock, the select
  * #edit-protocol, buttons #btn-rerun, #btn-export, the textarea #scenario-json, and #edit-error.
  */
+import type { PageDom } from './dom.js';
+
 /* eslint-disable @typescript-eslint/no-explicit-any */
-export function vizEditor(): void {
-  const doc: any = (globalThis as any).document;
-  const win: any = globalThis as any;
-  const $ = (id: string): any => doc.getElementById(id);
-  const el = (tag: string, attrs: Record<string, unknown> = {}, text?: string): any => {
-    const e = doc.createElement(tag);
-    for (const k of Object.keys(attrs)) e.setAttribute(k, String(attrs[k]));
-    if (text !== undefined) e.textContent = text;
-    return e;
-  };
+export function vizEditor(dom: PageDom): void {
+  const { doc, win, $, el } = dom;
   const model: any = JSON.parse($('viz-data').textContent);
   const lib = win.tsdsmPage;
   const scenario: any = JSON.parse(model.scenarioJson);

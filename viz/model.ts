@@ -51,7 +51,17 @@ export interface VizStep {
   violation?: boolean;
 }
 
-export interface VizModel {
+/** What every page says about the run it shows: the scenario's words and its size. */
+export interface RunInfo {
+  name: string;
+  title: string;
+  explanation: string;
+  cpus: number;
+  pages: number;
+  pageSize: number;
+}
+
+export interface VizModel extends RunInfo {
   version: number;
   /** A protocol name of the registry: the page draws that protocol's own records (viz/views.ts). */
   protocol: string;
@@ -62,12 +72,6 @@ export interface VizModel {
   cpuColumns: Column[];
   marks: { mark: string; meaning: string }[];
   source: 'preset' | 'trace';
-  name: string;
-  title: string;
-  explanation: string;
-  cpus: number;
-  pages: number;
-  pageSize: number;
   seed: number | null;
   mutant: { name: string; description: string } | null;
   /** The message of the check that failed, or null. */

@@ -4,6 +4,7 @@
  * USB stick. The static frame is written here; the script fills the diagram and the tables.
  */
 import { vizClient } from './client.js';
+import { pageDom } from './dom.js';
 import { vizEditor } from './editor.js';
 import type { VizModel } from './model.js';
 
@@ -159,6 +160,22 @@ function sealForQuiz(model: VizModel): VizModel & { sealed?: string } {
   };
 }
 
+/**
+ * The head every page shares: no network at all (the Content-Security-Policy allows only what
+ * the page carries inline), the common CSS plus `extraCss`.
+ */
+export function pageHead(title: string, extraCss: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<title>tsdsm · ${escapeHtml(title)}</title>
+<style>${css}${extraCss}</style>
+</head>`;
+}
+
 export interface RenderOptions {
   /**
    * The page bundle (viz/bundle.ts: the real core, models and this renderer). With it, a page
@@ -188,15 +205,7 @@ export function renderPage(model: VizModel, options: RenderOptions = {}): string
   const notes = model.notes.length > 0
     ? `<ul class="notes" id="notes">${model.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`
     : '';
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
-<title>tsdsm · ${escapeHtml(model.title)}</title>
-<style>${css}</style>
-</head>
+  return `${pageHead(model.title, '')}
 <body data-step="0" data-quiz="${quiz}" data-source="${model.source}" data-cpus="${model.cpus}" data-pages="${model.pages}" data-steps="${model.steps.length - 1}">
 <header>
   <h1 id="title">${escapeHtml(model.title)}</h1>
@@ -255,8 +264,9 @@ export function renderPage(model: VizModel, options: RenderOptions = {}): string
 </main>
 <script type="application/json" id="viz-data">${scriptJson(sealForQuiz(model))}</script>
 ${editor ? `<script id="core-bundle">${options.bundle}</script>` : ''}
-<script>(${vizClient.toString()})();</script>
-${editor ? `<script>(${vizEditor.toString()})();</script>` : ''}
+<script>globalThis.tsdsmDom = (${pageDom.toString()})();</script>
+<script>(${vizClient.toString()})(globalThis.tsdsmDom);</script>
+${editor ? `<script>(${vizEditor.toString()})(globalThis.tsdsmDom);</script>` : ''}
 </body>
 </html>
 `;

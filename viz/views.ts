@@ -122,6 +122,46 @@ function waitingCell<S>(protocol: Protocol<S>, s: S): Record<string, Cell> {
   return { waiting: w === null ? plain('\u2013', '') : plain(w) };
 }
 
+/**
+ * Owners and copysets rebuilt from events, for the IVY protocols: at start `ownerOf(p)` owns
+ * page p and every other CPU is in its copyset. Both IVY replays move ownership the same way;
+ * they differ in which events do it.
+ */
+class OwnershipReplay {
+  readonly owned: boolean[][];
+  readonly copyset: number[][][];
+  readonly all: number[];
+  constructor(cpus: number, pages: number, ownerOf: (page: number) => number) {
+    this.all = Array.from({ length: cpus }, (_, c) => c);
+    this.owned = Array.from({ length: pages }, (_, p) => this.all.map((c) => c === ownerOf(p)));
+    this.copyset = Array.from({ length: pages }, (_, p) => this.all.map((c) => (c === ownerOf(p) ? this.all.filter((o) => o !== c) : [])));
+  }
+  /** `cpu` owns `page` now, with an empty copyset (its copies are invalidated or will be). */
+  own(page: number, cpu: number): void {
+    this.owned[page]![cpu] = true;
+    this.copyset[page]![cpu] = [];
+  }
+  /** `cpu` hands `page` over. */
+  drop(page: number, cpu: number): void {
+    this.owned[page]![cpu] = false;
+    this.copyset[page]![cpu] = [];
+  }
+  addReader(page: number, owner: number, reader: number): void {
+    const cs = this.copyset[page]![owner]!;
+    if (!cs.includes(reader)) cs.push(reader);
+    cs.sort((a, b) => a - b);
+  }
+  /** The owner mark per CPU and the owner and copyset cells of `page`. */
+  cells(page: number): { stars: string[]; owner: Cell; copyset: Cell } {
+    const owners = this.all.filter((c) => this.owned[page]![c]);
+    return {
+      stars: this.all.map((c) => (this.owned[page]![c] ? '\u2605' : '')),
+      owner: owners.length === 0 ? plain('(moving)', '') : cpusText(owners),
+      copyset: owners.length === 0 ? plain('\u2013', '') : setText(this.copyset[page]![owners[0]!]!),
+    };
+  }
+}
+
 // ---------------------------------------------------------------- IVY (both manager placements)
 
 function ivyView(protocol: 'ivy' | 'ivy-central'): ProtocolView {
@@ -166,53 +206,33 @@ function ivyView(protocol: 'ivy' | 'ivy-central'): ProtocolView {
     },
     replay(cpus, pageCount) {
       const base = new AccessReplay(cpus, pageCount);
-      const all = Array.from({ length: cpus }, (_, c) => c);
+      const own = new OwnershipReplay(cpus, pageCount, (p) => managerOf(cpus, p));
       const record = Array.from({ length: pageCount }, (_, p) => managerOf(cpus, p));
-      const owned = Array.from({ length: pageCount }, (_, p) => all.map((c) => c === managerOf(cpus, p)));
-      const copyset = Array.from({ length: pageCount }, (_, p) => all.map((c) => (c === managerOf(cpus, p) ? all.filter((o) => o !== c) : [])));
       return {
         apply(e) {
           base.apply(e);
-          if (e.type === 'access' && base.inRange(e.page, e.cpu) && e.access === 'write') {
-            // IVY: a CPU takes write access only as the page's owner, with every copy invalidated.
-            owned[e.page]![e.cpu] = true;
-            copyset[e.page]![e.cpu] = [];
-            return;
-          }
+          // IVY: a CPU takes write access only as the page's owner, with every copy invalidated.
+          if (e.type === 'access' && base.inRange(e.page, e.cpu) && e.access === 'write') return own.own(e.page, e.cpu);
           if (e.type !== 'send' && e.type !== 'local' && e.type !== 'recv') return;
           const page = e.msg['page'];
           if (!base.inRange(page, e.cpu)) return;
-          if (e.type === 'send' && e.msg.kind === 'READ_DATA') {
-            const cs = copyset[page]![e.cpu]!;
-            if (!cs.includes(e.to)) cs.push(e.to);
-            cs.sort((a, b) => a - b);
-          } else if ((e.type === 'send' || e.type === 'local') && e.msg.kind === 'WRITE_DATA') {
-            // The owner hands the page over, even to itself (an upgrade): until the writer has
-            // collected every ack and takes write access, nobody owns the page.
-            owned[page]![e.cpu] = false;
-            copyset[page]![e.cpu] = [];
-          } else if (e.type === 'recv' && e.msg.kind === 'WRITE_CONFIRM') {
-            record[page] = e.from;
-          } else if (e.type === 'local' && e.msg.kind === 'WRITE_CONFIRM') {
-            record[page] = e.cpu;
-          }
+          if (e.type === 'send' && e.msg.kind === 'READ_DATA') own.addReader(page, e.cpu, e.to);
+          // The owner hands the page over, even to itself (an upgrade): until the writer has
+          // collected every ack and takes write access, nobody owns the page.
+          else if ((e.type === 'send' || e.type === 'local') && e.msg.kind === 'WRITE_DATA') own.drop(page, e.cpu);
+          else if (e.type === 'recv' && e.msg.kind === 'WRITE_CONFIRM') record[page] = e.from;
+          else if (e.type === 'local' && e.msg.kind === 'WRITE_CONFIRM') record[page] = e.cpu;
         },
         snapshot() {
           const pages = base.access.map((access, p): PageSnapshot => {
-            const owners = all.filter((c) => owned[p]![c]);
+            const o = own.cells(p);
             return {
               access: [...access],
-              marks: all.map((c) => (owned[p]![c] ? '\u2605' : '')),
-              cells: {
-                manager: cpuText(managerOf(cpus, p)),
-                record: cpuText(record[p]!),
-                owner: owners.length === 0 ? plain('(moving)', '') : cpusText(owners),
-                copyset: owners.length === 0 ? plain('\u2013', '') : setText(copyset[p]![owners[0]!]!),
-                queue: plain('not in a trace', ''),
-              },
+              marks: o.stars,
+              cells: { manager: cpuText(managerOf(cpus, p)), record: cpuText(record[p]!), owner: o.owner, copyset: o.copyset, queue: plain('not in a trace', '') },
             };
           });
-          return { pages, cpuState: all.map(() => ({ cells: { waiting: plain('not in a trace', '') } })) };
+          return { pages, cpuState: own.all.map(() => ({ cells: { waiting: plain('not in a trace', '') } })) };
         },
       };
     },
@@ -261,21 +281,18 @@ const ivyDynamicView: ProtocolView = {
   },
   replay(cpus, pageCount) {
     const base = new AccessReplay(cpus, pageCount);
-    const all = Array.from({ length: cpus }, (_, c) => c);
-    const owned = Array.from({ length: pageCount }, (_, p) => all.map((c) => c === p % cpus));
-    const copyset = Array.from({ length: pageCount }, (_, p) => all.map((c) => (c === p % cpus ? all.filter((o) => o !== c) : [])));
-    const hint = Array.from({ length: pageCount }, (_, p) => all.map(() => p % cpus));
+    const own = new OwnershipReplay(cpus, pageCount, (p) => p % cpus);
+    const hint = Array.from({ length: pageCount }, (_, p) => own.all.map(() => p % cpus));
     return {
       apply(e) {
         base.apply(e);
         if (e.type === 'access' && base.inRange(e.page, e.cpu) && e.access === 'write') {
-          owned[e.page]![e.cpu] = true;
-          copyset[e.page]![e.cpu] = [];
+          own.own(e.page, e.cpu);
           hint[e.page]![e.cpu] = e.cpu;
           return;
         }
         // An owner that upgrades its own copy invalidates its copyset at once, before the acks.
-        if (e.type === 'fault' && base.inRange(e.page, e.cpu) && e.access === 'write' && owned[e.page]![e.cpu]) copyset[e.page]![e.cpu] = [];
+        if (e.type === 'fault' && base.inRange(e.page, e.cpu) && e.access === 'write' && own.owned[e.page]![e.cpu]) own.own(e.page, e.cpu);
         if (e.type !== 'send' && e.type !== 'recv') return;
         const page = e.msg['page'];
         if (!base.inRange(page, e.cpu)) return;
@@ -285,35 +302,28 @@ const ivyDynamicView: ProtocolView = {
         if (e.type === 'send' && e.msg.kind === 'WRITE_REQ') hint[page]![e.cpu] = e.cpu;
         else if (e.type === 'recv' && e.msg.kind === 'WRITE_REQ') hint[page]![e.cpu] = e.from;
         else if (e.type === 'recv' && e.msg.kind === 'WRITE_FWD') hint[page]![e.cpu] = e.msg['requester'] as number;
-        else if (e.type === 'send' && e.msg.kind === 'READ_DATA') {
-          const cs = copyset[page]![e.cpu]!;
-          if (!cs.includes(e.to)) cs.push(e.to);
-          cs.sort((a, b) => a - b);
-        } else if (e.type === 'send' && e.msg.kind === 'WRITE_DATA') {
-          owned[page]![e.cpu] = false;
-          copyset[page]![e.cpu] = [];
+        else if (e.type === 'send' && e.msg.kind === 'READ_DATA') own.addReader(page, e.cpu, e.to);
+        else if (e.type === 'send' && e.msg.kind === 'WRITE_DATA') {
+          own.drop(page, e.cpu);
           hint[page]![e.cpu] = e.to;
-        } else if (e.type === 'recv' && e.msg.kind === 'WRITE_DATA') {
-          owned[page]![e.cpu] = true;
-          copyset[page]![e.cpu] = [];
-        }
+        } else if (e.type === 'recv' && e.msg.kind === 'WRITE_DATA') own.own(page, e.cpu);
       },
       snapshot() {
         const pages = base.access.map((access, p): PageSnapshot => {
-          const owners = all.filter((c) => owned[p]![c]);
+          const o = own.cells(p);
           return {
             access: [...access],
-            marks: all.map((c) => (owned[p]![c] ? '\u2605' : '') + (hint[p]![c] !== c ? `\u2192${hint[p]![c]}` : '')),
+            marks: own.all.map((c) => o.stars[c]! + (hint[p]![c] !== c ? `\u2192${hint[p]![c]}` : '')),
             cells: {
-              owner: owners.length === 0 ? plain('(moving)', '') : cpusText(owners),
-              copyset: owners.length === 0 ? plain('\u2013', '') : setText(copyset[p]![owners[0]!]!),
-              tail: cpusText(all.filter((c) => hint[p]![c] === c)),
+              owner: o.owner,
+              copyset: o.copyset,
+              tail: cpusText(own.all.filter((c) => hint[p]![c] === c)),
               writers: plain('not in a trace', ''),
               queue: plain('not in a trace', ''),
             },
           };
         });
-        return { pages, cpuState: all.map(() => ({ cells: { waiting: plain('not in a trace', '') } })) };
+        return { pages, cpuState: own.all.map(() => ({ cells: { waiting: plain('not in a trace', '') } })) };
       },
     };
   },
