@@ -258,7 +258,7 @@ async function expectCurrentRowInView(page: Page, when: string): Promise<void> {
   expect({ when, top: band.top >= from - 1, bottom: band.bottom <= to + 1 }).toEqual({ when, top: true, bottom: true });
 }
 
-describe.each([1400, 800])('at %i px wide', (width) => {
+describe.each([1400, 1024, 800])('at %i px wide', (width) => {
   async function openAt(name: string, model: VizModel): Promise<Page> {
     return open(writePage(name, model), width);
   }
