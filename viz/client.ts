@@ -445,9 +445,10 @@ export function vizClient(dom: PageDom): void {
     timer = null;
     if (on) {
       if (current === last) go(0);
+      // Stop as soon as the last step shows, so that nothing moves after the end.
       timer = win.setInterval(() => {
+        if (current < last) go(current + 1);
         if (current >= last) setPlaying(false);
-        else go(current + 1);
       }, Number($('speed').value) || 800);
     }
     $('btn-play').textContent = on ? '\u2016 pause' : '\u25b6 play';

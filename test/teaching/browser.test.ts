@@ -546,6 +546,7 @@ describe('controls', () => {
     await page.click('#btn-first');
     await page.click('#btn-play');
     await page.waitForFunction((n) => Number((globalThis as any).document.body.dataset.step) === n, model.steps.length - 1, { timeout: 30000 });
+    expect(await page.getAttribute('#btn-play', 'data-playing')).toBe('false');
     // The overview: a click at its right end goes to the end, at its left end to the start.
     const box = (await page.locator('#overview-svg').boundingBox())!;
     await page.mouse.click(box.x + 2, box.y + box.height / 2);
