@@ -97,15 +97,7 @@ export function vizClient(dom: PageDom): void {
     svg.appendChild(sv('line', { x1: laneX(c), y1: top, x2: laneX(c), y2: height - 10, class: 'lane', 'data-cpu': c }));
   }
   const shapes: { step: number; endStep: number; node: any }[] = [];
-  const slotsUsed: Record<string, number> = {};
-  function labelSlot(m: any): number {
-    const a = 's' + m.sendStep;
-    const b = 'r' + (m.recvStep === null ? 'lost' : m.recvStep);
-    const k = Math.max(slotsUsed[a] ?? 0, slotsUsed[b] ?? 0);
-    slotsUsed[a] = k + 1;
-    slotsUsed[b] = k + 1;
-    return k;
-  }
+  const labels: { node: any; x1: number; y1: number; x2: number; y2: number }[] = [];
   messages.forEach((m: any, k: number) => {
     const endStep = m.recvStep === null ? last + 0.6 : m.recvStep;
     const x1 = laneX(m.from);
@@ -115,13 +107,12 @@ export function vizClient(dom: PageDom): void {
     const g = sv('g', { class: 'msg', 'data-index': k, 'data-from': m.from, 'data-to': m.to, 'data-id': m.id, 'data-kind': m.msg.kind, 'data-page': m.msg.page === undefined ? '' : m.msg.page });
     g.appendChild(sv('line', { x1, y1, x2, y2, class: 'msg-hit' }));
     g.appendChild(sv('line', { x1, y1, x2, y2, class: 'msg-line' }));
-    // Labels of messages that leave or arrive in the same row sit at different points along
-    // their arrows, so that they do not print over each other.
-    const slot = labelSlot(m);
-    const at = [0.5, 0.3, 0.7, 0.4, 0.6][slot % 5]!;
-    const tx = x1 + (x2 - x1) * at;
-    const ty = y1 + (y2 - y1) * at - 4;
-    g.appendChild(sv('text', { x: tx, y: ty, class: 'msg-label', 'text-anchor': 'middle' }, m.msg.kind + pageOf(m.msg)));
+    // At the middle for now: placeLabels() moves labels that would print over each other.
+    const tx = (x1 + x2) / 2;
+    const ty = (y1 + y2) / 2 - 4;
+    const label = sv('text', { x: tx, y: ty, class: 'msg-label', 'text-anchor': 'middle' }, m.msg.kind + pageOf(m.msg));
+    g.appendChild(label);
+    labels.push({ node: label, x1, y1, x2, y2 });
     // A message the run ended without delivering (a run stopped by a broken check or a
     // deadlock) is drawn as lost: red, dotted, crossed out where it would have arrived.
     if (m.recvStep === null) {
@@ -158,6 +149,7 @@ export function vizClient(dom: PageDom): void {
     }
   });
   $('diagram').appendChild(svg);
+  placeLabels();
   // The lane names, in a sticky strip inside the scrolling box (see the CSS).
   const heads = $('lane-heads');
   heads.style.width = width + 'px';
@@ -169,6 +161,39 @@ export function vizClient(dom: PageDom): void {
   const noteHead = el('span', { class: 'lane-head note-head' }, 'faults \u26a1, local calls \u21ba');
   noteHead.style.left = noteX + 'px';
   heads.appendChild(noteHead);
+
+  /**
+   * Moves each message label along its arrow to the first point where it overlaps no label
+   * placed before it (nor a note); where none is free, the point with the least overlap wins.
+   * The boxes are measured once the diagram is in the page.
+   */
+  function placeLabels(): void {
+    const placed: { x: number; y: number; w: number; h: number }[] = [];
+    // Points along the arrow, from its middle outwards.
+    const spots = [0.5];
+    for (let d = 0.06; d <= 0.4; d += 0.06) spots.push(0.5 - d, 0.5 + d);
+    const overlap = (a: any, b: any): number => Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x)) * Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
+    for (const l of labels) {
+      let best: { at: number; dy: number; cost: number } | null = null;
+      // Above the arrow first, then below it.
+      search: for (const dy of [-4, 12]) {
+        for (const at of spots) {
+          l.node.setAttribute('x', String(l.x1 + (l.x2 - l.x1) * at));
+          l.node.setAttribute('y', String(l.y1 + (l.y2 - l.y1) * at + dy));
+          const r = l.node.getBBox();
+          const b = { x: r.x, y: r.y, w: r.width, h: r.height };
+          let cost = 0;
+          for (const p of placed) cost += overlap(b, p);
+          if (best === null || cost < best.cost) best = { at, dy, cost };
+          if (cost === 0) break search;
+        }
+      }
+      l.node.setAttribute('x', String(l.x1 + (l.x2 - l.x1) * best!.at));
+      l.node.setAttribute('y', String(l.y1 + (l.y2 - l.y1) * best!.at + best!.dy));
+      const b = l.node.getBBox();
+      placed.push({ x: b.x, y: b.y, w: b.width, h: b.height });
+    }
+  }
 
   // ------------------------------------------------------------ state tables
   // The columns come from the protocol's view (viz/views.ts): the client knows no protocol.

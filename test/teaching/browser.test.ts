@@ -18,7 +18,7 @@ import { validateConfig } from '../../src/core/config.js';
 import type { HlrcState } from '../../src/core/hlrc.js';
 import type { IvyState } from '../../src/core/ivy.js';
 import { traceHeader, traceToJsonLines } from '../../src/runtime/trace.js';
-import { getScenario } from '../../sim/scenarios.js';
+import { getScenario, scenarioNames } from '../../sim/scenarios.js';
 import { Simulation } from '../../sim/simulator.js';
 import { randomWorkload } from '../../sim/workloads.js';
 import { presetModel, traceModel, type VizModel } from '../../viz/model.js';
@@ -565,6 +565,25 @@ describe('controls', () => {
     await page.locator('g.msg.lost').first().dispatchEvent('click');
     expect(await page.textContent('#msg-details')).toContain('never: lost');
     await page.screenshot({ path: join(outDir, 'viz-lost.png') });
+    expect(problems).toEqual([]);
+  }, 120000);
+});
+
+describe('labels', () => {
+  const cases = scenarioNames.flatMap((name) => ['ivy', 'ivy-central', 'ivy-dynamic', 'hlrc'].map((protocol) => [name, protocol] as const));
+  test.each(cases)('no two message labels print over each other (%s under %s)', async (name, protocol) => {
+    const page = await open(writePage(`viz-labels-${name}-${protocol}`, presetModel(name, { seed: 1, protocol })));
+    const hits = await page.evaluate(() => {
+      const boxes = [...(globalThis as any).document.querySelectorAll('.msg-label, .row-note')].map((t: any) => ({ b: t.getBBox(), text: t.textContent }));
+      const out: string[] = [];
+      for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i]!.b;
+        const b = boxes[j]!.b;
+        if (a.x < b.x + b.width - 1 && b.x < a.x + a.width - 1 && a.y < b.y + b.height - 1 && b.y < a.y + a.height - 1) out.push(`${boxes[i]!.text} / ${boxes[j]!.text}`);
+      }
+      return out;
+    });
+    expect(hits).toEqual([]);
     expect(problems).toEqual([]);
   }, 120000);
 });
