@@ -107,7 +107,7 @@ export function vizClient(dom: PageDom): void {
     const g = sv('g', { class: 'msg', 'data-index': k, 'data-from': m.from, 'data-to': m.to, 'data-id': m.id, 'data-kind': m.msg.kind, 'data-page': m.msg.page === undefined ? '' : m.msg.page });
     g.appendChild(sv('line', { x1, y1, x2, y2, class: 'msg-hit' }));
     g.appendChild(sv('line', { x1, y1, x2, y2, class: 'msg-line' }));
-    // At the middle for now: placeLabels() moves labels that would print over each other.
+    // At the middle for now: dom.placeLabels moves labels that would print over each other.
     const tx = (x1 + x2) / 2;
     const ty = (y1 + y2) / 2 - 4;
     const label = sv('text', { x: tx, y: ty, class: 'msg-label', 'text-anchor': 'middle' }, m.msg.kind + pageOf(m.msg));
@@ -149,7 +149,7 @@ export function vizClient(dom: PageDom): void {
     }
   });
   $('diagram').appendChild(svg);
-  placeLabels();
+  dom.placeLabels(labels);
   // The lane names, in a sticky strip inside the scrolling box (see the CSS).
   const heads = $('lane-heads');
   heads.style.width = width + 'px';
@@ -161,39 +161,6 @@ export function vizClient(dom: PageDom): void {
   const noteHead = el('span', { class: 'lane-head note-head' }, 'faults \u26a1, local calls \u21ba');
   noteHead.style.left = noteX + 'px';
   heads.appendChild(noteHead);
-
-  /**
-   * Moves each message label along its arrow to the first point where it overlaps no label
-   * placed before it (nor a note); where none is free, the point with the least overlap wins.
-   * The boxes are measured once the diagram is in the page.
-   */
-  function placeLabels(): void {
-    const placed: { x: number; y: number; w: number; h: number }[] = [];
-    // Points along the arrow, from its middle outwards.
-    const spots = [0.5];
-    for (let d = 0.06; d <= 0.4; d += 0.06) spots.push(0.5 - d, 0.5 + d);
-    const overlap = (a: any, b: any): number => Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x)) * Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
-    for (const l of labels) {
-      let best: { at: number; dy: number; cost: number } | null = null;
-      // Above the arrow first, then below it.
-      search: for (const dy of [-4, 12]) {
-        for (const at of spots) {
-          l.node.setAttribute('x', String(l.x1 + (l.x2 - l.x1) * at));
-          l.node.setAttribute('y', String(l.y1 + (l.y2 - l.y1) * at + dy));
-          const r = l.node.getBBox();
-          const b = { x: r.x, y: r.y, w: r.width, h: r.height };
-          let cost = 0;
-          for (const p of placed) cost += overlap(b, p);
-          if (best === null || cost < best.cost) best = { at, dy, cost };
-          if (cost === 0) break search;
-        }
-      }
-      l.node.setAttribute('x', String(l.x1 + (l.x2 - l.x1) * best!.at));
-      l.node.setAttribute('y', String(l.y1 + (l.y2 - l.y1) * best!.at + best!.dy));
-      const b = l.node.getBBox();
-      placed.push({ x: b.x, y: b.y, w: b.width, h: b.height });
-    }
-  }
 
   // ------------------------------------------------------------ state tables
   // The columns come from the protocol's view (viz/views.ts): the client knows no protocol.

@@ -28,6 +28,7 @@ const compareCss = `
 .op-band { fill:#f6f7f9; }
 .op-band.odd { fill:#ffffff; }
 .op-band.picked { fill:#fff3b0; }
+.cmp-svg .msg-label { font-size:9.5px; }
 .op-label { fill:var(--ink); font-size:10.5px; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
 .table-box { max-width:100%; overflow-x:auto; }
 `;
@@ -137,6 +138,7 @@ export function compareClient(dom: PageDom): void {
       svg.appendChild(sv('line', { x1: laneX(c), y1: 22, x2: laneX(c), y2: height - 4, class: 'lane' }));
     }
     const sent: Record<string, number> = {};
+    const labels: { node: any; x1: number; y1: number; x2: number; y2: number }[] = [];
     r.events.forEach((e: any, i: number) => { if (e.type === 'send') sent[e.cpu + ':' + e.id] = i; });
     r.events.forEach((e: any, i: number) => {
       if (e.type === 'fault') svg.appendChild(sv('circle', { cx: laneX(e.cpu), cy: rowOf[i], r: 5, class: 'fault-dot', fill: '#fff', stroke: '#c0392b', 'stroke-width': 2 }));
@@ -148,10 +150,14 @@ export function compareClient(dom: PageDom): void {
       const g = sv('g', { class: 'msg', 'data-kind': e.msg.kind, 'data-from': e.from, 'data-to': e.cpu });
       g.appendChild(sv('line', { x1, y1: rowOf[s], x2, y2: rowOf[i], stroke: '#1f5fa8', 'stroke-width': 1.4, 'marker-end': 'url(#arrow-' + k + ')' }));
       g.appendChild(sv('title', {}, e.msg.kind + (e.msg.page !== undefined ? ' page ' + e.msg.page : '') + ': CPU ' + e.from + ' \u2192 CPU ' + e.cpu + ', ' + r.events[s].bytes + ' bytes'));
+      const label = sv('text', { class: 'msg-label', 'text-anchor': 'middle' }, e.msg.kind);
+      g.appendChild(label);
+      labels.push({ node: label, x1, y1: rowOf[s], x2, y2: rowOf[i] });
       svg.appendChild(g);
     });
     col.appendChild(svg);
     holder.appendChild(col);
+    dom.placeLabels(labels);
   });
 
   function pick(i: number): void {
