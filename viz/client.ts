@@ -47,7 +47,8 @@ export function vizClient(dom: PageDom): void {
   // messages (faults, local calls) is written in the note column, never on the lanes, so that
   // no note sits on an arrow or its label. Lanes share the width the box has (within bounds).
   const noteW = 190;
-  const noteX = 30;
+  // The row numbers take the first column, as wide as the largest number.
+  const noteX = 12 + String(steps.length - 1).length * 7;
   const left = noteX + noteW;
   const top = 14;
   const rowH = 30;
