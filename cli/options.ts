@@ -13,6 +13,7 @@ export function parseInteger(option: string): (value: string) => number {
 }
 
 export interface ProtocolCommandOptions {
+  /** Absent only on commands whose scenario file may name the protocol (addProtocolOptions with no default). */
   protocol: string;
   /** Modules of the user's own protocols, registered before the command runs. */
   protocolModule?: string[] | undefined;
@@ -23,9 +24,9 @@ export interface ProtocolCommandOptions {
  * exported protocol objects are registered by their names, so `--protocol` can name them),
  * the same on every command that runs a protocol.
  */
-export function addProtocolOptions(command: Command, about = ''): Command {
+export function addProtocolOptions(command: Command, about = '', defaultProtocol: string | undefined = 'ivy'): Command {
   return command
-    .option('--protocol <name>', `the protocol: ${protocolNames().join(', ')}, or one of a --protocol-module${about}`, 'ivy')
+    .option('--protocol <name>', `the protocol: ${protocolNames().join(', ')}, or one of a --protocol-module${about}`, defaultProtocol)
     .option(
       '--protocol-module <file>', 'a module that exports a protocol object of your own (see docs/testing-protocols.md); repeatable',
       (file: string, files: string[] | undefined) => [...(files ?? []), file],

@@ -12,6 +12,8 @@ export interface Scenario {
   explanation: string;
   config: DsmConfigInput;
   programs: Op[][];
+  /** The address whose bytes the page shows in every copy (default: the first write's). */
+  watch?: number;
 }
 
 const pageSize = 4096;
@@ -44,12 +46,15 @@ function seed(): Scenario {
 
 function pingPong(): Scenario {
   const rounds = 3;
+  // Two barriers a round: CPU 0 writes before the first, CPU 1 between the two. With one
+  // barrier a round, CPU 1's write of round r would race CPU 0's write of round r + 1.
   const programs: Op[][] = [0, 1].map((cpu) => {
     const ops: Op[] = [];
     for (let r = 0; r < rounds; r++) {
       if (cpu === 1) ops.push({ op: 'barrier' });
       ops.push({ op: 'write', type: 'int32', address: at(0), value: r * 2 + cpu + 1 });
       if (cpu === 0) ops.push({ op: 'barrier' });
+      ops.push({ op: 'barrier' });
     }
     return ops;
   });
@@ -57,10 +62,12 @@ function pingPong(): Scenario {
     name: 'ping-pong',
     title: 'Ping-pong: two CPUs write one page in turn',
     explanation:
-      'CPU 0 and CPU 1 take turns writing the same word; a barrier after each write makes them alternate. Every ' +
-      'turn is a write fault that moves ownership of the whole page to the other CPU and invalidates the previous ' +
-      'writer\'s copy: the page bounces back and forth, and the manager (CPU 0) updates its owner record after ' +
-      'every WRITE_CONFIRM. When CPU 0 writes, the request, the forward and the grant may all be local calls.',
+      'CPU 0 and CPU 1 take turns writing the same word, three times each; two barriers a round make them alternate ' +
+      '(CPU 0 writes before the first, CPU 1 between the two). Every one of the 6 writes is a write fault that moves ' +
+      'ownership of the whole page to the writer and invalidates the other CPU\'s copy: the page bounces back and ' +
+      'forth, and the manager (CPU 0) updates its owner record after every WRITE_CONFIRM. When CPU 0 writes, the ' +
+      'request, the forward and the grant may all be local calls. Under IVY: 6 faults, 27 messages (15 of them for ' +
+      'the 6 barriers).',
     config: { cpus: 2, pages: 2, pageSize },
     programs,
   };
@@ -68,22 +75,28 @@ function pingPong(): Scenario {
 
 function falseSharing(samePage: boolean): Scenario {
   const writes = 4;
-  const programs: Op[][] = [0, 1].map((cpu) =>
-    Array.from({ length: writes }, (_, k): Op => ({
-      op: 'write', type: 'int32', address: samePage ? at(0, cpu * 64) : at(cpu, 0), value: cpu * 100 + k + 1,
-    })),
-  );
+  const word = (cpu: number): number => (samePage ? at(0, cpu * 64) : at(cpu, 0));
+  // The barrier is a release: under hlrc the writers' diffs go home there (without one they
+  // would never leave). Then each CPU reads the other's word, which must be its last value.
+  const programs: Op[][] = [0, 1].map((cpu): Op[] => [
+    ...Array.from({ length: writes }, (_, k): Op => ({ op: 'write', type: 'int32', address: word(cpu), value: cpu * 100 + k + 1 })),
+    { op: 'barrier' },
+    { op: 'read', type: 'int32', address: word(1 - cpu) },
+  ]);
   return {
     name: samePage ? 'false-sharing' : 'no-false-sharing',
     title: samePage ? 'False sharing: two CPUs write different words of one page' : 'The same work on two pages',
     explanation: samePage
-      ? 'CPU 0 writes word 0 and CPU 1 writes word 16 of page 0. They never touch the same bytes, yet coherence is ' +
-        'per page, so each write can steal the page from the other CPU: faults and messages grow with the ' +
-        'interleaving. Compare the counters with the no-false-sharing preset (2 faults, 4 messages), and try other ' +
-        'scheduler seeds: seed 5 interleaves the writes more and costs 5 faults and 13 messages.'
+      ? 'CPU 0 writes word 0 and CPU 1 writes word 16 of page 0, four times each; after a barrier each reads the ' +
+        'other\'s word. They never write the same bytes, yet IVY keeps coherence per page, so each write can steal ' +
+        'the page from the other CPU: faults and messages grow with the interleaving. Seed 1 runs each CPU\'s writes ' +
+        'together and costs what the no-false-sharing preset costs (4 faults, 12 messages); seed 5 interleaves them ' +
+        'and costs 6 faults and 17 messages. Under hlrc (--protocol hlrc) both CPUs write the page at once, CPU 1 on ' +
+        'a twin, and its diff goes home at the barrier: 3 faults and 6 messages whatever the seed.'
       : 'The same writes as the false-sharing preset, but each CPU writes its own page: after one write fault each, ' +
-        'every later write is local and sends nothing: 2 faults and 4 messages whatever the interleaving. The fix ' +
-        'for false sharing is layout: keep data written by different CPUs on different pages.',
+        'every later write is local and sends nothing; the barrier and the two reads cost the rest: 4 faults and ' +
+        '12 messages under IVY whatever the interleaving. The fix for false sharing is layout: keep data written by ' +
+        'different CPUs on different pages.',
     config: { cpus: 2, pages: 2, pageSize },
     programs,
   };
@@ -114,13 +127,38 @@ function producerConsumer(): Scenario {
   };
 }
 
+function criticalSection(): Scenario {
+  const cpus = 3;
+  const address = at(0, 0x20);
+  // Each CPU reads the shared word and writes its own value inside lock 1 (managed by CPU 1):
+  // the lock's FIFO queue decides the order, and every read returns the previous holder's write.
+  const programs: Op[][] = Array.from({ length: cpus }, (_, cpu): Op[] => [
+    { op: 'lock', lock: 1 },
+    { op: 'read', type: 'int32', address },
+    { op: 'write', type: 'int32', address, value: 0x100 + cpu },
+    { op: 'unlock', lock: 1 },
+  ]);
+  return {
+    name: 'critical-section',
+    title: 'Three CPUs take turns in a critical section',
+    explanation:
+      'Three CPUs each take lock 1, read the word at 0x20, write their own value (0x100 + CPU id) and unlock. The ' +
+      'lock manager, CPU 1, grants the lock to one CPU at a time and queues the others (LOCK_REQ, LOCK_GRANT, ' +
+      'UNLOCK; watch the queue under "Locks and barrier"); each holder reads the value its predecessor wrote, ' +
+      'because the page follows the lock through read and write faults. A bug that grants a held lock twice ' +
+      '(--mutant doubleGrant) lets two CPUs in at once.',
+    config: { cpus, pages: 2, pageSize },
+    programs,
+  };
+}
+
 function readersThenWriter(): Scenario {
   const cpus = 4;
   const address = at(3);
   const programs: Op[][] = Array.from({ length: cpus }, (_, cpu): Op[] =>
     cpu === 0
-      ? [{ op: 'write', type: 'int32', address, value: 7 }, { op: 'barrier' }, { op: 'barrier' }, { op: 'write', type: 'int32', address, value: 8 }]
-      : [{ op: 'barrier' }, { op: 'read', type: 'int32', address }, { op: 'barrier' }],
+      ? [{ op: 'write', type: 'int32', address, value: 7 }, { op: 'barrier' }, { op: 'barrier' }, { op: 'write', type: 'int32', address, value: 8 }, { op: 'barrier' }]
+      : [{ op: 'barrier' }, { op: 'read', type: 'int32', address }, { op: 'barrier' }, { op: 'barrier' }],
   );
   return {
     name: 'readers-then-writer',
@@ -128,7 +166,8 @@ function readersThenWriter(): Scenario {
     explanation:
       'CPU 0 writes page 3; after a barrier three CPUs read it and each gets a read copy (the owner adds it to the ' +
       'copyset). After a second barrier CPU 0 writes again: one write fault invalidates all three copies, ' +
-      '4 + 2k messages with k = 3 (fewer where the manager is local).',
+      '4 + 2k messages with k = 3 (fewer where the manager is local). A last barrier ends the run (under hlrc it ' +
+      'is the release that sends the write home).',
     config: { cpus, pages: 4, pageSize },
     programs,
   };
@@ -140,6 +179,7 @@ export const scenarios: Record<string, () => Scenario> = {
   'false-sharing': () => falseSharing(true),
   'no-false-sharing': () => falseSharing(false),
   'producer-consumer': producerConsumer,
+  'critical-section': criticalSection,
   'readers-then-writer': readersThenWriter,
 };
 

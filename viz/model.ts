@@ -14,32 +14,19 @@
  *   `notes` and the page says so.
  */
 import { DsmConfigError } from '../src/core/errors.js';
-import type { IvyState } from '../src/core/ivy.js';
 import { isMutantName, mutantNames, mutants, type MutantName } from '../src/core/mutants.js';
 import { narrate, parseTraceJsonLines, traceSteps, type TraceEvent } from '../src/runtime/trace.js';
-import { getScenario } from '../sim/scenarios.js';
+import { scenarioToJson } from '../sim/scenario-file.js';
+import { getScenario, type Scenario } from '../sim/scenarios.js';
+import { typeSize } from '../src/memory/types.js';
+import { rowsOfStep, transitionTable, type TransitionTable } from './table-rows.js';
 import { formatStep, Simulation } from '../sim/simulator.js';
+import { viewOf, vizProtocols, type Column, type CpuSnapshot, type PageSnapshot, type ProtocolView, type StateSnapshot, type SyncSnapshot } from './views.js';
 
 export const vizModelVersion = 1;
 
-/** One page's coherence records at one moment. */
-export interface PageSnapshot {
-  /** Access of this page at every CPU: 'none', 'read' or 'write'. */
-  access: string[];
-  manager: number;
-  /** The manager's record of the owner; null when unknown. */
-  record: number | null;
-  /** The CPUs that hold the page as owner (one, or none while ownership moves) and their copysets. */
-  owners: { cpu: number; copyset: number[] }[];
-  /** What the manager serves now and who waits, when known (presets only). */
-  busy?: string | null;
-  queue?: string[];
-}
-
-export interface SyncSnapshot {
-  locks: { lock: number; manager: number; holder: number | null; queue: number[] }[];
-  barrier: { epoch: number; arrived: number[] };
-}
+export type { Cell, Column, CpuSnapshot, PageSnapshot, SyncSnapshot } from './views.js';
+export { vizProtocols } from './views.js';
 
 export interface VizStep {
   /** 0 is the start, before any step. */
@@ -55,38 +42,62 @@ export interface VizStep {
   messages: number;
   localCalls: number;
   pages: PageSnapshot[];
+  /** Per CPU, the view's CPU columns (what it waits for; hlrc: vector timestamp, notices). */
+  cpuState: CpuSnapshot[];
   sync?: SyncSnapshot;
+  /** The rows of the protocol's transition table this step follows (indices into `table.rows`). */
+  rows: number[];
   /** The step at which a check failed (the last step of a run stopped by a violation). */
   violation?: boolean;
 }
 
-export interface VizModel {
-  version: number;
-  /** 'ivy' (fixed distributed manager: page p's manager is CPU p mod N) or 'ivy-central' (CPU 0 manages every page). */
-  protocol: string;
-  source: 'preset' | 'trace';
+/** What every page says about the run it shows: the scenario's words and its size. */
+export interface RunInfo {
   name: string;
   title: string;
   explanation: string;
   cpus: number;
   pages: number;
   pageSize: number;
+}
+
+export interface VizModel extends RunInfo {
+  version: number;
+  /** A protocol name of the registry: the page draws that protocol's own records (viz/views.ts). */
+  protocol: string;
+  /** The header line that says which protocol this is, in words. */
+  protocolText: string;
+  /** The columns of the page table and of the CPU table, and the marks beside access letters. */
+  pageColumns: Column[];
+  cpuColumns: Column[];
+  marks: { mark: string; meaning: string }[];
+  source: 'preset' | 'trace';
   seed: number | null;
   mutant: { name: string; description: string } | null;
   /** The message of the check that failed, or null. */
   violation: string | null;
+  /** The cells (page, CPU) the failed check names: the page marks them at the violation step. */
+  violationCells: { page: number; cpu: number }[];
+  /** The protocol's transition table (read from its source file), or null when not at hand. */
+  table: TransitionTable | null;
+  /** The scenario as a scenario file (docs/scenario-format.md), for the page's editor; presets only. */
+  scenarioJson?: string;
+  /** Quiz mode: the page hides the bug's name and the failed check until the student asks. */
+  quiz: boolean;
   /** Things the page cannot show for this source, in sentences. */
   notes: string[];
   events: TraceEvent[];
   steps: VizStep[];
 }
 
-/** The protocols the page can show: their state has IVY's records. */
-export const vizProtocols = ['ivy', 'ivy-central'] as const;
+function checkProtocol(protocol: string): ProtocolView {
+  const view = viewOf(protocol);
+  if (view === undefined) throw new DsmConfigError(`unknown protocol ${JSON.stringify(protocol)}; the page shows ${vizProtocols.join(', ')}`);
+  return view;
+}
 
-/** Page p's manager under `protocol`. */
-export function managerOfPage(protocol: string, cpus: number, page: number): number {
-  return protocol === 'ivy-central' ? 0 : page % cpus;
+function viewFields(view: ProtocolView, cpus: number): Pick<VizModel, 'protocol' | 'protocolText' | 'pageColumns' | 'cpuColumns' | 'marks'> {
+  return { protocol: view.protocol, protocolText: view.describe(cpus), pageColumns: view.pageColumns, cpuColumns: view.cpuColumns, marks: view.marks };
 }
 
 export interface PresetOptions {
@@ -95,6 +106,29 @@ export interface PresetOptions {
   mutant?: string | undefined;
   /** Steps at most (a mutant may livelock; the page stops there and says so). Default 2000. */
   stepMax?: number;
+  /** Hide the bug's name and the failed check until the student reveals them. */
+  quiz?: boolean;
+}
+
+/**
+ * The cells a failed check is about: every page and CPU its message names ("page 3", "CPU 2",
+ * "CPUs 0, 1", or an address "at 0x3010", whose page it is). When it names pages but no CPU,
+ * the page's whole row is meant; when it names CPUs but no page, nothing is marked.
+ */
+export function cellsOfViolation(message: string, cpus: number, pages: number, pageSize: number): { page: number; cpu: number }[] {
+  const text = message.replace(/\(seed \d+, step \d+\)/g, '');
+  const pageIds = new Set<number>();
+  for (const m of text.matchAll(/\bpage (\d+)/g)) pageIds.add(Number(m[1]));
+  for (const m of text.matchAll(/\bat 0x([0-9a-f]+)/g)) pageIds.add(Math.floor(parseInt(m[1]!, 16) / pageSize));
+  const cpuIds = new Set<number>();
+  for (const m of text.matchAll(/\bCPUs? ((?:\d+(?:, | and )?)+)/g)) for (const id of m[1]!.split(/, | and /)) if (id !== '') cpuIds.add(Number(id));
+  const cells: { page: number; cpu: number }[] = [];
+  const cpuList = cpuIds.size > 0 ? [...cpuIds] : Array.from({ length: cpus }, (_, c) => c);
+  for (const page of [...pageIds].sort((a, b) => a - b)) {
+    if (page >= pages) continue;
+    for (const cpu of cpuList.sort((a, b) => a - b)) if (cpu < cpus) cells.push({ page, cpu });
+  }
+  return cells;
 }
 
 export function checkMutant(name: string | undefined): MutantName | undefined {
@@ -115,61 +149,94 @@ function counts(events: readonly TraceEvent[], end: number, base: { faults: numb
   base.at = end;
 }
 
-function ivySnapshot(protocol: string, states: readonly IvyState[]): { pages: PageSnapshot[]; sync: SyncSnapshot } {
-  const n = states.length;
-  const pageCount = states[0]!.pages;
-  const pages: PageSnapshot[] = [];
-  const describe = (r: { kind: string; requester: number } | null): string | null => (r === null ? null : `${r.kind} for CPU ${r.requester}`);
-  for (let p = 0; p < pageCount; p++) {
-    const manager = managerOfPage(protocol, n, p);
-    const m = states[manager]!;
-    pages.push({
-      access: states.map((s) => s.access[p]!),
-      manager,
-      record: m.managerOwner[p]!,
-      owners: states.filter((s) => s.owned[p]).map((s) => ({ cpu: s.id, copyset: [...s.copyset[p]!] })),
-      busy: describe(m.managerBusy[p]!),
-      queue: m.managerQueue[p]!.map((r) => describe(r)!),
-    });
+/**
+ * What each fault completed in the step events[start, end) cost: the messages (and their
+ * bytes) about its page sent from the fault to the end of the step that resumed its CPU (the
+ * driver sends what a protocol holds back, IVY's confirmation, right after the resume). One
+ * sentence per completed fault, for the step text.
+ */
+export function faultCostLines(events: readonly TraceEvent[], start: number, end: number): string[] {
+  const lines: string[] = [];
+  for (let i = start; i < end; i++) {
+    const r = events[i]!;
+    if (r.type !== 'resume' || r.what !== 'fault') continue;
+    let f = i - 1;
+    while (f >= 0 && !(events[f]!.type === 'fault' && events[f]!.cpu === r.cpu)) f--;
+    if (f < 0) continue;
+    const fault = events[f] as Extract<TraceEvent, { type: 'fault' }>;
+    let messages = 0;
+    let bytes = 0;
+    for (let k = f + 1; k < end; k++) {
+      const e = events[k]!;
+      if (e.type === 'send' && e.msg['page'] === fault.page) { messages += 1; bytes += e.bytes; }
+    }
+    lines.push(`cost of CPU ${r.cpu}'s ${fault.access} fault on page ${fault.page}: ${messages} message${messages === 1 ? '' : 's'}, ${bytes} bytes (about page ${fault.page}, from the fault to its confirmation)`);
   }
-  const locks: SyncSnapshot['locks'] = [];
-  const lockIds = new Set<number>();
-  for (const s of states) {
-    for (const id of s.lockHolder.keys()) lockIds.add(id);
-    for (const id of s.lockQueue.keys()) lockIds.add(id);
-  }
-  for (const lock of [...lockIds].sort((a, b) => a - b)) {
-    const m = states[lock % n]!;
-    locks.push({ lock, manager: lock % n, holder: m.lockHolder.get(lock) ?? null, queue: [...(m.lockQueue.get(lock) ?? [])] });
-  }
-  const b = states[0]!;
-  return { pages, sync: { locks, barrier: { epoch: b.managerBarrierEpoch, arrived: [...b.barrierArrived] } } };
+  return lines;
 }
+
+/** The rows a step follows, and a sentence per row for its text. */
+function explain(table: TransitionTable | null, protocol: string, events: readonly TraceEvent[], cpus: number): { rows: number[]; lines: string[] } {
+  if (table === null) return { rows: [], lines: [] };
+  const rows = rowsOfStep(table, protocol, events, cpus);
+  return { rows, lines: rows.map((k) => { const r = table.rows[k]!; return `table row (${table.file}): ${r.input}${r.condition ? ` | ${r.condition}` : ''} \u2192 ${r.action}`; }) };
+}
+
+/** The word a page watches in every copy: the scenario's, else the first write's address. */
+function watchedWord(scenario: Scenario): { address: number; size: number } | null {
+  const ops = scenario.programs.flat();
+  const op = ops.find((o) => o.op === 'write') ?? ops.find((o) => o.op === 'read');
+  if (scenario.watch !== undefined) return { address: scenario.watch, size: 4 };
+  return op && (op.op === 'write' || op.op === 'read') ? { address: op.address, size: typeSize[op.type] } : null;
+}
+
+const hexBytes = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
 
 /** Runs a preset on the simulator, one snapshot per step. Never throws for a broken run. */
 export function presetModel(name: string, options: PresetOptions = {}): VizModel {
-  const scenario = getScenario(name);
+  return scenarioModel(getScenario(name), options);
+}
+
+/** Runs a scenario (a preset, a scenario file, the page's editor) with a snapshot per step. */
+export function scenarioModel(scenario: Scenario, options: PresetOptions = {}): VizModel {
   const mutant = checkMutant(options.mutant);
   const seed = options.seed ?? 1;
   const protocol = options.protocol ?? 'ivy';
-  if (!(vizProtocols as readonly string[]).includes(protocol)) {
-    throw new DsmConfigError(`the page shows the records of ${vizProtocols.join(' and ')}; protocol ${JSON.stringify(protocol)} keeps other records`);
-  }
+  const view = checkProtocol(protocol);
   const sim = new Simulation({
     config: scenario.config, programs: scenario.programs, seed, mutant, protocol, stepMax: options.stepMax ?? defaultStepMax,
   });
-  const states = sim.states as IvyState[];
+  const states = sim.states;
   const tally = { faults: 0, messages: 0, localCalls: 0, at: 0 };
-  const steps: VizStep[] = [{ index: 0, eventStart: 0, eventEnd: 0, cpu: null, title: 'Start: every CPU holds a read copy of every page; each page\'s manager owns it', lines: [], faults: 0, messages: 0, localCalls: 0, ...ivySnapshot(protocol, states) }];
+  // The watched word's bytes in every copy, and in the latest write's copy: a copy with access
+  // whose bytes differ from those is stale (legal only where the protocol allows it, hlrc).
+  const watch = watchedWord(scenario);
+  let latest: Uint8Array | null = null;
+  const withWord = (snapshot: StateSnapshot, events: readonly TraceEvent[]): StateSnapshot => {
+    if (watch === null) return snapshot;
+    const word = (cpu: number): Uint8Array => sim.memories[cpu]!.bytes.slice(watch.address, watch.address + watch.size);
+    for (const e of events) if (e.type === 'write' && e.address === watch.address) latest = word(e.cpu);
+    snapshot.cpuState.forEach((c, cpu) => {
+      const bytes = word(cpu);
+      const access = sim.memories[cpu]!.accessOf(Math.floor(watch.address / sim.config.pageSize));
+      const stale = access !== 'none' && latest !== null && bytes.some((b, i) => b !== latest![i]);
+      c.cells['word'] = { text: `${hexBytes(bytes)}${access === 'none' ? ' (no access)' : stale ? ' STALE' : ''}`, value: `${hexBytes(bytes)}${stale ? ' stale' : ''}` };
+    });
+    return snapshot;
+  };
+  const table = transitionTable(protocol);
+  const steps: VizStep[] = [{ index: 0, eventStart: 0, eventEnd: 0, cpu: null, title: `Start: ${view.start}`, lines: [], rows: [], faults: 0, messages: 0, localCalls: 0, ...withWord(view.fromStates(states), []) }];
   const snap = (title: string, cpu: number | null, violation: boolean): void => {
     const eventStart = steps[steps.length - 1]!.eventEnd;
     const eventEnd = sim.trace.length;
     counts(sim.trace, eventEnd, tally);
+    const events = sim.trace.slice(eventStart, eventEnd);
+    const why = explain(table, protocol, events, sim.config.cpus);
     const step: VizStep = {
-      index: steps.length, eventStart, eventEnd, cpu, title,
-      lines: narrate(sim.trace.slice(eventStart, eventEnd), scenario.config.cpus ?? 0),
+      index: steps.length, eventStart, eventEnd, cpu, title, rows: why.rows,
+      lines: [...narrate(events, sim.config.cpus, protocol), ...why.lines, ...faultCostLines(sim.trace, eventStart, eventEnd)],
       faults: tally.faults, messages: tally.messages, localCalls: tally.localCalls,
-      ...ivySnapshot(protocol, states),
+      ...withWord(view.fromStates(states), events),
     };
     if (violation) step.violation = true;
     steps.push(step);
@@ -210,9 +277,13 @@ export function presetModel(name: string, options: PresetOptions = {}): VizModel
   if (mutant !== undefined && violation === null) {
     notes.push(`The mutant ${mutant} was switched on, but this run broke no check: the bug needs another interleaving or program. Try another seed (--seed) or preset.`);
   }
+  const fields = viewFields(view, sim.config.cpus);
+  if (watch !== null) {
+    fields.cpuColumns = [...fields.cpuColumns, { key: 'word', label: `bytes at 0x${watch.address.toString(16)}`, title: 'the watched word in this CPU\u2019s copy, byte by byte (little-endian); STALE: the copy is readable but differs from the latest write' }];
+  }
   return {
     version: vizModelVersion,
-    protocol,
+    ...fields,
     source: 'preset',
     name: scenario.name,
     title: scenario.title,
@@ -223,6 +294,10 @@ export function presetModel(name: string, options: PresetOptions = {}): VizModel
     seed,
     mutant: mutant === undefined ? null : { name: mutant, description: mutants[mutant] },
     violation,
+    violationCells: violation === null ? [] : cellsOfViolation(violation, sim.config.cpus, sim.config.pages, sim.config.pageSize),
+    quiz: options.quiz === true,
+    table,
+    scenarioJson: scenarioToJson({ ...scenario, protocol }),
     notes,
     events: sim.trace,
     steps,
@@ -230,62 +305,6 @@ export function presetModel(name: string, options: PresetOptions = {}): VizModel
 }
 
 // ---------------------------------------------------------------- trace files
-
-/** Replays IVY's records from events alone. */
-class TraceReplay {
-  readonly access: string[][];
-  readonly record: number[];
-  readonly owned: boolean[][];
-  readonly copyset: number[][][];
-
-  constructor(readonly protocol: string, readonly cpus: number, readonly pages: number) {
-    const all = Array.from({ length: cpus }, (_, c) => c);
-    const manager = (p: number): number => managerOfPage(protocol, cpus, p);
-    this.access = Array.from({ length: pages }, () => new Array<string>(cpus).fill('read'));
-    this.record = Array.from({ length: pages }, (_, p) => manager(p));
-    this.owned = Array.from({ length: pages }, (_, p) => all.map((c) => c === manager(p)));
-    this.copyset = Array.from({ length: pages }, (_, p) => all.map((c) => (c === manager(p) ? all.filter((o) => o !== c) : [])));
-  }
-
-  apply(e: TraceEvent): void {
-    const inRange = (p: unknown): p is number => typeof p === 'number' && p >= 0 && p < this.pages && e.cpu < this.cpus;
-    if (e.type === 'access' && inRange(e.page)) {
-      this.access[e.page]![e.cpu] = e.access;
-      // IVY: a CPU takes write access only as the page's owner, with every copy invalidated.
-      if (e.access === 'write') {
-        this.owned[e.page]![e.cpu] = true;
-        this.copyset[e.page]![e.cpu] = [];
-      }
-      return;
-    }
-    if (e.type !== 'send' && e.type !== 'local' && e.type !== 'recv') return;
-    const page = e.msg['page'];
-    if (!inRange(page)) return;
-    if (e.type === 'send' && e.msg.kind === 'READ_DATA') {
-      const cs = this.copyset[page]![e.cpu]!;
-      if (!cs.includes(e.to)) cs.push(e.to);
-      cs.sort((a, b) => a - b);
-    } else if ((e.type === 'send' || e.type === 'local') && e.msg.kind === 'WRITE_DATA') {
-      // The owner hands the page over, even to itself (an upgrade): until the writer has
-      // collected every ack and takes write access, nobody owns the page.
-      this.owned[page]![e.cpu] = false;
-      this.copyset[page]![e.cpu] = [];
-    } else if (e.type === 'recv' && e.msg.kind === 'WRITE_CONFIRM') {
-      this.record[page] = e.from;
-    } else if (e.type === 'local' && e.msg.kind === 'WRITE_CONFIRM') {
-      this.record[page] = e.cpu;
-    }
-  }
-
-  snapshot(): PageSnapshot[] {
-    return this.access.map((access, p) => ({
-      access: [...access],
-      manager: managerOfPage(this.protocol, this.cpus, p),
-      record: this.record[p]!,
-      owners: this.owned[p]!.flatMap((o, cpu) => (o ? [{ cpu, copyset: [...this.copyset[p]![cpu]!] }] : [])),
-    }));
-  }
-}
 
 function stepTitle(e: TraceEvent): string {
   switch (e.type) {
@@ -323,33 +342,33 @@ export function traceModel(text: string, name = 'trace'): VizModel {
   const cpus = pick('cpus');
   const pages = pick('pages');
   if (cpus === 0) throw new DsmConfigError(`trace ${name} has no events`);
-  const notes = [
-    'Built from a trace file: page access is exact (every change is an event); the managers\' owner records and the owners\' copysets are reconstructed from WRITE_CONFIRM, READ_DATA and WRITE_DATA, assuming IVY\'s start state (every CPU holds a read copy, each page\'s manager owns it).',
-    'A trace does not record the managers\' busy flags and request queues, lock holders and queues, or the barrier: the page cannot show them.',
-  ];
+  const described: Record<string, unknown> = { ...summary, ...header };
+  // The header names the protocol; `tsdsm sim --json` of older versions wrote only a summary.
+  const named = described['protocol'];
+  const protocol = typeof named === 'string' ? named : 'ivy';
+  const view = checkProtocol(protocol);
+  const notes = [...view.traceNotes];
+  if (typeof named !== 'string') notes.push('The trace does not name its protocol (no header or summary says it): it is drawn as IVY.');
   if (!header && !summary) notes.push(`The trace has no header: ${cpus} CPUs and ${pages} pages are the highest ids its events mention.`);
-  const protocol = typeof header?.protocol === 'string' ? header.protocol : 'ivy';
-  if (!(vizProtocols as readonly string[]).includes(protocol)) {
-    notes.push(`The trace is of protocol ${protocol}, whose records differ from IVY's: only page access is exact; the owner records and copysets shown assume IVY and may be wrong.`);
-  }
-  const replay = new TraceReplay(protocol, cpus, pages);
+  const replay = view.replay(cpus, pages);
   const tally = { faults: 0, messages: 0, localCalls: 0, at: 0 };
-  const steps: VizStep[] = [{ index: 0, eventStart: 0, eventEnd: 0, cpu: null, title: 'Start (IVY: every CPU holds a read copy of every page; each page\'s manager owns it)', lines: [], faults: 0, messages: 0, localCalls: 0, pages: replay.snapshot() }];
+  const table = transitionTable(protocol);
+  const steps: VizStep[] = [{ index: 0, eventStart: 0, eventEnd: 0, cpu: null, title: `Start: ${view.start}`, lines: [], rows: [], faults: 0, messages: 0, localCalls: 0, ...replay.snapshot() }];
   for (const s of traceSteps(events)) {
     for (let i = s.start; i < s.end; i++) replay.apply(events[i]!);
     counts(events, s.end, tally);
+    const why = explain(table, protocol, events.slice(s.start, s.end), cpus);
     steps.push({
-      index: steps.length, eventStart: s.start, eventEnd: s.end, cpu: s.cpu, title: stepTitle(events[s.start]!),
-      lines: narrate(events.slice(s.start, s.end), cpus),
-      faults: tally.faults, messages: tally.messages, localCalls: tally.localCalls, pages: replay.snapshot(),
+      index: steps.length, eventStart: s.start, eventEnd: s.end, cpu: s.cpu, title: stepTitle(events[s.start]!), rows: why.rows,
+      lines: [...narrate(events.slice(s.start, s.end), cpus, protocol), ...why.lines, ...faultCostLines(events, s.start, s.end)],
+      faults: tally.faults, messages: tally.messages, localCalls: tally.localCalls, ...replay.snapshot(),
     });
   }
-  const described = header ?? summary ?? {};
   const scenario = typeof described['scenario'] === 'string' ? described['scenario'] : null;
   const mutant = typeof described['mutant'] === 'string' ? described['mutant'] : null;
   return {
     version: vizModelVersion,
-    protocol,
+    ...viewFields(view, cpus),
     source: 'trace',
     name,
     title: scenario ? `Trace of the ${scenario} scenario` : `Trace ${name}`,
@@ -360,6 +379,9 @@ export function traceModel(text: string, name = 'trace'): VizModel {
     seed: typeof described['seed'] === 'number' ? described['seed'] : null,
     mutant: mutant !== null && isMutantName(mutant) ? { name: mutant, description: mutants[mutant] } : null,
     violation: null,
+    violationCells: [],
+    quiz: false,
+    table,
     notes,
     events,
     steps,

@@ -4,13 +4,14 @@
  * between sentences. With no PRESET it runs the seed's scenario on real worker threads when
  * the CLI provides that runner, else on the deterministic simulator.
  *
- * Stepping reads lines from stdin. When stdin ends (a pipe, /dev/null, CI), the demo stops
- * waiting and prints the rest: it must never hang on input that cannot come.
+ * Stepping reads lines from stdin: Enter for the next sentence, b to see the one before again,
+ * q to stop. When stdin ends (a pipe, /dev/null, CI), the demo stops waiting and prints the
+ * rest: it must never hang on input that cannot come.
  */
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { narrate } from '../../src/runtime/trace.js';
-import { getScenario } from '../../sim/scenarios.js';
+import { loadScenario } from '../../sim/scenario-file.js';
 import { simulate } from '../../sim/simulator.js';
 import { checkMutant, getProtocol } from '../../src/core/registry.js';
 import { addProtocolOptions, loadProtocolModules, parseInteger } from '../options.js';
@@ -39,23 +40,26 @@ export interface DemoIo {
   prompt?: (text: string) => void;
 }
 
-/** Waits for one line of input at a time; once the input has ended every wait returns at once. */
+/**
+ * Waits for one line of input at a time and says what it was (trimmed); once the input has
+ * ended every wait returns null at once.
+ */
 export class EnterWaiter {
   private closed = false;
-  private buffered = 0;
-  private readonly waiters: (() => void)[] = [];
+  private readonly buffered: string[] = [];
+  private readonly waiters: ((line: string | null) => void)[] = [];
   private readonly rl;
 
   constructor(input: NodeJS.ReadableStream) {
     this.rl = createInterface({ input, terminal: false });
-    this.rl.on('line', () => {
+    this.rl.on('line', (line: string) => {
       const w = this.waiters.shift();
-      if (w) w();
-      else this.buffered += 1;
+      if (w) w(line.trim());
+      else this.buffered.push(line.trim());
     });
     this.rl.on('close', () => {
       this.closed = true;
-      for (const w of this.waiters.splice(0)) w();
+      for (const w of this.waiters.splice(0)) w(null);
     });
   }
 
@@ -63,12 +67,10 @@ export class EnterWaiter {
     return this.closed;
   }
 
-  next(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    if (this.buffered > 0) {
-      this.buffered -= 1;
-      return Promise.resolve();
-    }
+  next(): Promise<string | null> {
+    const line = this.buffered.shift();
+    if (line !== undefined) return Promise.resolve(line);
+    if (this.closed) return Promise.resolve(null);
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -85,11 +87,24 @@ async function narrateLines(lines: readonly string[], opts: DemoCommandOptions, 
   }
   const waiter = new EnterWaiter(io.input ?? process.stdin);
   try {
-    for (const [i, line] of lines.entries()) {
-      io.print(line);
+    // Enter: the next line; b (back): the line before again; q (quit): stop here. Every line
+    // is printed at most once per key, so the loop ends after at most one pass per key read,
+    // and an ended input lets it run to the end.
+    for (let i = 0; i < lines.length; ) {
+      io.print(lines[i]!);
       if (i === lines.length - 1) break;
-      if (!waiter.ended) io.prompt?.('  [Enter: next] ');
-      await waiter.next();
+      if (!waiter.ended) io.prompt?.('  [Enter: next, b: back, q: quit] ');
+      const key = await waiter.next();
+      if (key === 'q') {
+        io.print(`(quit: ${lines.length - 1 - i} more line${lines.length - 1 - i === 1 ? '' : 's'} not shown)`);
+        return;
+      }
+      if (key === 'b') {
+        if (i > 0) io.print('(back)');
+        i = Math.max(0, i - 1);
+      } else {
+        i += 1;
+      }
     }
   } finally {
     waiter.close();
@@ -101,9 +116,9 @@ export async function runDemoCommand(preset: string | undefined, opts: DemoComma
     listPresets(io.print);
     return;
   }
-  const protocol = opts.protocol ?? 'ivy';
+  const scenario = loadScenario(preset ?? 'seed');
+  const protocol = opts.protocol ?? scenario.protocol ?? 'ivy';
   const mutant = checkMutant(getProtocol(protocol), opts.mutant);
-  const scenario = getScenario(preset ?? 'seed');
   if (preset === undefined && registration.seedOnWorkers && mutant === undefined) {
     io.print(scenario.title);
     io.print(scenario.explanation);
@@ -130,7 +145,7 @@ export async function runDemoCommand(preset: string | undefined, opts: DemoComma
     trace = e.trace as ReturnType<typeof simulate>['trace'];
     failure = `${e.name}: ${e.message}`;
   }
-  await narrateLines(narrate(trace, scenario.config.cpus ?? 0), opts, io);
+  await narrateLines(narrate(trace, scenario.config.cpus ?? 0, protocol), opts, io);
   io.print('');
   io.print(failure === null ? summary : `CHECK FAILED: ${failure}`);
 }
@@ -139,12 +154,12 @@ export function registerDemoCommand(program: Command, options: DemoRegistration 
   const command = program
     .command('demo')
     .description('narrate a preset in the terminal: every fault and message, and why it is sent')
-    .argument('[preset]', 'a named scenario (see --list); default: the seed\'s test, on worker threads')
-    .option('--step', 'wait for Enter between events')
+    .argument('[preset]', 'a named scenario (see --list) or a scenario file (FILE.json); default: the seed\'s test, on worker threads')
+    .option('--step', 'wait for Enter between events (b: back one, q: quit)')
     .option('--seed <n>', 'scheduler seed for the simulator', parseInteger('--seed'), 1)
     .option('--mutant <name>', 'switch on a deliberate bug (see --list) and watch the run break')
     .option('--list', 'list the presets and the bugs that can be switched on');
-  addProtocolOptions(command)
+  addProtocolOptions(command, ' (default: the scenario file\'s, else ivy)', undefined)
     .action(async (preset: string | undefined, opts: DemoCommandOptions) => {
       await loadProtocolModules({ protocol: opts.protocol ?? 'ivy', protocolModule: opts.protocolModule });
       await runDemoCommand(preset, opts, {

@@ -51,13 +51,34 @@ export function traceToJsonLines(events: readonly TraceEvent[]): string {
 
 const hex = (a: number): string => `0x${a.toString(16)}`;
 
-function role(msg: TracedMessage, to: number, n: number): string {
+/**
+ * An integer value as the explanations write it: in hex, with the decimal beside it (values
+ * below 10 read the same in both and stay as they are). Floats stay decimal.
+ */
+export function valueForPeople(valueType: ValueType, value: string): string {
+  if (valueType.startsWith('float')) return value;
+  const big = value.endsWith('n');
+  let n: bigint;
+  try {
+    n = BigInt(big ? value.slice(0, -1) : value);
+  } catch {
+    return value;
+  }
+  const abs = n < 0n ? -n : n;
+  if (abs < 10n) return value;
+  return `${n < 0n ? '-' : ''}0x${abs.toString(16)} (${value})`;
+}
+
+function role(msg: TracedMessage, to: number, n: number, protocol: string): string {
   const page = msg['page'];
+  // ivy-dynamic has no manager: a request goes to the sender's probable owner, which forwards
+  // it along its own hint unless it is the tail.
+  const hinted = protocol === 'ivy-dynamic';
   switch (msg.kind) {
-    case 'READ_REQ': return `READ_REQ to manager CPU ${to} (page ${page})`;
-    case 'WRITE_REQ': return `WRITE_REQ to manager CPU ${to} (page ${page})`;
-    case 'READ_FWD': return `READ_FWD to owner CPU ${to}: send page ${page} to CPU ${msg['requester']}`;
-    case 'WRITE_FWD': return `WRITE_FWD to owner CPU ${to}: give page ${page} to CPU ${msg['requester']}`;
+    case 'READ_REQ': return hinted ? `READ_REQ to CPU ${to}, the probable owner (page ${page})` : `READ_REQ to manager CPU ${to} (page ${page})`;
+    case 'WRITE_REQ': return hinted ? `WRITE_REQ to CPU ${to}, the probable owner (page ${page}); I am the tail now` : `WRITE_REQ to manager CPU ${to} (page ${page})`;
+    case 'READ_FWD': return hinted ? `READ_FWD to CPU ${to}, my probable owner: send page ${page} to CPU ${msg['requester']}` : `READ_FWD to owner CPU ${to}: send page ${page} to CPU ${msg['requester']}`;
+    case 'WRITE_FWD': return hinted ? `WRITE_FWD to CPU ${to}, my probable owner: give page ${page} to CPU ${msg['requester']} (my hint now points at it)` : `WRITE_FWD to owner CPU ${to}: give page ${page} to CPU ${msg['requester']}`;
     case 'READ_DATA': return `READ_DATA to CPU ${to}: page ${page}, read-only`;
     case 'WRITE_DATA': {
       const cs = msg['copyset'] as number[];
@@ -99,9 +120,10 @@ function cause(e: TraceEvent): string | null {
 
 /**
  * Sentences for people, one per cause (a fault, a received message, a sync call) with the
- * messages and state changes it causes on the same line.
+ * messages and state changes it causes on the same line. `protocol` names the roles
+ * (a manager under IVY, a probable owner under ivy-dynamic).
  */
-export function narrate(events: readonly TraceEvent[], cpus: number): string[] {
+export function narrate(events: readonly TraceEvent[], cpus: number, protocol = 'ivy'): string[] {
   const lines: string[] = [];
   let open: { cpu: number; text: string } | null = null;
   const flush = (): void => {
@@ -117,12 +139,12 @@ export function narrate(events: readonly TraceEvent[], cpus: number): string[] {
     }
     let part: string;
     switch (e.type) {
-      case 'send': part = `→ ${role(e.msg, e.to, cpus)}`; break;
+      case 'send': part = `→ ${role(e.msg, e.to, cpus, protocol)}`; break;
       case 'access': part = `page ${e.page} now ${e.access}`; break;
       case 'install': part = `installs page ${e.page}`; break;
       case 'resume': part = `program resumes after ${e.what}`; break;
-      case 'read': part = `reads ${e.valueType} ${e.value} at ${hex(e.address)}`; break;
-      case 'write': part = `writes ${e.valueType} ${e.value} at ${hex(e.address)}`; break;
+      case 'read': part = `reads ${e.valueType} ${valueForPeople(e.valueType, e.value)} at ${hex(e.address)}`; break;
+      case 'write': part = `writes ${e.valueType} ${valueForPeople(e.valueType, e.value)} at ${hex(e.address)}`; break;
       case 'done': part = `program done${e.result !== undefined ? `, result ${JSON.stringify(e.result)}` : ''}`; break;
       default: part = e.type;
     }

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { runDemoCommand } from '../../cli/commands/demo.js';
 import { runProgram } from '../../cli/commands/run.js';
 import { runVizCommand } from '../../cli/commands/viz.js';
+import type { VizModel } from '../../viz/model.js';
 import { DsmConfigError, DsmMutantError } from '../../src/core/errors.js';
 import { protocols } from '../../src/core/registry.js';
 
@@ -81,7 +82,7 @@ describe('tsdsm viz --protocol', () => {
   test('takes any registered protocol by name and refuses others and missing mutants by name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsdsm-viz-protocol-'));
     const model = runVizCommand(undefined, { preset: 'seed', protocol: 'ivy-central', output: join(dir, 'p.html') }, () => {});
-    expect(model!.protocol).toBe('ivy-central');
+    expect((model as VizModel).protocol).toBe('ivy-central');
     expect(() => runVizCommand(undefined, { preset: 'seed', protocol: 'mesi', output: join(dir, 'q.html') }, () => {})).toThrow(/protocol = "mesi"; allowed: ivy, ivy-central, ivy-dynamic, hlrc/);
     expect(() => runVizCommand(undefined, { preset: 'seed', protocol: 'hlrc', mutant: 'noAckWait', output: join(dir, 'r.html') }, () => {}))
       .toThrow(new DsmMutantError('noAckWait', 'hlrc', ['ivy', 'ivy-central'], Object.keys(protocols.hlrc.mutants!)));

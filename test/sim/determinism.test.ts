@@ -39,7 +39,8 @@ describe('determinism', () => {
     expect(summary).toMatchObject({ type: 'summary', seed: 42 });
     expect(summary.messages).toBeGreaterThan(0);
     expect(summary.faults).toBeGreaterThan(0);
-    // Every other line is one trace event, numbered in order.
-    lines.slice(0, -1).forEach((line, i) => expect(JSON.parse(line).seq).toBe(i));
+    // The first line is the header (docs/trace-format.md); every other one is a trace event, numbered in order.
+    expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'header', format: 'tsdsm-trace', protocol: 'ivy', cpus: 4, pages: 3, seed: 42 });
+    lines.slice(1, -1).forEach((line, i) => expect(JSON.parse(line).seq).toBe(i));
   });
 });

@@ -12,8 +12,11 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { registerDemoCommand, runDemoCommand, EnterWaiter } from '../../cli/commands/demo.js';
+import { runSimCommand } from '../../cli/commands/sim.js';
 import { registerVizCommand, runVizCommand } from '../../cli/commands/viz.js';
 import { narrate, traceToJsonLines } from '../../src/runtime/trace.js';
+import type { VizModel } from '../../viz/model.js';
+import { loadScenario, parseScenario, scenarioToJson } from '../../sim/scenario-file.js';
 import { getScenario } from '../../sim/scenarios.js';
 import { simulate } from '../../sim/simulator.js';
 
@@ -58,11 +61,37 @@ describe('tsdsm viz', () => {
     const result = simulate({ config: s.config, programs: s.programs, seed: 1 });
     const file = join(dir, 'run.jsonl');
     writeFileSync(file, `${traceToJsonLines(result.trace)}\n${JSON.stringify({ type: 'summary', scenario: 'ping-pong', cpus: 2, pages: 2 })}\n`);
-    const model = runVizCommand(file, { output: join(dir, 'run.html') }, () => {});
+    const model = runVizCommand(file, { output: join(dir, 'run.html') }, () => {}) as VizModel;
     expect(model!.source).toBe('trace');
     expect(model!.title).toBe('Trace of the ping-pong scenario');
     expect(model!.steps.length - 1).toBe(result.steps);
     expect(existsSync(join(dir, 'run.html'))).toBe(true);
+  });
+
+  test.each(['hlrc', 'ivy-dynamic'])('draws what tsdsm sim --json --protocol %s prints with that protocol\'s own records', async (protocol) => {
+    const dir = tmp();
+    const lines: string[] = [];
+    runSimCommand({ scenario: 'false-sharing', cpus: 4, pages: 4, pageSize: 4096, ops: 20, seed: 1, json: true, protocol }, (line) => lines.push(line));
+    expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'header', format: 'tsdsm-trace', protocol, cpus: 2, pages: 2 });
+    const file = join(dir, 'run.jsonl');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const model = runVizCommand(file, { output: join(dir, 'run.html') }, () => {}) as VizModel;
+    expect(model.protocol).toBe(protocol);
+    expect(model.pageColumns.map((c) => c.key)).toContain(protocol === 'hlrc' ? 'twins' : 'tail');
+    const preset = await cli(['viz', '--preset', 'seed', '--protocol', protocol, '-o', join(dir, 'p.html')]);
+    expect(preset[0]).toMatch(/^wrote .*p\.html/);
+    expect(readFileSync(join(dir, 'p.html'), 'utf8')).toContain(`data-protocol="${protocol}"`);
+  });
+
+  test('--protocol ivy,hlrc writes one side-by-side page with each protocol\'s counts', async () => {
+    const dir = tmp();
+    const out = await cli(['viz', '--preset', 'false-sharing', '--protocol', 'ivy,hlrc', '-o', join(dir, 'cmp.html')]);
+    expect(out[0]).toMatch(/^wrote .*cmp\.html: .*ivy and hlrc side by side, 12 operations; ivy: \d+ faults, \d+ messages, \d+ bytes; hlrc: /);
+    const html = readFileSync(join(dir, 'cmp.html'), 'utf8');
+    expect(html).toContain('data-protocols="ivy,hlrc"');
+    await expect(cli(['viz', '--preset', 'seed', '--protocol', 'ivy,nope'])).rejects.toThrow(/unknown protocol "nope" in --protocol "ivy,nope"; allowed: ivy, ivy-central, ivy-dynamic, hlrc/);
+    await expect(cli(['viz', '--preset', 'seed', '--protocol', 'ivy,ivy'])).rejects.toThrow(/names a protocol twice/);
+    await expect(cli(['viz', '--preset', 'seed', '--protocol', 'ivy,hlrc', '--mutant', 'lostAck'])).rejects.toThrow(/--mutant cannot be combined/);
   });
 
   test('--mutant replays a preset with the bug and reports where it broke', async () => {
@@ -96,7 +125,7 @@ describe('tsdsm demo', () => {
     expect(out.slice(0, 2)).toEqual([s.title, s.explanation]);
     const lines = narrated('false-sharing');
     expect(out.slice(4, 4 + lines.length)).toEqual(lines);
-    expect(out.at(-1)).toMatch(/^done: \d+ faults, \d+ messages; values read: CPU 0 \[\], CPU 1 \[\]$/);
+    expect(out.at(-1)).toMatch(/^done: \d+ faults, \d+ messages; values read: CPU 0 \[104\], CPU 1 \[4\]$/);
   });
 
   test('without a preset it runs the seed on worker threads when the CLI provides them', async () => {
@@ -130,17 +159,31 @@ describe('tsdsm demo', () => {
     expect(seen.slice(0, lines.length).map((s) => s.enters)).toEqual(lines.map((_, i) => i));
   });
 
-  test('EnterWaiter: a line lets one wait through; an ended input lets every wait through', async () => {
+  test('EnterWaiter: a line lets one wait through and says what it was; an ended input lets every wait through', async () => {
     const input = new PassThrough();
     const waiter = new EnterWaiter(input);
-    input.write('\n\n');
-    await waiter.next();
-    await waiter.next();
+    input.write('\n b \n');
+    expect(await waiter.next()).toBe('');
+    expect(await waiter.next()).toBe('b');
     input.end();
-    await waiter.next();
-    await waiter.next();
+    expect(await waiter.next()).toBeNull();
+    expect(await waiter.next()).toBeNull();
     expect(waiter.ended).toBe(true);
     waiter.close();
+  });
+
+  test('--step: b goes back one sentence, q quits', async () => {
+    const input = new PassThrough();
+    const lines = narrated('no-false-sharing');
+    const printed: string[] = [];
+    const keys = ['', 'b', '', '', 'q'];
+    await runDemoCommand('no-false-sharing', { step: true }, {
+      input,
+      print: (line) => printed.push(line),
+      prompt: () => { const k = keys.shift(); if (k !== undefined) setImmediate(() => input.write(`${k}\n`)); },
+    });
+    const shown = printed.slice(4);
+    expect(shown).toEqual([lines[0], lines[1], '(back)', lines[0], lines[1], lines[2], `(quit: ${lines.length - 3} more lines not shown)`, '', expect.stringMatching(/^done: /)]);
   });
 
   test('--step with an ended stdin, in a real process, prints everything and exits', () => {
@@ -159,4 +202,69 @@ describe('tsdsm demo', () => {
     const out = run.stdout.split('\n');
     for (const line of narrated('seed')) expect(out).toContain(line);
   });
+});
+
+describe('scenario files', () => {
+  const handoff = {
+    format: 'tsdsm-scenario', version: 1, name: 'handoff', title: 'CPU 0 hands a value to CPU 1', explanation: 'a write, a barrier, a read',
+    protocol: 'hlrc', config: { cpus: 2, pages: 2 }, watch: '0x10',
+    programs: [
+      [{ op: 'write', type: 'int32', address: '0x10', value: 42 }, { op: 'barrier' }],
+      [{ op: 'barrier' }, { op: 'read', type: 'int32', address: '0x10' }],
+    ],
+  };
+  const write = (value: unknown): string => {
+    const file = join(tmp(), 'handoff.json');
+    writeFileSync(file, JSON.stringify(value));
+    return file;
+  };
+
+  test('sim, demo and viz run a scenario file under its protocol, with the counts of the simulator', async () => {
+    const file = write(handoff);
+    const s = parseScenario(readFileSync(file, 'utf8'), file);
+    expect(s.programs[0]![0]).toEqual({ op: 'write', type: 'int32', address: 0x10, value: 42 });
+    const want = simulate({ config: s.config, programs: s.programs, seed: 1, protocol: 'hlrc' });
+    expect(want.results).toEqual([[], [42]]);
+    const lines: string[] = [];
+    runSimCommand({ scenario: file, cpus: 4, pages: 4, pageSize: 4096, ops: 20, seed: 1, json: true }, (line) => lines.push(line));
+    expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'header', protocol: 'hlrc', scenario: 'handoff', cpus: 2 });
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ type: 'summary', messages: want.stats.total.messages, faults: want.stats.total.readFaults + want.stats.total.writeFaults });
+    const out: string[] = [];
+    await runDemoCommand(file, {}, { print: (l) => out.push(l) });
+    expect(out[0]).toBe('CPU 0 hands a value to CPU 1');
+    expect(out.join('\n')).toContain('under hlrc');
+    expect(out.at(-1)).toBe(`done: ${want.stats.total.readFaults + want.stats.total.writeFaults} faults, ${want.stats.total.messages} messages; values read: CPU 0 [], CPU 1 [42]`);
+    const model = runVizCommand(undefined, { preset: file, output: join(tmp(), 'h.html') }, () => {}) as VizModel;
+    expect(model.protocol).toBe('hlrc');
+    expect(model.steps.at(-1)!.messages).toBe(want.stats.total.messages);
+    expect(model.cpuColumns.map((c) => c.label)).toContain('bytes at 0x10');
+    // --protocol overrides the file's.
+    expect((runVizCommand(undefined, { preset: file, protocol: 'ivy', output: join(tmp(), 'i.html') }, () => {}) as VizModel).protocol).toBe('ivy');
+  });
+
+  test('writes back what it reads', () => {
+    const file = write(handoff);
+    const s = parseScenario(readFileSync(file, 'utf8'), file);
+    expect(parseScenario(scenarioToJson(s), 'again.json')).toEqual(s);
+  });
+
+  test.each([
+    [{ ...handoff, format: 'other' }, /handoff\.json: format must be "tsdsm-scenario"/],
+    [{ ...handoff, version: 2 }, /version 2 is not supported/],
+    [{ ...handoff, config: { cpus: 0 } }, /config: invalid config: cpus = 0/],
+    [{ ...handoff, programs: [[{ op: 'read', address: 'ten' }], []] }, /programs\[0\]\[0\]\.address must be an integer or a hex string like "0x10", got "ten"/],
+    [{ ...handoff, programs: [[{ op: 'jump' }], []] }, /programs\[0\]\[0\]\.op must be read, write, lock, unlock or barrier/],
+    [{ ...handoff, programs: [[]] }, /programs: invalid programs: expected a list of 2 op lists/],
+  ])('names the file and the field of a bad scenario (%#)', (bad, why) => {
+    const file = write(bad);
+    expect(() => loadScenario(file)).toThrow(why);
+  });
+});
+
+test('the example in docs/scenario-format.md is a scenario that runs and reads what it says', () => {
+  const doc = readFileSync(join(root, 'docs/scenario-format.md'), 'utf8');
+  const example = doc.match(/```json\n([\s\S]*?)```/)![1]!;
+  const s = parseScenario(example, 'docs/scenario-format.md');
+  expect(s.explanation).toContain('0x2a');
+  expect(simulate({ config: s.config, programs: s.programs, protocol: s.protocol }).results).toEqual([[], [0x2a]]);
 });

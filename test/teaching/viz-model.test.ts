@@ -4,28 +4,65 @@
  * self-contained and escapes what it embeds.
  */
 import { describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { HlrcState } from '../../src/core/hlrc.js';
+import type { IvyDynamicState } from '../../src/core/ivy-dynamic.js';
 import type { IvyState } from '../../src/core/ivy.js';
-import { builtinMutants } from '../../src/core/mutants.js';
+import { builtinMutants, mutantNames } from '../../src/core/mutants.js';
 import { traceHeader, traceToJsonLines } from '../../src/runtime/trace.js';
 import { getScenario, scenarioNames } from '../../sim/scenarios.js';
 import { Simulation } from '../../sim/simulator.js';
-import { presetModel, traceModel, type VizModel } from '../../viz/model.js';
+import { presetModel, traceModel, vizProtocols, type VizModel } from '../../viz/model.js';
+import { mutantExposure, mutantTable } from '../../viz/mutant-table.js';
 import { renderPage } from '../../viz/page.js';
+import { needsRow, parseTransitionTable } from '../../viz/table-rows.js';
 
-const records = (model: VizModel) => model.steps.map((s) => s.pages.map((p) => ({ access: p.access, record: p.record, owners: p.owners })));
+const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/**
+ * What a trace can show: access, marks and every cell a replay fills (a replay says
+ * 'not in a trace' with an empty value for the rest, and those columns are left out here).
+ */
+function records(model: VizModel, keys: readonly string[]) {
+  return model.steps.map((s) => s.pages.map((p) => ({ access: p.access, marks: p.marks, cells: keys.map((k) => p.cells[k]) })));
+}
+const replayedKeys = (trace: VizModel): string[] =>
+  trace.pageColumns.map((c) => c.key).filter((k) => trace.steps.every((st) => st.pages.every((p) => p.cells[k]!.text !== 'not in a trace')));
+
+/** Each protocol's records, read straight from its states (independently of viz/views.ts). */
+function expectedRecords(protocol: string, states: readonly unknown[], p: number): Record<string, string> {
+  const n = states.length;
+  if (protocol === 'ivy' || protocol === 'ivy-central') {
+    const st = states as IvyState[];
+    const m = protocol === 'ivy' ? p % n : 0;
+    const owners = st.filter((s) => s.owned[p]);
+    return { manager: String(m), record: String(st[m]!.managerOwner[p]), owner: owners.map((s) => s.id).join(','), copyset: owners.length === 0 ? '' : owners[0]!.copyset[p]!.join(',') };
+  }
+  if (protocol === 'ivy-dynamic') {
+    const st = states as IvyDynamicState[];
+    const owners = st.filter((s) => s.owned[p]);
+    return { owner: owners.map((s) => s.id).join(','), copyset: owners.length === 0 ? '' : owners[0]!.copyset[p]!.join(','), tail: st.filter((s) => s.probOwner[p] === s.id).map((s) => s.id).join(',') };
+  }
+  const st = states as HlrcState[];
+  return { home: String(p % n), twins: st.filter((s) => s.twinned[p]).map((s) => s.id).join(','), dirty: st.filter((s) => s.modified.has(p)).map((s) => s.id).join(',') };
+}
 
 describe('presetModel', () => {
-  test.each(scenarioNames)('step k shows the simulator\'s state after k steps (%s)', (name) => {
-    const model = presetModel(name, { seed: 2 });
+  const cases = scenarioNames.flatMap((name) => vizProtocols.map((protocol) => [name, protocol] as const));
+  test.each(cases)('step k shows the simulator\'s state after k steps (%s under %s)', (name, protocol) => {
+    const model = presetModel(name, { seed: 2, protocol });
     const s = getScenario(name);
-    const sim = new Simulation({ config: s.config, programs: s.programs, seed: 2 });
+    const sim = new Simulation({ config: s.config, programs: s.programs, seed: 2, protocol });
     expect(model.violation).toBeNull();
+    expect(model.protocol).toBe(protocol);
     for (const step of model.steps) {
-      const states = sim.states as IvyState[];
+      const states = sim.states as { access: string[] }[];
       step.pages.forEach((page, p) => {
         expect(page.access).toEqual(states.map((st) => st.access[p]));
-        expect(page.record).toBe(states[p % states.length]!.managerOwner[p]);
-        expect(page.owners).toEqual(states.filter((st) => st.owned[p]).map((st) => ({ cpu: st.id, copyset: st.copyset[p] })));
+        const want = expectedRecords(protocol, sim.states, p);
+        for (const key of Object.keys(want)) expect([key, page.cells[key]!.value]).toEqual([key, want[key]]);
       });
       expect(step.eventEnd).toBe(sim.trace.length);
       expect(step.messages).toBe(sim.trace.filter((e) => e.type === 'send').length);
@@ -73,26 +110,46 @@ describe('presetModel', () => {
   test('rejects an unknown preset, mutant or protocol by name', () => {
     expect(() => presetModel('nope')).toThrow(/unknown scenario "nope"/);
     expect(() => presetModel('seed', { mutant: 'nope' })).toThrow(/unknown mutant "nope"; allowed: noAckWait/);
-    expect(() => presetModel('seed', { protocol: 'ivy-dynamic' })).toThrow(/protocol "ivy-dynamic" keeps other records/);
+    expect(() => presetModel('seed', { protocol: 'nope' })).toThrow(/unknown protocol "nope"; the page shows ivy, ivy-central, ivy-dynamic, hlrc/);
   });
 
   test('the central-manager protocol shows CPU 0 as every page\'s manager', () => {
     const model = presetModel('readers-then-writer', { protocol: 'ivy-central' });
     expect(model.violation).toBeNull();
-    expect(model.steps[0]!.pages.map((p) => p.manager)).toEqual([0, 0, 0, 0]);
-    expect(model.steps.at(-1)!.pages[3]!.record).toBe(0);
+    expect(model.steps[0]!.pages.map((p) => p.cells['manager']!.value)).toEqual(['0', '0', '0', '0']);
+    expect(model.steps.at(-1)!.pages[3]!.cells['record']!.value).toBe('0');
+  });
+
+  test('each protocol has its own columns: no manager under ivy-dynamic, homes and twins under hlrc', () => {
+    const keys = (protocol: string) => presetModel('seed', { protocol }).pageColumns.map((c) => c.key);
+    expect(keys('ivy')).toEqual(['manager', 'record', 'owner', 'copyset', 'queue']);
+    expect(keys('ivy-dynamic')).not.toContain('manager');
+    expect(keys('hlrc')).toEqual(['home', 'twins', 'dirty']);
+    const hlrc = presetModel('false-sharing', { protocol: 'hlrc' });
+    expect(hlrc.cpuColumns.map((c) => c.key)).toEqual(['vc', 'notices', 'waiting', 'word']);
+    // Both CPUs write page 0 at once: CPU 1, not the home, keeps a twin; nobody owns anything.
+    expect(hlrc.steps.some((st) => st.pages[0]!.cells['twins']!.value === '1' && st.pages[0]!.cells['dirty']!.value === '0,1')).toBe(true);
+    expect(hlrc.steps.flatMap((st) => st.pages.flatMap((p) => p.marks)).join('')).not.toContain('\u2605');
+    expect(hlrc.protocolText).toContain('home-based lazy release consistency');
+    const dyn = presetModel('seed', { protocol: 'ivy-dynamic' });
+    expect(dyn.steps.flatMap((st) => st.lines).join('\n')).not.toMatch(/(?<!barrier |lock )manager/);
+    expect(dyn.steps.flatMap((st) => st.lines).join('\n')).toContain('the probable owner');
   });
 });
 
 describe('traceModel', () => {
-  test.each(scenarioNames)('replays a simulator trace to the same access, owner records and copysets (%s)', (name) => {
+  const cases = scenarioNames.flatMap((name) => vizProtocols.map((protocol) => [name, protocol] as const));
+  test.each(cases)('replays a simulator trace to the preset\'s access and records (%s under %s)', (name, protocol) => {
     for (const seed of [1, 2, 3]) {
-      const preset = presetModel(name, { seed });
+      const preset = presetModel(name, { seed, protocol });
       const s = getScenario(name);
-      const header = traceHeader({ cpus: preset.cpus, pages: preset.pages, pageSize: preset.pageSize, protocol: 'ivy', runtime: 'sim', scenario: name });
+      const header = traceHeader({ cpus: preset.cpus, pages: preset.pages, pageSize: preset.pageSize, protocol, runtime: 'sim', scenario: name });
       const fromTrace = traceModel(`${JSON.stringify(header)}\n${traceToJsonLines(preset.events)}\n`, `${name}.jsonl`);
+      expect(fromTrace.protocol).toBe(protocol);
       expect(fromTrace.steps.map((st) => st.eventEnd)).toEqual(preset.steps.map((st) => st.eventEnd));
-      expect(records(fromTrace)).toEqual(records(preset));
+      const keys = replayedKeys(fromTrace);
+      expect(keys.length).toBeGreaterThanOrEqual(protocol === 'ivy-dynamic' ? 3 : 3);
+      expect(records(fromTrace, keys)).toEqual(records(preset, keys));
       expect(fromTrace.title).toContain(name);
       expect(s.config.cpus).toBe(fromTrace.cpus);
     }
@@ -107,6 +164,14 @@ describe('traceModel', () => {
     expect([bare.cpus, bare.pages]).toEqual([4, 3]);
     expect(bare.notes.join(' ')).toContain('has no header');
     expect(() => traceModel('')).toThrow(/has no events/);
+  });
+
+  test('takes the protocol from the summary line when there is no header (tsdsm sim --json of old)', () => {
+    const preset = presetModel('false-sharing', { protocol: 'hlrc' });
+    const model = traceModel(`${traceToJsonLines(preset.events)}\n${JSON.stringify({ type: 'summary', protocol: 'hlrc', cpus: 2, pages: 2 })}`);
+    expect(model.protocol).toBe('hlrc');
+    expect(model.pageColumns.map((c) => c.key)).toEqual(['home', 'twins', 'dirty']);
+    expect(traceModel(traceToJsonLines(preset.events)).notes.join(' ')).toContain('does not name its protocol');
   });
 });
 
@@ -128,23 +193,108 @@ describe('renderPage', () => {
   });
 });
 
+describe('why, not only what', () => {
+  const cases = scenarioNames.flatMap((name) => vizProtocols.map((protocol) => [name, protocol] as const));
+  test.each(cases)('every step that a transition-table row explains names its row (%s under %s)', (name, protocol) => {
+    for (const seed of [1, 2, 3]) {
+      const model = presetModel(name, { seed, protocol });
+      expect(model.table?.rows.length).toBeGreaterThan(8);
+      expect(model.table!.file).toBe(`src/core/${protocol === 'ivy-central' ? 'ivy' : protocol}.ts`);
+      for (const st of model.steps.slice(1)) {
+        const events = model.events.slice(st.eventStart, st.eventEnd);
+        if (needsRow(protocol, events)) expect([st.index, st.title, st.rows.length > 0]).toEqual([st.index, st.title, true]);
+        for (const k of st.rows) expect(st.lines).toContain(`table row (${model.table!.file}): ${model.table!.rows[k]!.input}${model.table!.rows[k]!.condition ? ` | ${model.table!.rows[k]!.condition}` : ''} \u2192 ${model.table!.rows[k]!.action}`);
+      }
+    }
+  });
+
+  test('the table is the protocol file\'s own, and the queueing row is named when the manager is busy', () => {
+    const table = parseTransitionTable(readFileSync(join(root, 'src/core/ivy.ts'), 'utf8'), 'src/core/ivy.ts');
+    expect(table.rows.find((r) => r.input === 'M: READ_REQ(r)' && r.condition === 'busy')?.action).toBe('queue it');
+    // readers-then-writer: three readers ask manager CPU 3 at once; some wait in its queue.
+    const model = presetModel('readers-then-writer', { seed: 1 });
+    const queued = model.steps.filter((st) => st.lines.some((l) => l.includes('M: READ_REQ(r) | busy \u2192 queue it')));
+    expect(queued.length).toBeGreaterThan(0);
+    for (const st of queued) expect(st.pages[3]!.cells['queue']!.text).toContain('waiting');
+  });
+
+  test('a completed fault says what it cost (seed: CPU 1\'s write, manager and owner CPU 2, two copies to invalidate)', () => {
+    const lines = presetModel('seed').steps.flatMap((st) => st.lines).filter((l) => l.startsWith('cost of'));
+    // WRITE_REQ 16 + WRITE_DATA without bytes 16 + 4·2 + 2 INVALIDATE 16 + 2 INVALIDATE_ACK 16 + WRITE_CONFIRM 16;
+    // WRITE_FWD is a local call (CPU 2 manages and owns page 2).
+    expect(lines[0]).toBe("cost of CPU 1's write fault on page 2: 7 messages, 120 bytes (about page 2, from the fault to its confirmation)");
+    expect(lines).toHaveLength(4);
+  });
+
+  test('values are written in hex beside the decimal, as the explanations write them', () => {
+    const text = presetModel('seed').steps.flatMap((st) => st.lines).join('\n');
+    expect(text).toContain('writes int32 0xc0ffee (12648430) at 0x2010');
+    expect(text).toContain('reads int32 0xc0ffee (12648430) at 0x2010');
+  });
+
+  test('the watched word\'s bytes in every copy show a stale copy', () => {
+    const good = presetModel('seed').steps.at(-1)!;
+    expect(good.cpuState.map((c) => c.cells['word']!.value)).toEqual(new Array(4).fill('ee ff c0 00'));
+    const bad = presetModel('seed', { mutant: 'noDowngradeOnInvalidate' });
+    const words = bad.steps.flatMap((st) => st.cpuState.map((c) => c.cells['word']!.text));
+    expect(words).toContain('00 00 00 00 STALE');
+    expect(bad.cpuColumns.map((c) => c.label)).toContain('bytes at 0x2010');
+  });
+});
+
+describe('docs/teaching.md', () => {
+  test('its table of which preset exposes which mutant is the one the simulator gives, and every mutant is exposed', () => {
+    const doc = readFileSync(join(root, 'docs/teaching.md'), 'utf8');
+    const table = doc.match(/<!-- mutant-table:start -->\n([\s\S]*?)\n<!-- mutant-table:end -->/)?.[1];
+    // On a mismatch, the expected table is printed: paste it into the doc.
+    expect(table).toBe(mutantTable(1));
+    const exposure = mutantExposure(1);
+    for (const mutant of mutantNames) expect([mutant, Object.values(exposure[mutant]!).some((presets) => presets !== null && presets.length > 0)]).toEqual([mutant, true]);
+  });
+});
+
 describe('the presets\' explanations', () => {
+  const last = (name: string, seed: number, protocol = 'ivy') => {
+    const st = presetModel(name, { seed, protocol }).steps.at(-1)!;
+    return [st.faults, st.messages];
+  };
   test('state the counts the runs really have', () => {
     for (const seed of [1, 2, 3, 4, 5, 6]) {
-      const last = presetModel('no-false-sharing', { seed }).steps.at(-1)!;
-      expect([last.faults, last.messages]).toEqual([2, 4]);
+      expect(last('no-false-sharing', seed)).toEqual([4, 12]);
+      expect(last('false-sharing', seed, 'hlrc')).toEqual([3, 6]);
+      expect(last('ping-pong', seed)).toEqual([6, 27]);
     }
-    const five = presetModel('false-sharing', { seed: 5 }).steps.at(-1)!;
-    expect([five.faults, five.messages]).toEqual([5, 13]);
-    expect(getScenario('false-sharing').explanation).toContain('seed 5 interleaves the writes more and costs 5 faults and 13 messages');
-    expect(getScenario('no-false-sharing').explanation).toContain('2 faults and 4 messages');
+    expect(last('false-sharing', 1)).toEqual([4, 12]);
+    expect(last('false-sharing', 5)).toEqual([6, 17]);
+    expect(getScenario('false-sharing').explanation).toContain('(4 faults, 12 messages); seed 5 interleaves them and costs 6 faults and 17 messages');
+    expect(getScenario('false-sharing').explanation).toContain('3 faults and 6 messages whatever the seed');
+    expect(getScenario('no-false-sharing').explanation).toContain('4 faults and 12 messages under IVY');
+    expect(getScenario('ping-pong').explanation).toContain('6 faults, 27 messages');
+  });
+
+  test('ping-pong alternates: its 6 writes are 6 faults, each taking the page from the other CPU', () => {
+    const model = presetModel('ping-pong');
+    const faults = model.events.filter((e) => e.type === 'fault');
+    expect(faults.map((e) => e.cpu)).toEqual([0, 1, 0, 1, 0, 1]);
+    expect(model.events.filter((e) => e.type === 'write').map((e) => e.type === 'write' && e.value)).toEqual(['1', '2', '3', '4', '5', '6']);
+  });
+
+  test('every preset ends in a release, so that hlrc sends its diffs home', () => {
+    for (const name of scenarioNames) {
+      const ops = getScenario(name).programs;
+      for (const program of ops) {
+        const lastWrite = program.map((o) => o.op).lastIndexOf('write');
+        const release = program.findIndex((o, i) => i > lastWrite && (o.op === 'barrier' || o.op === 'unlock'));
+        expect([name, lastWrite < 0 || release > lastWrite]).toEqual([name, true]);
+      }
+    }
   });
 
   test('the seed preset invalidates CPUs 0 and 3 and records CPU 1 as owner, as its explanation says', () => {
     const model = presetModel('seed');
     const writeData = model.events.find((e) => e.type === 'send' && e.msg.kind === 'WRITE_DATA');
     expect(writeData?.type === 'send' && writeData.msg['copyset']).toEqual([0, 3]);
-    expect(model.steps.at(-1)!.pages[2]!.record).toBe(1);
-    expect(model.steps.at(-1)!.pages[2]!.owners).toEqual([{ cpu: 1, copyset: [0, 2, 3] }]);
+    const last = model.steps.at(-1)!.pages[2]!.cells;
+    expect([last['record']!.value, last['owner']!.value, last['copyset']!.value]).toEqual(['1', '1', '0,2,3']);
   });
 });
