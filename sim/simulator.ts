@@ -27,7 +27,7 @@ import { getProtocol } from '../src/core/registry.js';
 import type { Message } from '../src/core/wire.js';
 import { PagedMemory } from '../src/memory/paged-memory.js';
 import { loadValue, typeSize, type Value } from '../src/memory/types.js';
-import { CpuDriver } from '../src/runtime/driver.js';
+import { CpuDriver, type DriverSnapshot } from '../src/runtime/driver.js';
 import { checkPrograms, formatOp, type Op } from '../src/runtime/ops.js';
 import { totalStats, type ClusterStats } from '../src/runtime/stats.js';
 import { formatValue, type TraceEvent, type TraceEventInput } from '../src/runtime/trace.js';
@@ -104,6 +104,22 @@ interface InFlight {
   msg: Message;
 }
 
+/**
+ * The global state between two steps, for the explorer (testing/explorer.ts): every driver's
+ * protocol state, twins and held-back effects, every CPU's page bytes and protection, the
+ * shadow memory, every program's position, the messages in flight (in send order) and the
+ * programs. `exportState` hands out the live objects: copy them before the next step.
+ * Stats, the trace and message ids are not state: they do not decide what can happen next.
+ */
+export interface SimState {
+  drivers: DriverSnapshot<unknown>[];
+  memories: { bytes: Uint8Array; access: Uint8Array }[];
+  shadow: Uint8Array;
+  runs: { pc: number; blocked: Op | null; reads: Value[] }[];
+  inFlight: { from: number; to: number; msg: Message }[];
+  programs: Op[][];
+}
+
 interface CpuRun {
   pc: number;
   /** The op waiting for a resume, or null when the CPU can take its next op. */
@@ -132,6 +148,8 @@ export class Simulation {
   private readonly stepMax: number;
   private steps = 0;
   private seq = 0;
+  /** Ids of messages put back by importState: negative, so they never meet a driver's own. */
+  private importedId = 0;
 
   constructor(private readonly options: SimOptions) {
     this.config = validateConfig(options.config);
@@ -234,6 +252,62 @@ export class Simulation {
       if (d > 0) byKind[k] = d;
     }
     return { messages: after.messages - before.messages, byKind };
+  }
+
+  /** Takes `step` (one of enabledSteps(), or an op the explorer just appended with setProgram). */
+  takeStep(step: SimStep): void {
+    this.take(step);
+  }
+
+  /** Replaces CPU `cpu`'s program (the explorer grows generated programs as it goes). */
+  setProgram(cpu: number, ops: Op[]): void {
+    this.programs[cpu] = ops;
+  }
+
+  program(cpu: number): readonly Op[] {
+    return this.programs[cpu]!;
+  }
+
+  /** Where CPU `cpu`'s program is: the next op's index, and the op it is blocked on. */
+  position(cpu: number): { pc: number; blocked: Op | null } {
+    const run = this.runs[cpu]!;
+    return { pc: run.pc, blocked: run.blocked };
+  }
+
+  exportState(): SimState {
+    return {
+      drivers: this.drivers.map((d) => d.snapshot()),
+      memories: this.memories.map((m) => ({ bytes: m.bytes, access: m.access })),
+      shadow: this.shadow.bytes,
+      runs: this.runs.map((r) => ({ pc: r.pc, blocked: r.blocked, reads: r.reads })),
+      inFlight: this.inFlight.map((m) => ({ from: m.from, to: m.to, msg: m.msg })),
+      programs: this.programs,
+    };
+  }
+
+  /** Puts back a state taken by exportState (and copied since); the objects become live. */
+  importState(state: SimState): void {
+    state.drivers.forEach((d, cpu) => {
+      this.drivers[cpu]!.restore(d);
+      this.states[cpu] = d.state;
+    });
+    state.memories.forEach((m, cpu) => {
+      this.memories[cpu]!.bytes.set(m.bytes);
+      this.memories[cpu]!.access.set(m.access);
+    });
+    this.shadow.bytes.set(state.shadow);
+    state.runs.forEach((r, cpu) => {
+      // The run objects stay: the drivers' resume hooks hold them.
+      const run = this.runs[cpu]!;
+      run.pc = r.pc;
+      run.blocked = r.blocked;
+      run.resumed = false;
+      run.reads = r.reads;
+    });
+    this.inFlight.length = 0;
+    for (const m of state.inFlight) this.inFlight.push({ ...m, id: --this.importedId });
+    state.programs.forEach((ops, cpu) => { this.programs[cpu] = ops; });
+    this.choices.length = 0;
   }
 
   private take(step: SimStep): void {
