@@ -4,6 +4,7 @@
  * turns every error into one line on stderr and a non-zero exit.
  */
 import { Command, CommanderError } from 'commander';
+import { registerCheckCommand } from './commands/check.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerFuzzCommand } from './commands/fuzz.js';
 import { demoSeedOnWorkers, registerRunCommand } from './commands/run.js';
@@ -22,6 +23,7 @@ export function makeProgram(): Command {
   registerDemoCommand(program, { seedOnWorkers: demoSeedOnWorkers });
   registerVizCommand(program);
   registerFuzzCommand(program);
+  registerCheckCommand(program);
   return program;
 }
 

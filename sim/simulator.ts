@@ -26,7 +26,7 @@ import type { Protocol } from '../src/core/protocol.js';
 import { getProtocol } from '../src/core/registry.js';
 import type { Message } from '../src/core/wire.js';
 import { PagedMemory } from '../src/memory/paged-memory.js';
-import { loadValue, typeSize, type Value } from '../src/memory/types.js';
+import { loadValue, typeSize, type Value, type ValueType } from '../src/memory/types.js';
 import { CpuDriver, type DriverSnapshot } from '../src/runtime/driver.js';
 import { checkPrograms, formatOp, type Op } from '../src/runtime/ops.js';
 import { totalStats, type ClusterStats } from '../src/runtime/stats.js';
@@ -50,6 +50,11 @@ export interface SimOptions {
    * weaker-than-SC protocol (hlrc) run a racy program, whose reads may legally be stale.
    */
   oracle?: boolean;
+  /**
+   * Values in memory before the first step, on every CPU and in the shadow memory (a litmus
+   * test's init block). Protocols hold no page bytes of their own, so every copy stays equal.
+   */
+  initialWrites?: readonly { type: ValueType; address: number; value: Value }[];
   /** Steps allowed before the run fails as a livelock (default scales with the program). */
   stepMax?: number;
   /**
@@ -183,6 +188,12 @@ export class Simulation {
       this.memories.push(memory);
       this.drivers.push(driver);
       this.runs.push(run);
+    }
+    for (const w of options.initialWrites ?? []) {
+      for (const m of [...this.memories, this.shadow]) {
+        m.checkTyped(w.type, w.address);
+        m.store(w.type, w.address, w.value);
+      }
     }
     this.checkInvariants();
   }

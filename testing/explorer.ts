@@ -52,10 +52,11 @@ import type { Message } from '../src/core/wire.js';
 import { typeSize, type Value } from '../src/memory/types.js';
 import type { Op } from '../src/runtime/ops.js';
 import type { TraceEvent } from '../src/runtime/trace.js';
-import { formatStep, Simulation, SimulationError, type SimState } from '../sim/simulator.js';
+import { formatStep, Simulation, SimulationError, type SimOptions, type SimState } from '../sim/simulator.js';
 import { uniqueValue } from '../sim/workloads.js';
 import { hotAddresses } from './arbitraries.js';
 import type { StepRecord } from './runner.js';
+import { failedLine, formatCase, formatFailure, type StoryOptions } from './story.js';
 
 /** Generated mode: every program of up to `ops` items per CPU, chosen as the search goes. */
 export interface GenerateOptions {
@@ -81,6 +82,8 @@ export interface ExploreOptions {
   config: DsmConfigInput;
   protocol?: string | Protocol<unknown> | undefined;
   mutant?: MutantName | undefined;
+  /** Values in memory before the first step (see SimOptions.initialWrites). */
+  initialWrites?: SimOptions['initialWrites'];
   /** Op-list mode: one op list per CPU, explored over every schedule. */
   programs?: Op[][] | undefined;
   /** Generated mode (give this or `programs`). */
@@ -96,6 +99,8 @@ export interface ExploreOptions {
   outcomeAddresses?: readonly number[] | undefined;
   /** Stop, not exhaustive, after this many states (default 2,000,000). */
   statesMax?: number | undefined;
+  /** Expand no state this many steps from the start (not exhaustive if one is left unexpanded). */
+  depthMax?: number | undefined;
   /** Stop, not exhaustive, after this long (default: no bound). */
   timeMsMax?: number | undefined;
   /** Called about every `progressEvery` transitions (default 5000). */
@@ -337,6 +342,7 @@ class Stepper {
       trace,
       oracle,
       stepMax: Number.MAX_SAFE_INTEGER,
+      initialWrites: options.initialWrites,
     });
     if (gen) this.generated = { items: new Array<number>(config.cpus).fill(0) };
   }
@@ -541,11 +547,15 @@ export function explore(options: ExploreOptions): ExploreResult {
     const { id, snap } = queue[head]!;
     queue[head++] = undefined;
     if (head > 4096 && head * 2 > queue.length) { queue.splice(0, head); head = 0; }
+    const node = nodes[id]!;
+    depth = Math.max(depth, node.depth);
+    if (options.depthMax !== undefined && node.depth >= options.depthMax) {
+      reason ??= `depth bound reached (${options.depthMax} steps)`;
+      continue;
+    }
     const here = snap ?? replayTo(id);
     stepper.load(here);
     const moves = stepper.moves();
-    const node = nodes[id]!;
-    depth = Math.max(depth, node.depth);
     if (moves.length === 0) {
       if (!stepper.allDone()) {
         fail(stepper.deadlockMessage(), pathTo(id), true);
@@ -671,6 +681,7 @@ export function replayViolation(options: ExploreOptions, violation: Violation): 
     trace: true,
     oracle,
     stepMax: violation.path.length + 1,
+    initialWrites: options.initialWrites,
     choose: (count, enabled) => {
       const move = violation.path[i++];
       const chosen = move === undefined ? -1 : enabled.findIndex((s) => (move.kind === 'op'
@@ -689,4 +700,26 @@ export function replayViolation(options: ExploreOptions, violation: Violation): 
     if (!(err instanceof Error)) throw err;
     return { error: err, steps, trace: err instanceof SimulationError ? err.trace : sim.trace };
   }
+}
+
+/**
+ * The story of a violation, in the format fuzz uses: what broke, the config and programs, the
+ * path as steps, the narrated trace, and how to replay it. Empty for a passing result.
+ */
+export function formatExploreStory(options: ExploreOptions, result: ExploreResult, story: StoryOptions = {}): string {
+  const v = result.violation;
+  if (!v) return '';
+  const replay = replayViolation(options, v);
+  const error = replay.error ?? new ExplorerError(`the path to the violation passed when replayed: ${v.message}`);
+  const shortest = result.reduction === 'none' ? 'breadth first: no shorter path breaks a promise' : `breadth first with ${result.reduction} reduction`;
+  return formatFailure({
+    failed: failedLine(error),
+    found: `found by exhaustive search, ${shortest} (${result.states} states, ${result.transitions} transitions, ${result.ms} ms)`,
+    caseLines: formatCase({ config: result.config, reorder: result.reorder, programs: v.programs }),
+    steps: replay.steps,
+    stepsHeader: `schedule: ${replay.steps.length} steps, the path the search found`,
+    trace: replay.trace,
+    cpus: result.config.cpus,
+    replay: ['replay:', `  ${story.replay ?? 'explore({ ...sameOptions })'}`],
+  }, story);
 }

@@ -65,7 +65,7 @@ export function parseRange(option: string, min: number, max: number): (value: st
 
 const formatRange = (r: IntRange): string => (typeof r === 'number' ? String(r) : `${r.min}-${r.max}`);
 
-function checkMutant(name: string | undefined): MutantName | undefined {
+export function checkMutant(name: string | undefined): MutantName | undefined {
   if (name === undefined) return undefined;
   if (!isMutantName(name)) throw new DsmConfigError(`unknown mutant ${JSON.stringify(name)}; allowed: ${mutantNames.join(', ')}`);
   return name;
