@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerCheckCommand } from './commands/check.js';
+import { registerLitmusCommand } from './commands/litmus.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerFuzzCommand } from './commands/fuzz.js';
 import { demoSeedOnWorkers, registerRunCommand } from './commands/run.js';
@@ -24,6 +25,7 @@ export function makeProgram(): Command {
   registerVizCommand(program);
   registerFuzzCommand(program);
   registerCheckCommand(program);
+  registerLitmusCommand(program);
   return program;
 }
 

@@ -23,7 +23,8 @@
  * with a barrier there, so that final values are the ones the writes would leave once
  * published (without it a write no release publishes would never be visible anywhere else).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { DsmError } from '../src/core/errors.js';
 import type { Protocol } from '../src/core/protocol.js';
 import { getProtocol } from '../src/core/registry.js';
@@ -204,6 +205,15 @@ export function readLitmusFile(path: string): LitmusTest {
   return parseLitmus(readFileSync(path, 'utf8'), path);
 }
 
+/** The built-in catalogue: the package's litmus/ folder (classic shapes and lock-synchronized variants). */
+export const catalogueDir: string = fileURLToPath(new URL('../../litmus/', import.meta.url));
+
+/** The catalogue's files, in the order the table shows them: racy shapes, coherence, then synchronized variants. */
+export function catalogueFiles(): string[] {
+  const rank = (f: string): number => (f.includes('+locks') ? 2 : f.startsWith('Co') ? 1 : 0);
+  return readdirSync(catalogueDir).filter((f) => f.endsWith('.litmus')).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).map((f) => `${catalogueDir}${f}`);
+}
+
 /** Values of an outcome: every register and every location, by name. */
 export type OutcomeValues = Record<string, number>;
 
@@ -229,6 +239,8 @@ export function formatCondition(test: LitmusTest): string {
 
 export interface Placement {
   samePage?: boolean | undefined;
+  /** Bytes per page (default: the smallest that holds the locations: 8, or more on one page). */
+  pageSize?: number | undefined;
 }
 
 export interface CompiledLitmus {
@@ -241,7 +253,7 @@ export interface CompiledLitmus {
 
 /** Op lists for a test: each location an int32 (see the header for placement). */
 export function compileLitmus(test: LitmusTest, placement: Placement = {}, options: { finalBarrier?: boolean } = {}): CompiledLitmus {
-  const pageSize = placement.samePage ? Math.max(8, 1 << Math.ceil(Math.log2(4 * test.locations.length))) : 8;
+  const pageSize = placement.pageSize ?? (placement.samePage ? Math.max(8, 1 << Math.ceil(Math.log2(4 * test.locations.length))) : 8);
   const address = new Map(test.locations.map((loc, i) => [loc, placement.samePage ? 4 * i : i * pageSize]));
   const programs = test.threads.map((ins) => {
     const ops: Op[] = ins.map((i): Op => {
