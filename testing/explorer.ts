@@ -119,7 +119,7 @@ export interface ExploreProgress {
 /** One move of a path: a CPU's op (in generated mode with the item it chose) or a delivery. */
 export type Move =
   | { kind: 'op'; cpu: number; item: Op[] | null; key: string }
-  | { kind: 'deliver'; from: number; to: number; msg: Message; key: string };
+  | { kind: 'deliver'; from: number; to: number; msg: Message; key: string; index: number };
 
 export interface Violation {
   message: string;
@@ -163,6 +163,19 @@ export interface ExploreResult {
 
 // ------------------------------------------------------------------ canonical encoding
 
+// The globals the hot functions below use, bound once: under jest every test module runs in a
+// vm context, where each lookup of a global name goes through the context's interceptor and
+// costs as much as the work itself (a search ran 15 times slower there than in plain node).
+const imul = Math.imul;
+const isArray = Array.isArray;
+const Bytes = Uint8Array;
+const MapOf = Map;
+const SetOf = Set;
+const ArrayOf = Array;
+const bufferFrom = Buffer.from.bind(Buffer);
+const quote = JSON.stringify;
+
+
 /**
  * Canonical text of a value: JSON-like, with Maps, Sets, byte arrays, bigints and undefined
  * tagged so that no two different states share a text. Written by hand: JSON.stringify with a
@@ -170,25 +183,25 @@ export interface ExploreResult {
  */
 export function canonical(v: unknown): string {
   switch (typeof v) {
-    case 'number': return String(v);
-    case 'string': return JSON.stringify(v);
+    case 'number': return `${v}`;
+    case 'string': return quote(v);
     case 'boolean': return v ? 't' : 'f';
     case 'undefined': return 'u';
     case 'bigint': return `${v}n`;
     case 'object': {
       if (v === null) return 'n';
-      if (Array.isArray(v)) {
+      if (isArray(v)) {
         let out = '[';
         for (let i = 0; i < v.length; i++) out += (i > 0 ? ',' : '') + canonical(v[i]);
         return out + ']';
       }
-      if (v instanceof Uint8Array) return `b${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')};`;
-      if (v instanceof Map) {
+      if (v instanceof Bytes) return `b${bufferFrom(v.buffer, v.byteOffset, v.byteLength).toString('base64')};`;
+      if (v instanceof MapOf) {
         let out = 'M{';
         for (const [k, x] of v) out += `${canonical(k)}:${canonical(x)},`;
         return out + '}';
       }
-      if (v instanceof Set) {
+      if (v instanceof SetOf) {
         let out = 'S{';
         for (const x of v) out += `${canonical(x)},`;
         return out + '}';
@@ -206,18 +219,18 @@ export function canonical(v: unknown): string {
 /** A deep copy of plain data (arrays, objects, Maps, Sets, byte arrays): what protocol states are made of. */
 export function cloneDeep<T>(v: T): T {
   if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) {
-    const out = new Array(v.length);
+  if (isArray(v)) {
+    const out = new ArrayOf(v.length);
     for (let i = 0; i < v.length; i++) out[i] = cloneDeep(v[i]);
     return out as T;
   }
-  if (v instanceof Uint8Array) return v.slice() as T;
-  if (v instanceof Map) {
-    const out = new Map();
+  if (v instanceof Bytes) return v.slice() as T;
+  if (v instanceof MapOf) {
+    const out = new MapOf();
     for (const [k, x] of v) out.set(k, cloneDeep(x));
     return out as T;
   }
-  if (v instanceof Set) return new Set([...v].map(cloneDeep)) as T;
+  if (v instanceof SetOf) return new SetOf([...v].map(cloneDeep)) as T;
   const out: Record<string, unknown> = {};
   const o = v as Record<string, unknown>;
   for (const k in o) out[k] = cloneDeep(o[k]);
@@ -268,14 +281,14 @@ export function hashText(text: string): number {
   let h2 = 0x9747b28c;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h1 = imul(h1 ^ c, 0x01000193);
+    h2 = imul(h2 ^ c, 0x5bd1e995);
     h2 ^= h2 >>> 15;
   }
   h1 ^= h1 >>> 16;
-  h1 = Math.imul(h1, 0x85ebca6b);
+  h1 = imul(h1, 0x85ebca6b);
   h1 ^= h1 >>> 13;
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 0xc2b2ae35);
+  h2 = imul(h2 ^ (h2 >>> 16), 0xc2b2ae35);
   return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) >>> 11);
 }
 
@@ -324,6 +337,8 @@ function alphabet(config: DsmConfig, g: Required<GenerateOptions>, cpu: number, 
 class Stepper {
   readonly sim: Simulation;
   generated: Generated | null = null;
+  /** Whether moves need keys (the sleep-set reduction compares them). */
+  keyed = false;
 
   constructor(
     readonly options: ExploreOptions,
@@ -410,9 +425,12 @@ class Stepper {
         }
       }
     }
-    for (const s of steps) {
-      if (s.kind === 'deliver') out.push({ kind: 'deliver', from: s.from, to: s.to, msg: s.msg, key: `d${s.from}>${s.to}:${canonical(s.msg)}` });
-    }
+    steps.forEach((s, index) => {
+      if (s.kind !== 'deliver') return;
+      // Keys name a move across states (sleep sets): a message by its channel and contents.
+      const key = this.keyed ? `d${s.from}>${s.to}:${canonical(s.msg)}` : '';
+      out.push({ kind: 'deliver', from: s.from, to: s.to, msg: s.msg, key, index });
+    });
     return out;
   }
 
@@ -434,8 +452,9 @@ class Stepper {
     if (move.kind === 'op') {
       this.sim.takeStep({ kind: 'cpu', cpu: move.cpu, op: op! });
     } else {
-      const step = this.sim.enabledSteps().find((s) => s.kind === 'deliver' && s.from === move.from && s.to === move.to && canonical(s.msg) === move.key.slice(move.key.indexOf(':') + 1));
-      if (!step) throw new ExplorerError(`explorer: the delivery of ${move.msg.kind} CPU ${move.from} → CPU ${move.to} is not enabled`);
+      // The state is the one `moves()` listed from, or the same one rebuilt: the same order.
+      const step = this.sim.enabledSteps()[move.index];
+      if (!step || step.kind !== 'deliver' || step.from !== move.from || step.to !== move.to || step.msg.kind !== move.msg.kind) throw new ExplorerError(`explorer: the delivery of ${move.msg.kind} CPU ${move.from} → CPU ${move.to} is not enabled`);
       this.sim.takeStep(step);
     }
     const completed = this.sim.position(actor).pc > pc && op !== undefined && (op.op === 'read' || op.op === 'write');
@@ -509,6 +528,7 @@ export function explore(options: ExploreOptions): ExploreResult {
   const statesMax = options.statesMax ?? 2_000_000;
   const programs = options.programs ?? Array.from({ length: config.cpus }, () => []);
   const stepper = new Stepper(options, config, gen, oracle, false, programs);
+  stepper.keyed = reduction === 'sleep';
   const startedMs = Date.now();
   const nodes: Node[] = [{ parent: -1, move: null, depth: 0 }];
   const visited = new Map<number, number>();
@@ -572,11 +592,12 @@ export function explore(options: ExploreOptions): ExploreResult {
     }
     const info = reduction === 'sleep' ? sleeps[id]! : null;
     const sleep = info ? info.sleep : [];
+    const asleep = new Set(sleep.map((z) => z.key));
     if (info) info.expanded = true;
     const explored: Footprint[] = [];
     let loaded = true;
     for (const move of moves) {
-      if (info && sleep.some((z) => z.key === move.key)) continue;
+      if (info && asleep.has(move.key)) continue;
       if (!loaded) stepper.load(here);
       loaded = false;
       transitions += 1;
@@ -606,7 +627,8 @@ export function explore(options: ExploreOptions): ExploreResult {
         }
       } else if (info) {
         const old = sleeps[seen]!;
-        const kept = old.sleep.filter((z) => childSleep.some((c) => c.key === z.key));
+        const keys = new Set(childSleep.map((c) => c.key));
+        const kept = old.sleep.filter((z) => keys.has(z.key));
         if (kept.length < old.sleep.length) {
           old.sleep = kept;
           if (old.expanded) {
