@@ -22,7 +22,9 @@
  *
  * At every state: the simulator checks the protocol's invariants and the protection tables
  * after each step and the oracle at each read (as in a random run); a state with no move left
- * must have every program at its end (else: deadlock, with what each blocked CPU waits on).
+ * must have every program at its end (else: deadlock, with what each blocked CPU waits on);
+ * in generated mode, so must a state where only new items could move (the programs of fewer
+ * items that end there), unless barriers make every program K items long.
  *
  * Moves. A CPU that is not blocked takes its next op; in generated mode a CPU that has
  * finished its item and issued fewer than `ops` items chooses the next one from the alphabet
@@ -472,6 +474,11 @@ class Stepper {
     return true;
   }
 
+  anyBlocked(): boolean {
+    for (let cpu = 0; cpu < this.config.cpus; cpu++) if (this.sim.position(cpu).blocked !== null) return true;
+    return false;
+  }
+
   deadlockMessage(): string {
     const what: string[] = [];
     for (let cpu = 0; cpu < this.config.cpus; cpu++) {
@@ -576,6 +583,13 @@ export function explore(options: ExploreOptions): ExploreResult {
     const here = snap ?? replayTo(id);
     stepper.load(here);
     const moves = stepper.moves();
+    // Programs of up to K items: where only new items could move, the programs that end here
+    // have ended, and a CPU still blocked is a deadlock of theirs. (Not with barriers: there
+    // every program has all K items, so that every CPU passes the same barriers.)
+    if (gen && !gen.barriers && moves.length > 0 && moves.every((m) => m.kind === 'op' && m.item !== null) && stepper.anyBlocked()) {
+      fail(stepper.deadlockMessage(), pathTo(id), true);
+      break;
+    }
     if (moves.length === 0) {
       if (!stepper.allDone()) {
         fail(stepper.deadlockMessage(), pathTo(id), true);

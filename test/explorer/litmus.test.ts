@@ -2,7 +2,7 @@
  * Litmus tests: the built-in catalogue under every protocol on the simulator (every schedule),
  * against the sequentially consistent outcomes computed from the programs alone; hlrc's
  * relaxed outcomes on racy shapes and SC on lock-synchronized ones; the LISA reader's
- * refusals; the command line; and histograms on worker threads.
+ * refusals; the command line; and histograms on worker threads and native processes.
  */
 import { describe, expect, test } from '@jest/globals';
 import { basename } from 'node:path';
@@ -111,10 +111,13 @@ describe('tsdsm litmus', () => {
   });
 });
 
-describe('on worker threads', () => {
-  test.each([['ivy', 'MP'], ['hlrc', 'MP+locks']])('%s, %s: every outcome of the histogram is sequentially consistent', async (protocol, shape) => {
+describe('on real backends', () => {
+  test.each([
+    ['workers', 'ivy', 'MP'], ['workers', 'hlrc', 'MP+locks'], ['native', 'ivy-dynamic', 'SB'], ['native', 'hlrc', 'SB+locks'],
+  ] as const)('%s, %s, %s: every outcome of the histogram is sequentially consistent', async (backend, protocol, shape) => {
     const t = readLitmusFile(files.find((f) => basename(f) === `${shape}.litmus`)!);
-    const r = await runLitmusOnCluster(t, { backend: 'workers', protocol, iterations: 20 });
+    const r = await runLitmusOnCluster(t, { backend, protocol, iterations: 20 });
+    expect(r).toMatchObject({ backend, protocol, exhaustive: false });
     const sc = new Set(scOutcomes(t).map(outcomeKey));
     expect(r.outcomes.reduce((n, o) => n + o.count!, 0)).toBe(20);
     for (const k of keys(r.outcomes)) expect(sc.has(k)).toBe(true);
