@@ -6,10 +6,8 @@
  * every location's final value (a coherent read under every protocol: hlrc's barrier
  * publishes every write and invalidates what CPU 0 holds of it).
  */
-import { Cluster } from '../src/runtime/cluster.js';
-import type { Op } from '../src/runtime/ops.js';
-import type { Value } from '../src/memory/types.js';
-import { opsProgram } from '../workers/index.js';
+// The package entry: it registers the workers and native backends.
+import { Cluster, opsProgram, type Op, type Value } from '../index.js';
 import {
   compileLitmus, conditionHolds, formatCondition, outcomeKey, outcomeValues, type LitmusResult, type LitmusTest, type OutcomeValues, type Placement,
 } from './litmus.js';
