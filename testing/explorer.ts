@@ -506,6 +506,16 @@ function resolveGenerate(g: GenerateOptions, protocol: Protocol<unknown>): Requi
   };
 }
 
+/** The config, protocol, generation and oracle an exploration (and its replay) runs with. */
+function resolve(options: ExploreOptions): { config: DsmConfig; protocol: Protocol<unknown>; gen: Required<GenerateOptions> | null; oracle: boolean } {
+  const config = validateConfig({ pageSize: 8, ...options.config });
+  const protocol = typeof options.protocol === 'object' ? options.protocol : getProtocol(options.protocol ?? 'ivy');
+  const gen = options.generate ? resolveGenerate(options.generate, protocol) : null;
+  // A release-consistent protocol promises SC only to data-race-free programs.
+  const oracle = options.oracle ?? (protocol.consistency !== 'release' || (gen?.dataRaceFree ?? false));
+  return { config, protocol, gen, oracle };
+}
+
 interface Node {
   parent: number;
   move: Move | null;
@@ -523,13 +533,10 @@ interface SleepInfo {
  * path, without reduction) or when every state is visited or a bound is reached.
  */
 export function explore(options: ExploreOptions): ExploreResult {
-  const config = validateConfig({ pageSize: 8, ...options.config });
-  const protocol = typeof options.protocol === 'object' ? options.protocol : getProtocol(options.protocol ?? 'ivy');
+  const { config, protocol, gen, oracle } = resolve(options);
   if ((options.programs === undefined) === (options.generate === undefined)) {
     throw new DsmConfigError('explore: give either programs (op-list mode) or generate (generated mode)');
   }
-  const gen = options.generate ? resolveGenerate(options.generate, protocol) : null;
-  const oracle = options.oracle ?? (protocol.consistency !== 'release' || (gen?.dataRaceFree ?? false));
   const reduction = options.reduction ?? 'none';
   if (!reductions.includes(reduction)) throw new DsmConfigError(`explore: reduction = ${JSON.stringify(reduction)}; allowed: ${reductions.join(', ')}`);
   const statesMax = options.statesMax ?? 2_000_000;
@@ -702,10 +709,7 @@ export interface ViolationReplay {
  * taken (for the story) and the error the last step raises (or the deadlock).
  */
 export function replayViolation(options: ExploreOptions, violation: Violation): ViolationReplay {
-  const config = validateConfig({ pageSize: 8, ...options.config });
-  const protocol = typeof options.protocol === 'object' ? options.protocol : getProtocol(options.protocol ?? 'ivy');
-  const dataRaceFree = options.generate ? resolveGenerate(options.generate, protocol).dataRaceFree : false;
-  const oracle = options.oracle ?? (protocol.consistency !== 'release' || dataRaceFree);
+  const { config, oracle } = resolve(options);
   const steps: StepRecord[] = [];
   let i = 0;
   const sim = new Simulation({
