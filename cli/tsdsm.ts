@@ -4,6 +4,8 @@
  * turns every error into one line on stderr and a non-zero exit.
  */
 import { Command, CommanderError } from 'commander';
+import { registerCheckCommand } from './commands/check.js';
+import { registerLitmusCommand } from './commands/litmus.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerFuzzCommand } from './commands/fuzz.js';
 import { demoSeedOnWorkers, registerRunCommand } from './commands/run.js';
@@ -22,6 +24,8 @@ export function makeProgram(): Command {
   registerDemoCommand(program, { seedOnWorkers: demoSeedOnWorkers });
   registerVizCommand(program);
   registerFuzzCommand(program);
+  registerCheckCommand(program);
+  registerLitmusCommand(program);
   return program;
 }
 

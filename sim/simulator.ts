@@ -25,8 +25,8 @@ import type { Protocol } from '../src/core/protocol.js';
 import { checkMutant, getProtocol } from '../src/core/registry.js';
 import type { Message } from '../src/core/wire.js';
 import { PagedMemory } from '../src/memory/paged-memory.js';
-import { loadValue, typeSize, type Value } from '../src/memory/types.js';
-import { CpuDriver } from '../src/runtime/driver.js';
+import { loadValue, typeSize, type Value, type ValueType } from '../src/memory/types.js';
+import { CpuDriver, type DriverSnapshot } from '../src/runtime/driver.js';
 import { checkPrograms, formatOp, type Op } from '../src/runtime/ops.js';
 import { totalStats, type ClusterStats } from '../src/runtime/stats.js';
 import { formatValue, type TraceEvent, type TraceEventInput } from '../src/runtime/trace.js';
@@ -50,6 +50,17 @@ export interface SimOptions {
    * weaker-than-SC protocol (hlrc) run a racy program, whose reads may legally be stale.
    */
   oracle?: boolean;
+  /**
+   * Values in memory before the first step, on every CPU and in the shadow memory (a litmus
+   * test's init block). Protocols hold no page bytes of their own, so every copy stays equal.
+   */
+  initialWrites?: readonly { type: ValueType; address: number; value: Value }[];
+  /**
+   * Programs that may still grow (the explorer's generated mode, setProgram): a CPU at the end
+   * of its program does not return (a return is a release, Protocol.onFinish) until
+   * `setProgram(cpu, ops, false)` says no more ops will come.
+   */
+  openPrograms?: boolean;
   /** Steps allowed before the run fails as a livelock (default scales with the program). */
   stepMax?: number;
   /**
@@ -104,6 +115,24 @@ interface InFlight {
   msg: Message;
 }
 
+/**
+ * The global state between two steps, for the explorer (testing/explorer.ts): every driver's
+ * protocol state, twins and held-back effects, every CPU's page bytes and protection, the
+ * shadow memory, every program's position, the messages in flight (in send order) and the
+ * programs. `exportState` hands out the live objects: copy them before the next step.
+ * Stats, the trace and message ids are not state: they do not decide what can happen next.
+ */
+export interface SimState {
+  drivers: DriverSnapshot<unknown>[];
+  memories: { bytes: Uint8Array; access: Uint8Array }[];
+  shadow: Uint8Array;
+  runs: { pc: number; blocked: Op | 'return' | null; returned: boolean; reads: Value[] }[];
+  inFlight: { from: number; to: number; msg: Message }[];
+  programs: Op[][];
+  /** Per CPU, whether its program may still grow (SimOptions.openPrograms). */
+  open: boolean[];
+}
+
 interface CpuRun {
   pc: number;
   /**
@@ -130,6 +159,8 @@ export class Simulation {
   readonly choices: number[] = [];
   private readonly programs: Op[][];
   private readonly runs: CpuRun[];
+  /** Per CPU: its program may still grow, so reaching its end is no return (SimOptions.openPrograms). */
+  private readonly open: boolean[];
   private readonly shadow: PagedMemory;
   private readonly inFlight: InFlight[] = [];
   private readonly random: Random;
@@ -137,6 +168,8 @@ export class Simulation {
   private readonly stepMax: number;
   private steps = 0;
   private seq = 0;
+  /** Ids of messages put back by importState: negative, so they never meet a driver's own. */
+  private importedId = 0;
 
   constructor(private readonly options: SimOptions) {
     this.config = validateConfig(options.config);
@@ -153,6 +186,7 @@ export class Simulation {
     this.memories = [];
     this.drivers = [];
     this.runs = [];
+    this.open = new Array<boolean>(this.config.cpus).fill(options.openPrograms ?? false);
     for (let cpu = 0; cpu < this.config.cpus; cpu++) {
       const state = this.protocol.init(this.config, cpu, { mutant });
       const memory = new PagedMemory(this.config, cpu);
@@ -171,6 +205,12 @@ export class Simulation {
       this.memories.push(memory);
       this.drivers.push(driver);
       this.runs.push(run);
+    }
+    for (const w of options.initialWrites ?? []) {
+      for (const m of [...this.memories, this.shadow]) {
+        m.checkTyped(w.type, w.address);
+        m.store(w.type, w.address, w.value);
+      }
     }
     this.returnFinished();
     this.checkInvariants();
@@ -241,6 +281,70 @@ export class Simulation {
       if (d > 0) byKind[k] = d;
     }
     return { messages: after.messages - before.messages, byKind };
+  }
+
+  /** Takes `step` (one of enabledSteps(), or an op the explorer just appended with setProgram). */
+  takeStep(step: SimStep): void {
+    this.take(step);
+  }
+
+  /**
+   * Replaces CPU `cpu`'s program (the explorer grows generated programs as it goes); `open`
+   * false says it will not grow again, so the CPU returns once it has run it.
+   */
+  setProgram(cpu: number, ops: Op[], open = this.open[cpu]!): void {
+    this.programs[cpu] = ops;
+    this.open[cpu] = open;
+    this.returnFinished();
+  }
+
+  program(cpu: number): readonly Op[] {
+    return this.programs[cpu]!;
+  }
+
+  /** Where CPU `cpu`'s program is: the next op's index, and the op it is blocked on. */
+  position(cpu: number): { pc: number; blocked: Op | 'return' | null } {
+    const run = this.runs[cpu]!;
+    return { pc: run.pc, blocked: run.blocked };
+  }
+
+  exportState(): SimState {
+    return {
+      drivers: this.drivers.map((d) => d.snapshot()),
+      memories: this.memories.map((m) => ({ bytes: m.bytes, access: m.access })),
+      shadow: this.shadow.bytes,
+      runs: this.runs.map((r) => ({ pc: r.pc, blocked: r.blocked, returned: r.returned, reads: r.reads })),
+      inFlight: this.inFlight.map((m) => ({ from: m.from, to: m.to, msg: m.msg })),
+      programs: this.programs,
+      open: [...this.open],
+    };
+  }
+
+  /** Puts back a state taken by exportState (and copied since); the objects become live. */
+  importState(state: SimState): void {
+    state.drivers.forEach((d, cpu) => {
+      this.drivers[cpu]!.restore(d);
+      this.states[cpu] = d.state;
+    });
+    state.memories.forEach((m, cpu) => {
+      this.memories[cpu]!.bytes.set(m.bytes);
+      this.memories[cpu]!.access.set(m.access);
+    });
+    this.shadow.bytes.set(state.shadow);
+    state.runs.forEach((r, cpu) => {
+      // The run objects stay: the drivers' resume hooks hold them.
+      const run = this.runs[cpu]!;
+      run.pc = r.pc;
+      run.blocked = r.blocked;
+      run.returned = r.returned;
+      run.resumed = false;
+      run.reads = r.reads;
+    });
+    this.inFlight.length = 0;
+    for (const m of state.inFlight) this.inFlight.push({ ...m, id: --this.importedId });
+    state.programs.forEach((ops, cpu) => { this.programs[cpu] = ops; });
+    state.open.forEach((o, cpu) => { this.open[cpu] = o; });
+    this.choices.length = 0;
   }
 
   private take(step: SimStep): void {
@@ -324,7 +428,7 @@ export class Simulation {
    */
   private returnFinished(): void {
     this.runs.forEach((run, cpu) => {
-      if (run.returned || run.blocked !== null || run.pc < this.programs[cpu]!.length) return;
+      if (run.returned || this.open[cpu] || run.blocked !== null || run.pc < this.programs[cpu]!.length) return;
       run.returned = true;
       run.blocked = 'return';
       run.resumed = false;

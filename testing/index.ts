@@ -10,7 +10,8 @@
  * - runner: the property (invariants and oracle after every step, termination at the end),
  *   `checkProtocol` with a fixed seed, and the replay of a shrunk case with its trace;
  * - story: a failure as program, schedule, narrated trace and replay line;
- * - sc-checker: a bounded search that decides sequential consistency of recorded histories.
+ * - sc-checker: a bounded search that decides sequential consistency of recorded histories;
+ * - explorer: every reachable state of a small configuration, breadth first (`explore`).
  * See docs/testing-protocols.md.
  */
 export {
@@ -21,11 +22,15 @@ export {
   checkProtocol, protocolProperty, runCase, scheduleChooser, freshSeed,
   type CaseOutcome, type CheckProtocolOptions, type CheckReport, type RunCaseOptions, type StepRecord,
 } from './runner.js';
-export { formatStory, formatCase, formatPrograms, formatSchedule, type StoryOptions } from './story.js';
+export { formatStory, formatFailure, failedLine, formatCase, formatPrograms, formatSchedule, type StoryOptions, type FailureParts } from './story.js';
 export {
   checkSequentialConsistency, historyFromRun, formatHistoryOp, formatOrder, defaultStatesMax,
   type History, type HistoryOp, type OpRef, type ScCheckOptions, type ScVerdict,
 } from './sc-checker.js';
+export {
+  explore, formatExploreStory, replayViolation, encodeState, canonical, hashText, reductions,
+  type ExploreOptions, type ExploreResult, type ExploreProgress, type GenerateOptions, type Move, type Outcome, type Reduction, type Violation,
+} from './explorer.js';
 export { mutants, mutantNames, isMutantName, builtinMutants, type MutantName } from '../src/core/mutants.js';
 /** Every built-in protocol object and its state type, for writing variants of them (see the docs). */
 export { ivy, ivyCentral, type IvyState } from '../src/core/ivy.js';

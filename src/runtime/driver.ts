@@ -25,6 +25,12 @@ export interface DriverHooks {
   trace?: ((event: TraceEventInput) => void) | undefined;
 }
 
+export interface DriverSnapshot<S> {
+  state: S;
+  twins: [number, Uint8Array][];
+  afterResume: Effect[];
+}
+
 export class CpuDriver<S> {
   readonly stats: CpuStats;
   private nextMessageId = 0;
@@ -37,16 +43,40 @@ export class CpuDriver<S> {
    */
   private afterResumeEffects: Effect[] = [];
   /** Twins of pages, for multiple-writer protocols: copies taken at `twin`, dropped when diffed. */
-  private readonly twins = new Map<number, Uint8Array>();
+  private twins = new Map<number, Uint8Array>();
+  private protocolState: S;
 
   constructor(
     readonly protocol: Protocol<S>,
-    readonly state: S,
+    state: S,
     readonly memory: PagedMemory,
     private readonly transport: Transport,
     private readonly hooks: DriverHooks,
   ) {
     this.stats = emptyStats(memory.cpu);
+    this.protocolState = state;
+  }
+
+  /** This CPU's protocol state (the protocol mutates it in place). */
+  get state(): S {
+    return this.protocolState;
+  }
+
+  /**
+   * What this driver keeps between inputs besides the memory and the stats: the protocol
+   * state, the twins and the effects held back behind a resume. The explorer saves it after a
+   * step and puts it back (`restore`) to take another step from the same global state; the
+   * objects are the live ones, so a caller copies them before the next input.
+   */
+  snapshot(): DriverSnapshot<S> {
+    return { state: this.protocolState, twins: [...this.twins], afterResume: this.afterResumeEffects };
+  }
+
+  /** Puts back a snapshot (objects the caller no longer uses: the driver mutates them). */
+  restore(snapshot: DriverSnapshot<S>): void {
+    this.protocolState = snapshot.state;
+    this.twins = new Map(snapshot.twins);
+    this.afterResumeEffects = snapshot.afterResume;
   }
 
   get cpu(): number {
