@@ -173,6 +173,39 @@ function readersThenWriter(): Scenario {
   };
 }
 
+function relay(): Scenario {
+  const cpus = 4;
+  // Phase k: CPU k writes word k of page 1 while the others read word k - 1, which the phase
+  // before wrote; a barrier ends every phase. Reads and the write of a phase overlap.
+  const programs: Op[][] = Array.from({ length: cpus }, (_, cpu): Op[] => {
+    const ops: Op[] = [];
+    for (let k = 0; k < cpus; k++) {
+      if (cpu === k) ops.push({ op: 'write', type: 'int32', address: at(1, 4 * k), value: 0x10 * (k + 1) + cpu });
+      else if (k > 0) ops.push({ op: 'read', type: 'int32', address: at(1, 4 * (k - 1)) });
+      ops.push({ op: 'barrier' });
+    }
+    return ops;
+  });
+  return {
+    name: 'relay',
+    title: 'A relay: each phase one CPU writes while the others read',
+    explanation:
+      'Four CPUs pass page 1 around in four phases, a barrier after each: in phase k CPU k writes word k ' +
+      '(0x10, 0x21, 0x32, 0x43 at 0x1000, 0x1004, 0x1008, 0x100c) while the other CPUs read word k - 1, which ' +
+      'the phase before wrote. Every phase thus has read faults and a write fault on one page at once, and ' +
+      'under ivy-dynamic seed 1 shows both races its owners must handle. In phase 1 CPU 3\'s READ_REQ reaches ' +
+      'CPU 1 while CPU 1, already the owner, still waits for the INVALIDATE_ACK of its write fault: CPU 1 queues ' +
+      'the request and serves it only once it has written (--mutant serveDuringWrite serves it at once, ' +
+      '--mutant dropQueuedAtTail never). In phase 3 CPU 2 sends CPU 0 a read copy, then gives the page to ' +
+      'CPU 3, whose INVALIDATE reaches CPU 0 before that READ_DATA: CPU 0 drops the stale bytes and asks ' +
+      'again (--mutant installStaleCopy keeps them). Under IVY the manager, CPU 1, orders the requests ' +
+      'instead: 9 faults and 63 messages. Under hlrc the readers fetch the page from its home, CPU 1, and ' +
+      'each writer other than CPU 1 sends its diff home at the barrier: 44 messages.',
+    config: { cpus, pages: 2, pageSize },
+    programs,
+  };
+}
+
 export const scenarios: Record<string, () => Scenario> = {
   seed,
   'ping-pong': pingPong,
@@ -181,6 +214,7 @@ export const scenarios: Record<string, () => Scenario> = {
   'producer-consumer': producerConsumer,
   'critical-section': criticalSection,
   'readers-then-writer': readersThenWriter,
+  relay,
 };
 
 export const scenarioNames = Object.keys(scenarios);
