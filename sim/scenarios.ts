@@ -206,6 +206,41 @@ function relay(): Scenario {
   };
 }
 
+function pipeline(): Scenario {
+  const rounds = 3;
+  const x = at(1, 0);
+  const y = at(1, 0x40);
+  // CPU 1 produces x under lock 0; CPU 0 takes x under lock 0 and passes y on under lock 2;
+  // CPU 2 takes y under lock 2. Every access is inside its lock: the program is race-free.
+  const programs: Op[][] = [[], [], []];
+  for (let r = 0; r < rounds; r++) {
+    programs[1]!.push({ op: 'lock', lock: 0 }, { op: 'write', type: 'int32', address: x, value: 0x11 + r }, { op: 'unlock', lock: 0 });
+    programs[0]!.push(
+      { op: 'lock', lock: 0 }, { op: 'read', type: 'int32', address: x }, { op: 'unlock', lock: 0 },
+      { op: 'lock', lock: 2 }, { op: 'write', type: 'int32', address: y, value: 0x21 + r }, { op: 'unlock', lock: 2 },
+    );
+    programs[2]!.push({ op: 'lock', lock: 2 }, { op: 'read', type: 'int32', address: y }, { op: 'unlock', lock: 2 });
+  }
+  return {
+    name: 'pipeline',
+    title: 'A pipeline through two locks',
+    explanation:
+      'CPU 1 produces three values (0x11, 0x12, 0x13) into x at 0x1000, each under lock 0; CPU 0 takes each ' +
+      'under lock 0 and passes a value of its own (0x21, 0x22, 0x23) into y at 0x1040 under lock 2; CPU 2 ' +
+      'reads y under lock 2, three times. Every access is inside the lock that guards its word, so the program ' +
+      'is race-free, though the schedule decides what a read sees (at seed 1 under hlrc CPU 2 gets lock 2 ' +
+      'twice before CPU 0 and reads 0, 0, then 0x21). The pipeline is about what a release passes on. Under ' +
+      'hlrc CPU 0 learned of CPU 1\'s writes from lock 0, so when it releases lock 2 its UNLOCK carries CPU ' +
+      '1\'s write notices with its own ("write notices CPU 0#1 pages [1], CPU 1#1 pages [1]"): they happened ' +
+      'before, and CPU 2\'s acquire must see them too. A release that passes on only its own notices ' +
+      '(--mutant noTransitiveNotices) leaves CPU 2 with a vector timestamp naming an interval of CPU 1 whose ' +
+      'notice never came: 32 messages at seed 1 without the bug. Under IVY the locks only order the critical ' +
+      'sections and page 1 moves by read and write faults.',
+    config: { cpus: 3, pages: 2, pageSize },
+    programs,
+  };
+}
+
 export const scenarios: Record<string, () => Scenario> = {
   seed,
   'ping-pong': pingPong,
@@ -215,6 +250,7 @@ export const scenarios: Record<string, () => Scenario> = {
   'critical-section': criticalSection,
   'readers-then-writer': readersThenWriter,
   relay,
+  pipeline,
 };
 
 export const scenarioNames = Object.keys(scenarios);

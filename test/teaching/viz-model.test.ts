@@ -307,6 +307,16 @@ describe('the presets\' explanations', () => {
     expect(events.filter((e) => e.type === 'read' && e.cpu === 0 && e.address === 0x1008).map((e) => e.type === 'read' && e.value)).toEqual(['50']);
   });
 
+  test('pipeline: under hlrc CPU 0\'s release of lock 2 passes on CPU 1\'s write notices, as its explanation says', () => {
+    const model = presetModel('pipeline', { seed: 1, protocol: 'hlrc' });
+    expect(model.steps.at(-1)!.messages).toBe(32);
+    expect(getScenario('pipeline').explanation).toContain('32 messages at seed 1');
+    expect(model.events.filter((e) => e.type === 'read' && e.cpu === 2).map((e) => e.type === 'read' && e.value)).toEqual(['0', '0', '33']);
+    const unlock = model.events.find((e) => e.type === 'send' && e.msg.kind === 'UNLOCK' && e.to === 2);
+    expect(unlock?.type === 'send' && unlock.msg['notices']).toEqual([{ cpu: 0, interval: 1, pages: [1] }, { cpu: 1, interval: 1, pages: [1] }]);
+    expect(presetModel('pipeline', { seed: 1, protocol: 'hlrc', mutant: 'noTransitiveNotices' }).violation).toMatch(/notice of interval 1 of CPU 1 is needed but unknown/);
+  });
+
   test('the seed preset invalidates CPUs 0 and 3 and records CPU 1 as owner, as its explanation says', () => {
     const model = presetModel('seed');
     const writeData = model.events.find((e) => e.type === 'send' && e.msg.kind === 'WRITE_DATA');
