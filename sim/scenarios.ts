@@ -173,6 +173,74 @@ function readersThenWriter(): Scenario {
   };
 }
 
+function relay(): Scenario {
+  const cpus = 4;
+  // Phase k: CPU k writes word k of page 1 while the others read word k - 1, which the phase
+  // before wrote; a barrier ends every phase. Reads and the write of a phase overlap.
+  const programs: Op[][] = Array.from({ length: cpus }, (_, cpu): Op[] => {
+    const ops: Op[] = [];
+    for (let k = 0; k < cpus; k++) {
+      if (cpu === k) ops.push({ op: 'write', type: 'int32', address: at(1, 4 * k), value: 0x10 * (k + 1) + cpu });
+      else if (k > 0) ops.push({ op: 'read', type: 'int32', address: at(1, 4 * (k - 1)) });
+      ops.push({ op: 'barrier' });
+    }
+    return ops;
+  });
+  return {
+    name: 'relay',
+    title: 'A relay: each phase one CPU writes while the others read',
+    explanation:
+      'Four CPUs pass page 1 around in four phases, a barrier after each: in phase k CPU k writes word k ' +
+      '(0x10, 0x21, 0x32, 0x43 at 0x1000, 0x1004, 0x1008, 0x100c) while the other CPUs read word k - 1, which ' +
+      'the phase before wrote. Every phase thus has read faults and a write fault on one page at once, and ' +
+      'under ivy-dynamic seed 1 shows both races its owners must handle. In phase 1 CPU 3\'s READ_REQ reaches ' +
+      'CPU 1 while CPU 1, already the owner, still waits for the INVALIDATE_ACK of its write fault: CPU 1 queues ' +
+      'the request and serves it only once it has written (--mutant serveDuringWrite serves it at once, ' +
+      '--mutant dropQueuedAtTail never). In phase 3 CPU 2 sends CPU 0 a read copy, then gives the page to ' +
+      'CPU 3, whose INVALIDATE reaches CPU 0 before that READ_DATA: CPU 0 drops the stale bytes and asks ' +
+      'again (--mutant installStaleCopy keeps them). Under IVY the manager, CPU 1, orders the requests ' +
+      'instead: 9 faults and 63 messages. Under hlrc the readers fetch the page from its home, CPU 1, and ' +
+      'each writer other than CPU 1 sends its diff home at the barrier: 44 messages.',
+    config: { cpus, pages: 2, pageSize },
+    programs,
+  };
+}
+
+function pipeline(): Scenario {
+  const rounds = 3;
+  const x = at(1, 0);
+  const y = at(1, 0x40);
+  // CPU 1 produces x under lock 0; CPU 0 takes x under lock 0 and passes y on under lock 2;
+  // CPU 2 takes y under lock 2. Every access is inside its lock: the program is race-free.
+  const programs: Op[][] = [[], [], []];
+  for (let r = 0; r < rounds; r++) {
+    programs[1]!.push({ op: 'lock', lock: 0 }, { op: 'write', type: 'int32', address: x, value: 0x11 + r }, { op: 'unlock', lock: 0 });
+    programs[0]!.push(
+      { op: 'lock', lock: 0 }, { op: 'read', type: 'int32', address: x }, { op: 'unlock', lock: 0 },
+      { op: 'lock', lock: 2 }, { op: 'write', type: 'int32', address: y, value: 0x21 + r }, { op: 'unlock', lock: 2 },
+    );
+    programs[2]!.push({ op: 'lock', lock: 2 }, { op: 'read', type: 'int32', address: y }, { op: 'unlock', lock: 2 });
+  }
+  return {
+    name: 'pipeline',
+    title: 'A pipeline through two locks',
+    explanation:
+      'CPU 1 produces three values (0x11, 0x12, 0x13) into x at 0x1000, each under lock 0; CPU 0 takes each ' +
+      'under lock 0 and passes a value of its own (0x21, 0x22, 0x23) into y at 0x1040 under lock 2; CPU 2 ' +
+      'reads y under lock 2, three times. Every access is inside the lock that guards its word, so the program ' +
+      'is race-free, though the schedule decides what a read sees (at seed 1 under hlrc CPU 2 gets lock 2 ' +
+      'twice before CPU 0 and reads 0, 0, then 0x21). The pipeline is about what a release passes on. Under ' +
+      'hlrc CPU 0 learned of CPU 1\'s writes from lock 0, so when it releases lock 2 its UNLOCK carries CPU ' +
+      '1\'s write notices with its own ("write notices CPU 0#1 pages [1], CPU 1#1 pages [1]"): they happened ' +
+      'before, and CPU 2\'s acquire must see them too. A release that passes on only its own notices ' +
+      '(--mutant noTransitiveNotices) leaves CPU 2 with a vector timestamp naming an interval of CPU 1 whose ' +
+      'notice never came: 32 messages at seed 1 without the bug. Under IVY the locks only order the critical ' +
+      'sections and page 1 moves by read and write faults.',
+    config: { cpus: 3, pages: 2, pageSize },
+    programs,
+  };
+}
+
 export const scenarios: Record<string, () => Scenario> = {
   seed,
   'ping-pong': pingPong,
@@ -181,6 +249,8 @@ export const scenarios: Record<string, () => Scenario> = {
   'producer-consumer': producerConsumer,
   'critical-section': criticalSection,
   'readers-then-writer': readersThenWriter,
+  relay,
+  pipeline,
 };
 
 export const scenarioNames = Object.keys(scenarios);

@@ -112,7 +112,7 @@ describe('tsdsm viz', () => {
 
   test('--list names every preset and every bug', async () => {
     const out = (await cli(['viz', '--list'])).join('\n');
-    for (const name of ['seed', 'ping-pong', 'false-sharing', 'no-false-sharing', 'producer-consumer', 'readers-then-writer', 'noAckWait', 'forgetCopyset']) {
+    for (const name of ['seed', 'ping-pong', 'false-sharing', 'no-false-sharing', 'producer-consumer', 'readers-then-writer', 'relay', 'pipeline', 'noAckWait', 'forgetCopyset']) {
       expect(out).toContain(name);
     }
   });

@@ -290,6 +290,33 @@ describe('the presets\' explanations', () => {
     }
   });
 
+  test('relay shows both ivy-dynamic races at seed 1 and costs what its explanation says', () => {
+    expect(last('relay', 1)).toEqual([9, 63]);
+    expect(last('relay', 1, 'hlrc')[1]).toBe(44);
+    expect(getScenario('relay').explanation).toContain('9 faults and 63 messages');
+    expect(getScenario('relay').explanation).toContain('44 messages');
+    const events = presetModel('relay', { seed: 1, protocol: 'ivy-dynamic' }).events;
+    const recv = (cpu: number, from: number, kind: string): number =>
+      events.findIndex((e) => e.type === 'recv' && e.cpu === cpu && e.from === from && e.msg.kind === kind);
+    // Phase 1: CPU 3's read request reaches CPU 1 before the ack its write fault waits for.
+    expect(recv(1, 3, 'READ_REQ')).toBeGreaterThan(recv(1, 0, 'WRITE_DATA'));
+    expect(recv(1, 3, 'READ_REQ')).toBeLessThan(recv(1, 2, 'INVALIDATE_ACK'));
+    // Phase 3: CPU 3's INVALIDATE overtakes CPU 2's READ_DATA to CPU 0, which then asks again.
+    expect(recv(0, 3, 'INVALIDATE')).toBeGreaterThan(-1);
+    expect(recv(0, 3, 'INVALIDATE')).toBeLessThan(recv(0, 2, 'READ_DATA'));
+    expect(events.filter((e) => e.type === 'read' && e.cpu === 0 && e.address === 0x1008).map((e) => e.type === 'read' && e.value)).toEqual(['50']);
+  });
+
+  test('pipeline: under hlrc CPU 0\'s release of lock 2 passes on CPU 1\'s write notices, as its explanation says', () => {
+    const model = presetModel('pipeline', { seed: 1, protocol: 'hlrc' });
+    expect(model.steps.at(-1)!.messages).toBe(32);
+    expect(getScenario('pipeline').explanation).toContain('32 messages at seed 1');
+    expect(model.events.filter((e) => e.type === 'read' && e.cpu === 2).map((e) => e.type === 'read' && e.value)).toEqual(['0', '0', '33']);
+    const unlock = model.events.find((e) => e.type === 'send' && e.msg.kind === 'UNLOCK' && e.to === 2);
+    expect(unlock?.type === 'send' && unlock.msg['notices']).toEqual([{ cpu: 0, interval: 1, pages: [1] }, { cpu: 1, interval: 1, pages: [1] }]);
+    expect(presetModel('pipeline', { seed: 1, protocol: 'hlrc', mutant: 'noTransitiveNotices' }).violation).toMatch(/notice of interval 1 of CPU 1 is needed but unknown/);
+  });
+
   test('the seed preset invalidates CPUs 0 and 3 and records CPU 1 as owner, as its explanation says', () => {
     const model = presetModel('seed');
     const writeData = model.events.find((e) => e.type === 'send' && e.msg.kind === 'WRITE_DATA');
