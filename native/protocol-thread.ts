@@ -24,6 +24,7 @@ import type { ResumeKind } from '../src/core/effects.js';
 import type { Protocol } from '../src/core/protocol.js';
 import { loadProtocol } from '../src/runtime/protocol-module.js';
 import type { Message } from '../src/core/wire.js';
+import type { PageBatch } from '../src/memory/paged-memory.js';
 import { CpuDriver, type Transport } from '../src/runtime/driver.js';
 import type { TraceEventInput } from '../src/runtime/trace.js';
 import { authenticate, DsmAuthError } from './auth.js';
@@ -215,7 +216,7 @@ class ProtocolThread implements Transport {
         this.checkReady();
         return;
       case 'prepare':
-        this.prepare(m.image, m.trace);
+        this.prepare(m.refresh, m.trace);
         this.toMain({ type: 'load', programUrl: m.programUrl });
         this.pendingArgs = m.args;
         return;
@@ -225,7 +226,7 @@ class ProtocolThread implements Transport {
         this.pendingArgs = undefined;
         return;
       case 'counters':
-        this.toCluster({ type: 'counters', sent: this.sent, handled: this.handled, current: this.currentCopies() });
+        this.toCluster({ type: 'counters', sent: this.sent, handled: this.handled, ...this.currentCopies() });
         return;
       case 'collect':
         this.toCluster({
@@ -241,8 +242,12 @@ class ProtocolThread implements Transport {
     }
   }
 
-  private prepare(image: Uint8Array, trace: boolean): void {
-    this.memory.reset(image);
+  /**
+   * The region keeps what the last run left; the pages that may differ from the image come in
+   * `refresh` (every page's protection goes back to read: startRun's setAccess is AliasMemory's).
+   */
+  private prepare(refresh: PageBatch, trace: boolean): void {
+    this.memory.startRun(refresh);
     this.driver = this.newDriver();
     this.tracing = trace;
     this.trace = [];
@@ -254,15 +259,17 @@ class ProtocolThread implements Transport {
   }
 
   /**
-   * Per page: 0 when this CPU's copy is not the current one (the protocol says: for IVY, any
-   * valid copy; for hlrc, the home's), else 2 for a writable copy and 1 for a read copy.
+   * The pages this CPU touched and, for each: 0 when its copy is not the current one (the
+   * protocol says: for IVY, any valid copy; for hlrc, the home's), else 2 for a writable copy
+   * and 1 for a read copy. An untouched page holds the run's starting bytes: nothing to collect.
    */
-  private currentCopies(): Uint8Array {
-    const out = new Uint8Array(this.config.pages);
-    for (let p = 0; p < this.config.pages; p++) {
-      if (this.driver.holdsCurrentCopy(p)) out[p] = this.memory.access[p] === 2 ? 2 : 1;
-    }
-    return out;
+  private currentCopies(): { touched: number[]; current: Uint8Array } {
+    const touched = [...this.memory.touched()];
+    const current = new Uint8Array(touched.length);
+    touched.forEach((p, i) => {
+      if (this.driver.holdsCurrentCopy(p)) current[i] = this.memory.access[p] === 2 ? 2 : 1;
+    });
+    return { touched, current };
   }
 
   private state(): string {

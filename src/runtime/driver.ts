@@ -158,6 +158,7 @@ export class CpuDriver<S> {
           this.twins.set(e.page, this.memory.copyPage(e.page));
           break;
         case 'applyDiff':
+          this.memory.markTouched(e.page);
           applyDiff(this.memory.page(e.page), e.diff);
           break;
         case 'resume':
