@@ -9,7 +9,8 @@
  * buffer, so pages at the edges of each CPU's range of a digit are written by two CPUs:
  * radix sort is a classic hard case for a page-based DSM. The keys come from a formula
  * (keyOf), so no CPU needs input from another. `radixSequential` is the same sort on plain
- * arrays. Without args, the largest n that fits the shared memory, at most 4096.
+ * arrays. Without args, the largest n that fits the shared memory, at most 4096 (in a
+ * region too small for a page per array, on 64-byte boundaries).
  */
 import { defineProgram } from '../index.js';
 import { rowsOf } from './matmul.js';
@@ -17,14 +18,17 @@ import { rowsOf } from './matmul.js';
 export interface RadixArgs {
   /** Keys (default: the largest that fits, at most 4096). */
   n?: number;
+  /** Where the arrays and each CPU's histogram start: multiples of this many bytes (default 4096: a page each). */
+  align?: number;
 }
 
 export const radixBits = 8;
 export const radixBuckets = 1 << radixBits;
 export const radixPasses = 32 / radixBits;
-/** Arrays start on 4 KiB boundaries, and each CPU's histogram has a 4 KiB page of its own. */
-const align = 4096;
-const roundUp = (bytes: number): number => Math.ceil(bytes / align) * align;
+/** Arrays start on 4 KiB boundaries, and each CPU's histogram has a 4 KiB page of its own (unless args.align says less). */
+const pageAlign = 4096;
+/** The alignment of the default layout when the aligned one does not fit (a region of one page, say). */
+const smallAlign = 64;
 
 /** The i-th key: a multiplicative hash of i, spread over all 32 bits. */
 export function keyOf(i: number): number {
@@ -33,21 +37,23 @@ export function keyOf(i: number): number {
 }
 
 /** Byte offsets of the keys, the buffer and the histograms (one aligned block per CPU), and the bytes they need. */
-export function radixLayout(n: number, cpus: number): { keys: number; buffer: number; histograms: number; histogramStride: number; bytes: number } {
+export function radixLayout(n: number, cpus: number, align = pageAlign): { keys: number; buffer: number; histograms: number; histogramStride: number; bytes: number } {
+  const roundUp = (bytes: number): number => Math.ceil(bytes / align) * align;
   const array = roundUp(n * 4);
   const histogramStride = roundUp(radixBuckets * 4);
   return { keys: 0, buffer: array, histograms: 2 * array, histogramStride, bytes: 2 * array + cpus * histogramStride };
 }
 
-/** The largest n, at most `max`, whose layout fits the shared memory. */
-function fittingKeys(cpu: { pages: number; pageSize: number; cpus: number }, max = 4096): number {
-  const free = cpu.pages * cpu.pageSize - radixLayout(0, cpu.cpus).bytes;
+/** The largest n, at most `max`, whose layout with `align` fits the shared memory. */
+function fittingKeys(cpu: { pages: number; pageSize: number; cpus: number }, align: number, max = 4096): number {
+  const free = cpu.pages * cpu.pageSize - radixLayout(0, cpu.cpus, align).bytes;
   return Math.max(0, Math.min(max, Math.floor(free / (2 * align)) * (align / 4)));
 }
 
 export default defineProgram((cpu, args: RadixArgs | undefined): number => {
-  const n = args?.n ?? fittingKeys(cpu);
-  const layout = radixLayout(n, cpu.cpus);
+  const align = args?.align ?? (args?.n === undefined && fittingKeys(cpu, pageAlign) === 0 ? smallAlign : pageAlign);
+  const n = args?.n ?? fittingKeys(cpu, align);
+  const layout = radixLayout(n, cpu.cpus, align);
   const arrays = [cpu.uint32Array(layout.keys, n), cpu.uint32Array(layout.buffer, n)] as const;
   const histograms = Array.from({ length: cpu.cpus }, (_, c) => cpu.uint32Array(layout.histograms + c * layout.histogramStride, radixBuckets));
   const mine = histograms[cpu.id]!;
