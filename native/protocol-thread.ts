@@ -29,6 +29,7 @@ import { CpuDriver, type Transport } from '../src/runtime/driver.js';
 import type { TraceEventInput } from '../src/runtime/trace.js';
 import { authenticate, DsmAuthError } from './auth.js';
 import { DsmPeerLostError } from '../src/runtime/errors.js';
+import { startingState } from '../src/runtime/kept-state.js';
 import { decodeMessage, encodeMessage, FrameReader } from './codec.js';
 import { FaultService } from './fault-service.js';
 import { loadAddon, Region } from './index.js';
@@ -161,11 +162,16 @@ class ProtocolThread implements Transport {
     }
   }
 
-  private newDriver(): CpuDriver<unknown> {
+  /**
+   * A driver with init's protocol state: made from the last run's state when there was one
+   * (runtime/kept-state.ts; a failed run ends this process, so the last run succeeded).
+   */
+  private newDriver(last?: CpuDriver<unknown>): CpuDriver<unknown> {
     const trace = (e: TraceEventInput): void => {
       if (this.tracing) this.trace.push({ ...e, t: nowNs() } as TimedEvent);
     };
-    return new CpuDriver(this.protocol, this.protocol.init(this.config, this.cpu), this.memory, this, {
+    const kept = last === undefined ? undefined : { state: last.state, pages: last.seenPages() };
+    return new CpuDriver(this.protocol, startingState(this.protocol, this.config, this.cpu, kept), this.memory, this, {
       onResume: (what: ResumeKind) => this.onResume(what),
       trace,
     });
@@ -248,7 +254,7 @@ class ProtocolThread implements Transport {
    */
   private prepare(refresh: PageBatch, trace: boolean): void {
     this.memory.startRun(refresh);
-    this.driver = this.newDriver();
+    this.driver = this.newDriver(this.driver);
     this.tracing = trace;
     this.trace = [];
     this.sent = 0;

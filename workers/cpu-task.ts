@@ -15,6 +15,7 @@ import { checkCloneable } from '../src/runtime/clone.js';
 import { DsmError } from '../src/core/errors.js';
 import { DsmAbortedError } from '../src/runtime/errors.js';
 import { abortWord, ringAll } from './control.js';
+import type { KeptState } from '../src/runtime/kept-state.js';
 import { loadProgram } from '../src/runtime/load-program.js';
 import { loadProtocol } from '../src/runtime/protocol-module.js';
 import { WorkerCpu } from './cpu.js';
@@ -23,6 +24,12 @@ import { serializeError } from '../src/runtime/error-transfer.js';
 
 /** The memory this worker's last task left, and that task's run. */
 let kept: { buffer: ArrayBuffer; run: number } | null = null;
+/**
+ * Per CPU (and protocol), its protocol state after the last run it ran on this worker and
+ * that succeeded: restarting it costs the pages that run named (runtime/kept-state.ts).
+ * piscina may hand CPU i to another worker next time; that one starts it from init, once.
+ */
+const keptStates = new Map<string, KeptState>();
 
 /** The buffer this task starts from: the kept one when the task expects it, else a fresh zero-filled one. */
 function startingBuffer(task: CpuTask): ArrayBuffer | undefined {
@@ -43,7 +50,10 @@ export default async function runCpuTask(task: CpuTask): Promise<CpuTaskResult> 
     const protocol = await loadProtocol(task.protocol);
     const buffer = startingBuffer(task);
     kept = null;
-    node = new WorkerCpu(task.config, task.cpu, protocol, task.ports, control, buffer, task.refresh, task.trace);
+    const stateKey = `${task.protocol}/${task.cpu}`;
+    const keptState = keptStates.get(stateKey);
+    keptStates.delete(stateKey);
+    node = new WorkerCpu(task.config, task.cpu, protocol, task.ports, control, buffer, task.refresh, task.trace, keptState);
     kept = { buffer: node.paged.bytes.buffer as ArrayBuffer, run: task.run };
     const program = await loadProgram(task.programUrl, task.cpu);
     // A run aborted while this worker was still loading the program stops here.
@@ -54,6 +64,7 @@ export default async function runCpuTask(task: CpuTask): Promise<CpuTaskResult> 
     if (task.trace) node.record({ type: 'done', cpu: task.cpu, result: traceable(result) });
     node.finish();
     const pages = node.collectPages();
+    keptStates.set(stateKey, { state: node.driver.state, pages: node.driver.seenPages() });
     return { ok: true, cpu: task.cpu, result, stats: node.driver.stats, trace: node.trace, pages, touched: node.paged.touched() };
   } catch (err) {
     const aborted = err instanceof DsmAbortedError;

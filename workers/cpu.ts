@@ -30,6 +30,7 @@ import { PagedMemory, type PageBatch } from '../src/memory/paged-memory.js';
 import type { Value, ValueType } from '../src/memory/types.js';
 import { CpuDriver, type Transport } from '../src/runtime/driver.js';
 import { DsmAbortedError } from '../src/runtime/errors.js';
+import { startingState, type KeptState } from '../src/runtime/kept-state.js';
 import { makeCpu, type Cpu, type CpuServices } from '../src/runtime/program.js';
 import { formatValue, type TraceEvent, type TraceEventInput } from '../src/runtime/trace.js';
 import {
@@ -72,6 +73,8 @@ export class WorkerCpu implements Transport, AccessHooks {
     /** The image's bytes of the pages that may differ from it in `buffer`. */
     refresh: PageBatch,
     private readonly tracing: boolean,
+    /** This CPU's protocol state from its last run that succeeded on this worker, if any (runtime/kept-state.ts). */
+    kept?: KeptState,
   ) {
     this.cpu = cpu;
     this.doorbellIndex = doorbellBase + cpu;
@@ -81,7 +84,7 @@ export class WorkerCpu implements Transport, AccessHooks {
     this.receivedPages = new PageAllocator(config.pageSize);
     const protocol = typeof protocolOrName === 'string' ? getProtocol(protocolOrName) : protocolOrName;
     const trace = this.tracing ? (e: TraceEventInput): void => this.record(e) : undefined;
-    this.driver = new CpuDriver(protocol, protocol.init(config, cpu), this.paged, this, {
+    this.driver = new CpuDriver(protocol, startingState(protocol, config, cpu, kept), this.paged, this, {
       onResume: (_what: ResumeKind) => {
         this.resumed = true;
       },

@@ -86,6 +86,8 @@ export interface ProtocolParts<S extends SyncState & { readonly access: Access[]
   /** The mutants the protocol implements (Protocol.mutants). */
   mutants?: Readonly<Record<string, string>>;
   init(config: DsmConfig, cpu: number, options?: ProtocolOptions): S;
+  /** Protocol.restart, when the protocol has one. */
+  restart?(s: S, config: DsmConfig, cpu: number, pages: readonly number[], options?: ProtocolOptions): S;
   onFault(s: S, page: number, access: 'read' | 'write'): Effect[];
   dispatch: Dispatch<S>;
   invariants(states: readonly S[], pageBytes: PageBytes): void;
@@ -98,6 +100,7 @@ export function makeProtocol<S extends SyncState & { readonly access: Access[] }
     name: parts.name,
     ...(parts.mutants !== undefined ? { mutants: parts.mutants } : {}),
     init: parts.init,
+    ...(parts.restart !== undefined ? { restart: parts.restart } : {}),
     onFault: parts.onFault,
     onMessage(s, from, msg) {
       const out: Effect[] = [];

@@ -38,6 +38,9 @@ export class CpuDriver<S> {
   private afterResumeEffects: Effect[] = [];
   /** Twins of pages, for multiple-writer protocols: copies taken at `twin`, dropped when diffed. */
   private readonly twins = new Map<number, Uint8Array>();
+  /** Per page, 1 once an input named it; `seenList` the same pages in order (Protocol.restart's `pages`). */
+  private readonly seenFlags: Uint8Array;
+  private readonly seenList: number[] = [];
 
   constructor(
     readonly protocol: Protocol<S>,
@@ -47,6 +50,19 @@ export class CpuDriver<S> {
     private readonly hooks: DriverHooks,
   ) {
     this.stats = emptyStats(memory.cpu);
+    this.seenFlags = new Uint8Array(memory.pages);
+  }
+
+  /** The pages an input to the protocol has named so far (faults on them, messages about them). */
+  seenPages(): readonly number[] {
+    return this.seenList;
+  }
+
+  private see(page: number): void {
+    if (this.seenFlags[page] === 0) {
+      this.seenFlags[page] = 1;
+      this.seenList.push(page);
+    }
   }
 
   get cpu(): number {
@@ -55,6 +71,7 @@ export class CpuDriver<S> {
 
   fault(page: number, access: 'read' | 'write', address: number): void {
     this.afterResume();
+    this.see(page);
     if (access === 'read') this.stats.readFaults += 1;
     else this.stats.writeFaults += 1;
     this.hooks.trace?.({ type: 'fault', cpu: this.cpu, page, access, address });
@@ -63,6 +80,7 @@ export class CpuDriver<S> {
 
   message(from: number, id: number, msg: Message): void {
     this.afterResume();
+    if ('page' in msg) this.see(msg.page);
     if (msg.kind === 'INVALIDATE') this.stats.invalidations += 1;
     this.hooks.trace?.({ type: 'recv', cpu: this.cpu, from, id, msg: traceMessage(msg) });
     this.execute(this.protocol.onMessage(this.state, from, msg));
