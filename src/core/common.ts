@@ -80,6 +80,9 @@ export function checkSingleWriter(states: readonly { readonly id: number; readon
   return holders;
 }
 
+/** Every CPU id of `n` but `cpu`, in order (a page's initial copyset at its owner). */
+export const othersThan = (n: number, cpu: number): number[] => Array.from({ length: n }, (_, i) => i).filter((i) => i !== cpu);
+
 /** A protocol's own parts; `makeProtocol` adds message dispatch, locks and the barrier. */
 export interface ProtocolParts<S extends SyncState & { readonly access: Access[] }> {
   name: string;

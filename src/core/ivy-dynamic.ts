@@ -49,7 +49,7 @@
 import type { DsmConfig } from './config.js';
 import type { Effect } from './effects.js';
 import { builtinMutants, describeMutants } from './mutants.js';
-import { checkSingleWriter, deliver as deliverVia, invariantFailure, makeProtocol, setAccess } from './common.js';
+import { checkSingleWriter, deliver as deliverVia, invariantFailure, makeProtocol, othersThan, setAccess } from './common.js';
 import { assert } from './errors.js';
 import type { PageBytes, Protocol, ProtocolOptions } from './protocol.js';
 import { checkLocks, initSync, onSyncMessage, syncWaitingOn, type SyncState } from './sync.js';
@@ -249,8 +249,6 @@ function dispatch(s: IvyDynamicState, from: number, msg: Message, out: Effect[])
 function initialPage(n: number, cpu: number, p: number, others: readonly number[]): { owned: boolean; copyset: number[]; probOwner: number } {
   return { owned: p % n === cpu, copyset: p % n === cpu ? others.slice() : [], probOwner: p % n };
 }
-
-const othersThan = (n: number, cpu: number): number[] => Array.from({ length: n }, (_, i) => i).filter((i) => i !== cpu);
 
 function init(config: DsmConfig, cpu: number, options?: ProtocolOptions): IvyDynamicState {
   const n = config.cpus;

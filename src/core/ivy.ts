@@ -43,7 +43,7 @@
 import type { DsmConfig } from './config.js';
 import type { Effect, ResumeKind } from './effects.js';
 import { builtinMutants, describeMutants } from './mutants.js';
-import { checkSingleWriter, deliver as deliverVia, invariantFailure, makeProtocol, setAccess } from './common.js';
+import { checkSingleWriter, deliver as deliverVia, invariantFailure, makeProtocol, othersThan, setAccess } from './common.js';
 import { assert } from './errors.js';
 import { checkLocks, initSync, onSyncMessage, syncWaitingOn, type SyncState } from './sync.js';
 import type { PageBytes, Protocol, ProtocolOptions } from './protocol.js';
@@ -277,8 +277,6 @@ function initialPage(placement: ManagerPlacement, n: number, cpu: number, p: num
   const manages = managerOf({ placement, n }, p) === cpu;
   return { owned: manages, copyset: manages ? others.slice() : [], managerOwner: manages ? cpu : -1 };
 }
-
-const othersThan = (n: number, cpu: number): number[] => Array.from({ length: n }, (_, i) => i).filter((i) => i !== cpu);
 
 function init(placement: ManagerPlacement, config: DsmConfig, cpu: number, options?: ProtocolOptions): IvyState {
   const n = config.cpus;
