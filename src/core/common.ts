@@ -99,11 +99,21 @@ export interface ProtocolParts<S extends SyncState & { readonly access: Access[]
 
 export function makeProtocol<S extends SyncState & { readonly access: Access[] }>(parts: ProtocolParts<S>): Protocol<S> {
   const send = (s: S) => (to: number, msg: Message, out: Effect[]): void => deliver(s, parts.dispatch, to, msg, out);
+  const restart = parts.restart;
   return {
     name: parts.name,
     ...(parts.mutants !== undefined ? { mutants: parts.mutants } : {}),
     init: parts.init,
-    ...(parts.restart !== undefined ? { restart: parts.restart } : {}),
+    ...(restart !== undefined
+      ? {
+          restart(this: Protocol<S> | undefined, s: S, config: DsmConfig, cpu: number, pages: readonly number[], options?: ProtocolOptions): S {
+            // A protocol made by spreading this one with an init of its own must not restart
+            // into this one's initial state: it gets its own init.
+            if (this !== undefined && this.init !== parts.init) return this.init(config, cpu, options);
+            return restart(s, config, cpu, pages, options);
+          },
+        }
+      : {}),
     onFault: parts.onFault,
     onMessage(s, from, msg) {
       const out: Effect[] = [];

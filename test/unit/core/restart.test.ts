@@ -38,4 +38,12 @@ describe.each(['ivy', 'ivy-central', 'ivy-dynamic'])('%s restart', (name) => {
     sim.run();
     expect(protocol.restart!(sim.states[0], config, 0, [])).not.toEqual(protocol.init(config, 0));
   });
+
+  test('a protocol spread from this one with an init of its own restarts into its own init', () => {
+    const protocol = getProtocol(name);
+    const config = validateConfig({ cpus: 2, pages: 2, pageSize: 64 });
+    const init = (c: typeof config, cpu: number) => ({ ...(protocol.init(c, cpu) as object), mine: true });
+    const variant = { ...protocol, init };
+    expect(variant.restart!(protocol.init(config, 0), config, 0, [])).toEqual(init(config, 0));
+  });
 });
