@@ -1,20 +1,25 @@
 /**
- * Question: what do matrix multiply and Jacobi cost on 1, 2 and 4 simulated CPUs, against a
- * plain sequential run on a Float64Array? Each configuration, the sequential one included,
- * runs `warmups` times untimed, then the best of `trials` timed runs counts (for a cluster,
- * wall time of cluster.run, from posting the tasks to collecting the memory): the steady
- * state. The warm-up is long because a worker's program runs once per run, so its loops
- * reach optimized code only after a few runs (Jacobi at 1 CPU: 26 ms in runs 2-4, 15 ms from
- * run 5 on). The machine's core count bounds any speedup.
+ * Question: do the applications run faster on more CPUs, at sizes where a DSM pays? Jacobi
+ * (n = 1024, 100 sweeps), matrix multiply (n = 512), integer radix sort (2^22 keys) and LU
+ * (n = 1024) on 1, 2 and 4 CPUs, on worker threads and on native processes, against the plain
+ * sequential loop on typed arrays (each example's sequential twin). Each configuration, the
+ * sequential one included, runs `warmups` times untimed, then the best of `trials` timed runs
+ * counts (for a cluster, wall time of cluster.run, from posting the tasks to collecting the
+ * memory): the steady state. A worker's program runs once per run, so its loops reach
+ * optimized code only after a run or two. The machine's core count bounds any speedup.
+ * `quick` shrinks every size and runs each once: a smoke test of the benchmark, not a measurement.
  */
 import { availableParallelism } from 'node:os';
 import { Cluster } from '../index.js';
 import { jacobiLayout, jacobiSequential } from '../examples/jacobi.js';
+import { luLayout, luSequential } from '../examples/lu.js';
 import { matmulLayout, matmulSequential } from '../examples/matmul.js';
+import { radixLayout, radixSequential } from '../examples/radix.js';
 
 export interface AppRow {
   app: string;
   size: string;
+  backend: string;
   cpus: number | 'sequential';
   ms: number;
   vsSequential: number;
@@ -22,11 +27,39 @@ export interface AppRow {
   messages: number;
 }
 
-const pageSize = 4096;
-const warmups = 4;
-const trials = 3;
+export interface AppsResult {
+  cores: number;
+  warmups: number;
+  trials: number;
+  rows: AppRow[];
+}
 
-function timeSequential(fn: () => unknown): number {
+const pageSize = 4096;
+
+interface App {
+  app: string;
+  size: string;
+  program: string;
+  args: unknown;
+  /** Bytes of shared memory for `cpus` CPUs. */
+  bytes: (cpus: number) => number;
+  sequential: () => unknown;
+}
+
+function apps(quick: boolean): App[] {
+  const jacobi = quick ? { n: 64, iterations: 4 } : { n: 1024, iterations: 100 };
+  const matmul = quick ? 32 : 512;
+  const radix = quick ? 4096 : 1 << 22;
+  const lu = quick ? 32 : 1024;
+  return [
+    { app: 'jacobi', size: `n=${jacobi.n}, ${jacobi.iterations} sweeps`, program: 'jacobi', args: jacobi, bytes: () => jacobiLayout(jacobi.n).bytes, sequential: () => jacobiSequential(jacobi.n, jacobi.iterations) },
+    { app: 'matmul', size: `n=${matmul}`, program: 'matmul', args: { n: matmul }, bytes: () => matmulLayout(matmul).bytes, sequential: () => matmulSequential(matmul) },
+    { app: 'radix', size: `${radix} keys`, program: 'radix', args: { n: radix }, bytes: (cpus) => radixLayout(radix, cpus).bytes, sequential: () => radixSequential(radix) },
+    { app: 'lu', size: `n=${lu}`, program: 'lu', args: { n: lu }, bytes: () => luLayout(lu).bytes, sequential: () => luSequential(lu) },
+  ];
+}
+
+function timeSequential(fn: () => unknown, warmups: number, trials: number): number {
   let best = Infinity;
   for (let t = 0; t < warmups + trials; t++) {
     const t0 = performance.now();
@@ -36,8 +69,8 @@ function timeSequential(fn: () => unknown): number {
   return best;
 }
 
-async function timeCluster(cpus: number, bytes: number, program: string, args: unknown): Promise<{ ms: number; faults: number; messages: number }> {
-  const cluster = await Cluster.start({ cpus, pages: Math.ceil(bytes / pageSize), pageSize, timeoutMs: 300000 });
+async function timeCluster(backend: string, cpus: number, bytes: number, program: string, args: unknown, warmups: number, trials: number): Promise<{ ms: number; faults: number; messages: number }> {
+  const cluster = await Cluster.start({ cpus, pages: Math.ceil(bytes / pageSize), pageSize, timeoutMs: 600000, backend });
   try {
     const url = new URL(`../examples/${program}.js`, import.meta.url);
     let best = { ms: Infinity, faults: 0, messages: 0 };
@@ -53,19 +86,24 @@ async function timeCluster(cpus: number, bytes: number, program: string, args: u
   }
 }
 
-export async function benchApps(cpuCounts = [1, 2, 4]): Promise<{ cores: number; warmups: number; trials: number; rows: AppRow[] }> {
+export async function benchApps(options: { quick: boolean; backends?: string[]; cpuCounts?: number[] }): Promise<AppsResult> {
+  const warmups = options.quick ? 0 : 1;
+  const trials = options.quick ? 1 : 2;
   const rows: AppRow[] = [];
-  const apps = [
-    { app: 'matmul', size: 'n=128', program: 'matmul', args: { n: 128 }, bytes: matmulLayout(128).bytes, sequential: () => matmulSequential(128) },
-    { app: 'jacobi', size: 'n=128, 50 sweeps', program: 'jacobi', args: { n: 128, iterations: 50 }, bytes: jacobiLayout(128).bytes, sequential: () => jacobiSequential(128, 50) },
-  ];
-  for (const a of apps) {
-    const seqMs = timeSequential(a.sequential);
-    rows.push({ app: a.app, size: a.size, cpus: 'sequential', ms: seqMs, vsSequential: 1, faults: 0, messages: 0 });
-    for (const cpus of cpuCounts) {
-      const r = await timeCluster(cpus, a.bytes, a.program, a.args);
-      rows.push({ app: a.app, size: a.size, cpus, ms: r.ms, vsSequential: r.ms / seqMs, faults: r.faults, messages: r.messages });
+  for (const a of apps(options.quick)) {
+    const seqMs = timeSequential(a.sequential, warmups, trials);
+    rows.push({ app: a.app, size: a.size, backend: 'plain', cpus: 'sequential', ms: seqMs, vsSequential: 1, faults: 0, messages: 0 });
+    for (const backend of options.backends ?? ['workers', 'native']) {
+      for (const cpus of options.cpuCounts ?? [1, 2, 4]) {
+        const r = await timeCluster(backend, cpus, a.bytes(cpus), a.program, a.args, warmups, trials);
+        rows.push({ app: a.app, size: a.size, backend, cpus, ms: r.ms, vsSequential: r.ms / seqMs, faults: r.faults, messages: r.messages });
+      }
     }
   }
   return { cores: availableParallelism(), warmups, trials, rows };
+}
+
+/** The row of `app` on `backend` with `cpus`, or undefined. */
+export function appRow(result: AppsResult, app: string, backend: string, cpus: number | 'sequential'): AppRow | undefined {
+  return result.rows.find((r) => r.app === app && r.cpus === cpus && (cpus === 'sequential' || r.backend === backend));
 }

@@ -28,11 +28,12 @@ export interface LatencyResult {
 const pageSize = 4096;
 const floorWorker = new URL('./floor-worker.js', import.meta.url);
 
-async function faultSamples(program: string, cpus: number, rounds: number): Promise<number[]> {
-  const cluster = await Cluster.start({ cpus, pages: 8, pageSize, timeoutMs: 120000 });
+/** A fault program's samples (µs, timed inside CPU 0's program) on `backend`. */
+export async function faultSamples(program: string, cpus: number, rounds: number, backend = 'workers'): Promise<number[]> {
+  const cluster = await Cluster.start({ cpus, pages: 8, pageSize, timeoutMs: 120000, backend });
   try {
     const url = new URL(`./programs/${program}.js`, import.meta.url);
-    await cluster.run(url, { rounds: 200, pageSize }); // warm the workers and the JIT
+    await cluster.run(url, { rounds: Math.min(rounds, 200), pageSize }); // warm the workers and the JIT
     const { results } = await cluster.run<number[]>(url, { rounds, pageSize });
     return results[0]!;
   } finally {

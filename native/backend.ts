@@ -11,9 +11,11 @@
  * filesystem: hosts are network namespaces or containers of one machine, or machines that
  * share /tmp. The processes stay up between runs. A run:
  *
- *   1. prepare: every CPU resets its region to the image (every page readable), makes a fresh
- *      protocol state and loads the program; once all are prepared, go (so no CPU can receive
- *      a message of the run before its state is fresh);
+ *   1. prepare: every CPU brings its region back to the image (every page readable; the
+ *      region keeps what the last run left, and only the pages some CPU touched in it travel,
+ *      runtime/starting-pages.ts), makes a fresh protocol state and loads the program; once
+ *      all are prepared, go (so no CPU can receive a message of the run before its state is
+ *      fresh);
  *   2. every program returns and the release at its return is done (done), then the cluster
  *      waits for quiescence: two waves of counters in a row with the same totals and as many
  *      messages handled as sent (after every program has returned, only the tail of the
@@ -23,8 +25,9 @@
  *      Each CPU's two reports bracket a moment between the waves; at that moment it was in
  *      that status (nothing it sent or handled changed in between, and a blocked CPU moves
  *      only by handling a message) and no message was in flight, so nothing could move;
- *   3. collect: each page from one CPU whose copy the protocol calls current (for IVY any valid
- *      copy, a writer first; for hlrc the home's).
+ *   3. collect: each page some CPU touched, from one CPU whose copy the protocol calls current
+ *      (for IVY any valid copy, a writer first; for hlrc the home's). An untouched page holds
+ *      the bytes the run started with everywhere.
  *
  * A failure (a program throws, a process dies, a protocol error, a deadlock, a timeout, the
  * run's AbortSignal: close() or the caller's) kills every
@@ -50,6 +53,7 @@ import { authenticate, DsmAuthError, newSecret, secretFrom } from './auth.js';
 import { FrameReader } from './codec.js';
 import { decodeControl, encodeControl, type FromCpu, type TimedEvent, type ToCpu } from './messages.js';
 import { reviveError } from '../src/runtime/error-transfer.js';
+import { StartingPages } from '../src/runtime/starting-pages.js';
 import { controlArg, controlPath, type Endpoint } from './paths.js';
 
 /** Where the CPUs run and how they talk: validated from the cluster's options. */
@@ -384,18 +388,23 @@ class Generation {
 
 export class NativeBackend implements BackendInstance {
   private generation: Generation | null = null;
+  private readonly starting: StartingPages;
 
   constructor(
     readonly config: DsmConfig,
     readonly protocol: string,
     readonly network: NativeNetwork = nativeNetwork({}),
-  ) {}
+  ) {
+    this.starting = new StartingPages(config.pages, config.pageSize);
+  }
 
   /** Starts the processes (again, after a failed run killed them). */
   async ensureStarted(): Promise<Generation> {
     if (this.generation && !this.generation.dead) return this.generation;
     const g = new Generation(this.config, this.protocol, this.network);
     this.generation = g;
+    // New processes: their regions are zero-filled.
+    this.starting.lost();
     try {
       await g.start();
     } catch (err) {
@@ -416,23 +425,33 @@ export class NativeBackend implements BackendInstance {
   }
 
   private async runOn(g: Generation, req: BackendRunRequest): Promise<BackendRunResult> {
-    g.broadcast({ type: 'prepare', programUrl: req.programUrl, args: req.args, image: req.image, trace: req.trace });
+    const refresh = this.starting.batch(req.image);
+    // Until this run succeeds, the regions hold nothing the next run can start from.
+    this.starting.lost();
+    g.broadcast({ type: 'prepare', programUrl: req.programUrl, args: req.args, refresh, trace: req.trace });
     await g.all('prepared');
     g.broadcast({ type: 'go' });
     const done = await this.untilDone(g);
-    const current = await this.quiescent(g);
-    // Each page from one CPU whose copy the protocol calls current: a writer, else the first
-    // holder (at quiescence every current copy holds the same bytes). Pages nobody holds stay.
-    const holder = new Array<number>(this.config.pages).fill(-1);
-    for (let p = 0; p < this.config.pages; p++) {
-      const writer = current.findIndex((c) => c[p] === 2);
-      holder[p] = writer >= 0 ? writer : current.findIndex((c) => c[p] === 1);
-    }
-    g.cpus.forEach((c) => c.send({ type: 'collect', pages: holder.flatMap((h, p) => (h === c.cpu ? [p] : [])) }));
+    const wave = await this.quiescent(g);
+    // Each touched page from one CPU whose copy the protocol calls current: a writer, else the
+    // first holder (at quiescence every current copy holds the same bytes). Pages nobody holds stay.
+    const holder = new Map<number, { cpu: number; writable: boolean }>();
+    wave.forEach(({ touched, current }, cpu) => {
+      touched.forEach((page, i) => {
+        const now = holder.get(page);
+        if (current[i] === 2 && !now?.writable) holder.set(page, { cpu, writable: true });
+        else if (current[i] === 1 && now === undefined) holder.set(page, { cpu, writable: false });
+      });
+    });
+    const toCollect: number[][] = g.cpus.map(() => []);
+    for (const [page, h] of holder) toCollect[h.cpu]!.push(page);
+    g.cpus.forEach((c) => c.send({ type: 'collect', pages: toCollect[c.cpu]! }));
     const collected = await g.all('collected');
     const perCpu: CpuStats[] = collected.map((c) => c.stats);
     const trace = req.trace ? orderTrace(collected.flatMap((c) => c.trace)) : undefined;
-    return { results: done.map((d) => d.result), perCpu, trace, pages: collected.flatMap((c) => c.pages) };
+    const pages = collected.flatMap((c) => c.pages);
+    this.starting.succeeded(wave.map((c) => c.touched), pages.map((p) => p.page));
+    return { results: done.map((d) => d.result), perCpu, trace, pages };
   }
 
   /** Every CPU's 'done', polling for a deadlock until then (see the file header). */
@@ -464,8 +483,8 @@ export class NativeBackend implements BackendInstance {
     }
   }
 
-  /** Waits until two waves of counters agree and every message sent was handled; returns each CPU's current copies. */
-  private async quiescent(g: Generation): Promise<Uint8Array[]> {
+  /** Waits until two waves of counters agree and every message sent was handled; returns that wave (each CPU's touched pages and current copies). */
+  private async quiescent(g: Generation): Promise<Extract<FromCpu, { type: 'counters' }>[]> {
     let last = '';
     for (;;) {
       g.broadcast({ type: 'counters' });
@@ -473,7 +492,7 @@ export class NativeBackend implements BackendInstance {
       const sent = wave.reduce((s, c) => s + c.sent, 0);
       const handled = wave.reduce((s, c) => s + c.handled, 0);
       const key = `${sent}/${handled}`;
-      if (sent === handled && key === last) return wave.map((c) => c.current);
+      if (sent === handled && key === last) return wave;
       last = key;
       await new Promise((r) => setImmediate(r));
     }

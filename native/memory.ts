@@ -75,12 +75,6 @@ export class AliasMemory extends PagedMemory {
     for (const page of this.protectedForCopy) if (this.access[page] === 2) this.region.setAccess(page, 'write');
     this.protectedForCopy.clear();
   }
-
-  /** The start of a run: `image` in every page, every page readable. */
-  reset(image: Uint8Array): void {
-    for (let p = 0; p < this.pages; p++) this.setAccess(p, 'read');
-    this.bytes.set(image);
-  }
 }
 
 export class ViewMemory extends PagedMemory {

@@ -5,6 +5,7 @@
  */
 import type { SerializedError } from '../src/runtime/error-transfer.js';
 import { deserialize, serialize } from 'node:v8';
+import type { PageBatch } from '../src/memory/paged-memory.js';
 import type { CpuStats } from '../src/runtime/stats.js';
 import type { TraceEventInput } from '../src/runtime/trace.js';
 import { frame } from './codec.js';
@@ -17,7 +18,8 @@ export type TimedEvent = TraceEventInput & { t: number };
 export type ToCpu =
   /** `peers[j]`: where CPU j listens; a CPU connects to every lower-numbered one. */
   | { type: 'connect'; peers: Endpoint[] }
-  | { type: 'prepare'; programUrl: string; args: unknown; image: Uint8Array; trace: boolean }
+  /** `refresh`: the image's bytes of the pages that may differ from it in this CPU's region (runtime/starting-pages.ts). */
+  | { type: 'prepare'; programUrl: string; args: unknown; refresh: PageBatch; trace: boolean }
   | { type: 'go' }
   | { type: 'counters' }
   | { type: 'collect'; pages: number[] }
@@ -32,12 +34,13 @@ export type FromCpu =
   | { type: 'done'; result: unknown }
   | { type: 'failed'; error: SerializedError }
   /**
-   * `current`: per page, 0 when this CPU's copy is not current, 2 when it is and writable,
-   * else 1. `status`: 'blocked' while the program waits for the protocol (a fault, a sync
-   * call, the release at its return), 'finished' once that release is done (for deadlock
-   * detection, native/backend.ts).
+   * `touched`: the pages this CPU touched in the run (memory/paged-memory.ts); `current[i]`:
+   * for page touched[i], 0 when this CPU's copy is not current, 2 when it is and writable, else 1.
+   * `status`: 'blocked' while the program waits for the protocol (a fault, a sync call, the
+   * release at its return), 'finished' once that release is done (for deadlock detection,
+   * native/backend.ts).
    */
-  | { type: 'counters'; sent: number; handled: number; current: Uint8Array; status: CpuStatus }
+  | { type: 'counters'; sent: number; handled: number; touched: number[]; current: Uint8Array; status: CpuStatus }
   | { type: 'collected'; pages: { page: number; data: Uint8Array }[]; stats: CpuStats; trace: TimedEvent[] }
   | { type: 'state'; state: string; locksHeld: number[] }
   /** A connection to this CPU that did not authenticate (auth.ts); the run goes on. */

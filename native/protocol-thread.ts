@@ -24,10 +24,12 @@ import type { ResumeKind } from '../src/core/effects.js';
 import type { Protocol } from '../src/core/protocol.js';
 import { loadProtocol } from '../src/runtime/protocol-module.js';
 import type { Message } from '../src/core/wire.js';
+import type { PageBatch } from '../src/memory/paged-memory.js';
 import { CpuDriver, type Transport } from '../src/runtime/driver.js';
 import type { TraceEventInput } from '../src/runtime/trace.js';
 import { authenticate, DsmAuthError } from './auth.js';
 import { DsmPeerLostError } from '../src/runtime/errors.js';
+import { startingState } from '../src/runtime/kept-state.js';
 import { decodeMessage, encodeMessage, FrameReader } from './codec.js';
 import { FaultService } from './fault-service.js';
 import { loadAddon, Region } from './index.js';
@@ -162,11 +164,16 @@ class ProtocolThread implements Transport {
     }
   }
 
-  private newDriver(): CpuDriver<unknown> {
+  /**
+   * A driver with init's protocol state: made from the last run's state when there was one
+   * (runtime/kept-state.ts; a failed run ends this process, so the last run succeeded).
+   */
+  private newDriver(last?: CpuDriver<unknown>): CpuDriver<unknown> {
     const trace = (e: TraceEventInput): void => {
       if (this.tracing) this.trace.push({ ...e, t: nowNs() } as TimedEvent);
     };
-    return new CpuDriver(this.protocol, this.protocol.init(this.config, this.cpu), this.memory, this, {
+    const kept = last === undefined ? undefined : { state: last.state, pages: last.seenPages() };
+    return new CpuDriver(this.protocol, startingState(this.protocol, this.config, this.cpu, kept), this.memory, this, {
       onResume: (what: ResumeKind) => this.onResume(what),
       trace,
     });
@@ -217,7 +224,7 @@ class ProtocolThread implements Transport {
         this.checkReady();
         return;
       case 'prepare':
-        this.prepare(m.image, m.trace);
+        this.prepare(m.refresh, m.trace);
         this.toMain({ type: 'load', programUrl: m.programUrl });
         this.pendingArgs = m.args;
         return;
@@ -228,7 +235,7 @@ class ProtocolThread implements Transport {
         return;
       case 'counters': {
         const status = this.phase === 'finished' ? 'finished' : this.blockedSince >= 0 ? 'blocked' : 'running';
-        this.toCluster({ type: 'counters', sent: this.sent, handled: this.handled, current: this.currentCopies(), status });
+        this.toCluster({ type: 'counters', sent: this.sent, handled: this.handled, ...this.currentCopies(), status });
         return;
       }
       case 'collect':
@@ -245,9 +252,13 @@ class ProtocolThread implements Transport {
     }
   }
 
-  private prepare(image: Uint8Array, trace: boolean): void {
-    this.memory.reset(image);
-    this.driver = this.newDriver();
+  /**
+   * The region keeps what the last run left; the pages that may differ from the image come in
+   * `refresh` (every page's protection goes back to read: startRun's setAccess is AliasMemory's).
+   */
+  private prepare(refresh: PageBatch, trace: boolean): void {
+    this.memory.startRun(refresh);
+    this.driver = this.newDriver(this.driver);
     this.tracing = trace;
     this.trace = [];
     this.sent = 0;
@@ -258,15 +269,17 @@ class ProtocolThread implements Transport {
   }
 
   /**
-   * Per page: 0 when this CPU's copy is not the current one (the protocol says: for IVY, any
-   * valid copy; for hlrc, the home's), else 2 for a writable copy and 1 for a read copy.
+   * The pages this CPU touched and, for each: 0 when its copy is not the current one (the
+   * protocol says: for IVY, any valid copy; for hlrc, the home's), else 2 for a writable copy
+   * and 1 for a read copy. An untouched page holds the run's starting bytes: nothing to collect.
    */
-  private currentCopies(): Uint8Array {
-    const out = new Uint8Array(this.config.pages);
-    for (let p = 0; p < this.config.pages; p++) {
-      if (this.driver.holdsCurrentCopy(p)) out[p] = this.memory.access[p] === 2 ? 2 : 1;
-    }
-    return out;
+  private currentCopies(): { touched: number[]; current: Uint8Array } {
+    const touched = [...this.memory.touched()];
+    const current = new Uint8Array(touched.length);
+    touched.forEach((p, i) => {
+      if (this.driver.holdsCurrentCopy(p)) current[i] = this.memory.access[p] === 2 ? 2 : 1;
+    });
+    return { touched, current };
   }
 
   private state(): string {

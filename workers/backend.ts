@@ -5,8 +5,10 @@
  *
  *   1. makes a fresh control SharedArrayBuffer (workers/control.ts) and a MessageChannel for
  *      every pair of CPUs (direct ports: a message crosses one queue, no hub to relay it);
- *   2. posts one task per CPU carrying its ports, the control buffer and a private copy of the
- *      memory image;
+ *   2. posts one task per CPU carrying its ports, the control buffer, and the image's bytes of
+ *      the pages the last run touched: each worker keeps its memory between runs and starts
+ *      from it (runtime/starting-pages.ts, workers/cpu-task.ts), so a run copies what the last
+ *      one touched, not the region;
  *   3. waits for every task. The first CPU that fails (its program threw, its worker died)
  *      sets the abort word and rings every doorbell; blocked CPUs see it and unwind, computing
  *      CPUs see it at their next poll. The same happens on a timeout, on the run's
@@ -25,6 +27,7 @@ import type { TraceEvent } from '../src/runtime/trace.js';
 import { abortReason, abortWord, controlWords, ringAll } from './control.js';
 import type { CpuTask, CpuTaskResult } from './task.js';
 import { reviveError } from '../src/runtime/error-transfer.js';
+import { StartingPages } from '../src/runtime/starting-pages.js';
 
 /** How long CPUs get to stop after an abort before their workers are terminated. */
 export const abortGraceMs = 1000;
@@ -38,6 +41,9 @@ type Outcome =
 
 export class WorkersBackend implements BackendInstance {
   private readonly pool: Piscina<CpuTask, CpuTaskResult>;
+  private readonly starting: StartingPages;
+  /** The number of the last run started (runs are numbered from 1). */
+  private lastRun = 0;
 
   constructor(
     readonly config: DsmConfig,
@@ -52,6 +58,7 @@ export class WorkersBackend implements BackendInstance {
       idleTimeout: 2 ** 31 - 1,
       name: 'default',
     });
+    this.starting = new StartingPages(config.pages, config.pageSize);
   }
 
   async run(req: BackendRunRequest): Promise<BackendRunResult> {
@@ -63,6 +70,11 @@ export class WorkersBackend implements BackendInstance {
     let firstFailure: number | null = null;
     let timedOut = false;
     let graceTimer: NodeJS.Timeout | undefined;
+    const run = ++this.lastRun;
+    const previousRun = this.starting.zeroed ? null : run - 1;
+    const refresh = this.starting.batch(req.image);
+    // Until this run succeeds, the workers' memories are nobody's.
+    this.starting.lost();
 
     const abortAll = (reason: number): void => {
       if (Atomics.compareExchange(control, abortWord, 0, reason) === 0) ringAll(control, n);
@@ -75,13 +87,12 @@ export class WorkersBackend implements BackendInstance {
     };
 
     const tasks = Array.from({ length: n }, (_, cpu) => {
-      const image = req.image.slice().buffer;
       const own = ports[cpu]!;
       const task: CpuTask = {
         cpu, config: this.config, protocol: this.protocol, programUrl: req.programUrl, args: req.args,
-        ports: own, control: control.buffer as SharedArrayBuffer, image, trace: req.trace,
+        ports: own, control: control.buffer as SharedArrayBuffer, run, previousRun, refresh, trace: req.trace,
       };
-      const transferList = [...own.filter((p): p is MessagePort => p !== null), image];
+      const transferList = own.filter((p): p is MessagePort => p !== null);
       return this.pool.run(task, { transferList, signal: signals[cpu]!.signal }).then(
         (result) => {
           outcomes[cpu] = { kind: 'result', result };
@@ -131,7 +142,10 @@ export class WorkersBackend implements BackendInstance {
     if (timedOut || done.some((o) => o.kind !== 'result' || !o.result.ok)) {
       throw new DsmTimeoutError(req.timeoutMs ?? 0, lines());
     }
-    return merge(done.map((o) => (o as { result: Extract<CpuTaskResult, { ok: true }> }).result), req.trace);
+    const results = done.map((o) => (o as { result: Extract<CpuTaskResult, { ok: true }> }).result);
+    const merged = merge(results, req.trace);
+    this.starting.succeeded(results.map((r) => r.touched), merged.pages.map((p) => p.page));
+    return merged;
   }
 
   async close(): Promise<void> {

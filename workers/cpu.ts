@@ -38,10 +38,11 @@ import { getProtocol } from '../src/core/registry.js';
 import { checkMessage, type Message } from '../src/core/wire.js';
 import { DsmMemory, type AccessHooks } from '../src/memory/accessor.js';
 import { decodePacket, encodePacket, PageAllocator } from './packet.js';
-import { PagedMemory } from '../src/memory/paged-memory.js';
+import { PagedMemory, type PageBatch } from '../src/memory/paged-memory.js';
 import type { Value, ValueType } from '../src/memory/types.js';
 import { CpuDriver, type Transport } from '../src/runtime/driver.js';
 import { DsmAbortedError } from '../src/runtime/errors.js';
+import { startingState, type KeptState } from '../src/runtime/kept-state.js';
 import { makeCpu, type Cpu, type CpuServices } from '../src/runtime/program.js';
 import { formatValue, type TraceEvent, type TraceEventInput } from '../src/runtime/trace.js';
 import {
@@ -81,18 +82,23 @@ export class WorkerCpu implements Transport, AccessHooks {
     protocolOrName: string | Protocol<unknown>,
     private readonly ports: readonly (MessagePort | null)[],
     private readonly control: Int32Array,
-    image: ArrayBuffer,
+    /** The bytes a previous run left (see cpu-task.ts), or undefined for zero-filled memory. */
+    buffer: ArrayBuffer | undefined,
+    /** The image's bytes of the pages that may differ from it in `buffer`. */
+    refresh: PageBatch,
     private readonly tracing: boolean,
+    /** This CPU's protocol state from its last run that succeeded on this worker, if any (runtime/kept-state.ts). */
+    kept?: KeptState,
   ) {
     this.cpu = cpu;
     this.doorbellIndex = doorbellBase + cpu;
     this.doorbell = new Int32Array(control.buffer, control.byteOffset + this.doorbellIndex * 4, 1);
-    this.paged = new PagedMemory(config, cpu, 'read');
+    this.paged = new PagedMemory(config, cpu, 'read', buffer);
+    this.paged.startRun(refresh);
     this.receivedPages = new PageAllocator(config.pageSize);
-    this.paged.bytes.set(new Uint8Array(image));
     const protocol = typeof protocolOrName === 'string' ? getProtocol(protocolOrName) : protocolOrName;
     const trace = this.tracing ? (e: TraceEventInput): void => this.record(e) : undefined;
-    this.driver = new CpuDriver(protocol, protocol.init(config, cpu), this.paged, this, {
+    this.driver = new CpuDriver(protocol, startingState(protocol, config, cpu, kept), this.paged, this, {
       onResume: (_what: ResumeKind) => {
         this.resumed = true;
       },
@@ -250,12 +256,14 @@ export class WorkerCpu implements Transport, AccessHooks {
   /**
    * The pages this CPU reports at the end of a quiescent run: each page is claimed by exactly
    * one CPU whose copy the protocol calls current (first come). At quiescence every current
-   * copy of a page holds the same bytes (for IVY every valid copy; for HLRC the home's).
+   * copy of a page holds the same bytes (for IVY every valid copy; for HLRC the home's). Only
+   * touched pages: a current copy this CPU never touched holds the run's starting bytes, which
+   * the image has (memory/paged-memory.ts).
    */
   collectPages(): { page: number; data: Uint8Array }[] {
     const base = claimBase(this.config.cpus);
     const out: { page: number; data: Uint8Array }[] = [];
-    for (let p = 0; p < this.paged.pages; p++) {
+    for (const p of this.paged.touched()) {
       if (!this.driver.holdsCurrentCopy(p)) continue;
       if (Atomics.compareExchange(this.control, base + p, 0, this.cpu + 1) === 0) out.push({ page: p, data: this.paged.page(p).slice() }); // an exact copy: it is cloned to the main thread
     }

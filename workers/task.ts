@@ -5,6 +5,7 @@
 import type { SerializedError } from '../src/runtime/error-transfer.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { DsmConfig } from '../src/core/config.js';
+import type { PageBatch } from '../src/memory/paged-memory.js';
 import type { CpuStats } from '../src/runtime/stats.js';
 import type { TraceEvent } from '../src/runtime/trace.js';
 
@@ -19,8 +20,15 @@ export interface CpuTask {
   readonly ports: (MessagePort | null)[];
   /** Control words and doorbells (workers/control.ts). */
   readonly control: SharedArrayBuffer;
-  /** This CPU's starting copy of the shared memory (transferred, private from here on). */
-  readonly image: ArrayBuffer;
+  /** This run's number, unique in the cluster: the worker keeps its memory under it. */
+  readonly run: number;
+  /**
+   * The run whose memory this worker must start from (it kept it, see cpu-task.ts), or null
+   * to start from zero-filled memory (runtime/starting-pages.ts).
+   */
+  readonly previousRun: number | null;
+  /** The image's bytes of the pages that may differ from it in that memory. */
+  readonly refresh: PageBatch;
   readonly trace: boolean;
 }
 
@@ -32,6 +40,8 @@ export type CpuTaskResult =
       readonly stats: CpuStats;
       readonly trace: TraceEvent[];
       readonly pages: { page: number; data: Uint8Array }[];
+      /** The pages whose bytes may have changed at this CPU during the run. */
+      readonly touched: readonly number[];
     }
   | {
       readonly ok: false;

@@ -80,12 +80,17 @@ export function checkSingleWriter(states: readonly { readonly id: number; readon
   return holders;
 }
 
+/** Every CPU id of `n` but `cpu`, in order (a page's initial copyset at its owner). */
+export const othersThan = (n: number, cpu: number): number[] => Array.from({ length: n }, (_, i) => i).filter((i) => i !== cpu);
+
 /** A protocol's own parts; `makeProtocol` adds message dispatch, locks and the barrier. */
 export interface ProtocolParts<S extends SyncState & { readonly access: Access[] }> {
   name: string;
   /** The mutants the protocol implements (Protocol.mutants). */
   mutants?: Readonly<Record<string, string>>;
   init(config: DsmConfig, cpu: number, options?: ProtocolOptions): S;
+  /** Protocol.restart, when the protocol has one. */
+  restart?(s: S, config: DsmConfig, cpu: number, pages: readonly number[], options?: ProtocolOptions): S;
   onFault(s: S, page: number, access: 'read' | 'write'): Effect[];
   dispatch: Dispatch<S>;
   invariants(states: readonly S[], pageBytes: PageBytes): void;
@@ -94,10 +99,21 @@ export interface ProtocolParts<S extends SyncState & { readonly access: Access[]
 
 export function makeProtocol<S extends SyncState & { readonly access: Access[] }>(parts: ProtocolParts<S>): Protocol<S> {
   const send = (s: S) => (to: number, msg: Message, out: Effect[]): void => deliver(s, parts.dispatch, to, msg, out);
+  const restart = parts.restart;
   return {
     name: parts.name,
     ...(parts.mutants !== undefined ? { mutants: parts.mutants } : {}),
     init: parts.init,
+    ...(restart !== undefined
+      ? {
+          restart(this: Protocol<S> | undefined, s: S, config: DsmConfig, cpu: number, pages: readonly number[], options?: ProtocolOptions): S {
+            // A protocol made by spreading this one with an init of its own must not restart
+            // into this one's initial state: it gets its own init.
+            if (this !== undefined && this.init !== parts.init) return this.init(config, cpu, options);
+            return restart(s, config, cpu, pages, options);
+          },
+        }
+      : {}),
     onFault: parts.onFault,
     onMessage(s, from, msg) {
       const out: Effect[] = [];

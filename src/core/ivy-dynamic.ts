@@ -49,7 +49,7 @@
 import type { DsmConfig } from './config.js';
 import type { Effect } from './effects.js';
 import { builtinMutants, describeMutants } from './mutants.js';
-import { checkSingleWriter, deliver as deliverVia, invariantFailure, makeProtocol, setAccess } from './common.js';
+import { checkSingleWriter, deliver as deliverVia, invariantFailure, makeProtocol, othersThan, setAccess } from './common.js';
 import { assert } from './errors.js';
 import type { PageBytes, Protocol, ProtocolOptions } from './protocol.js';
 import { checkLocks, initSync, onSyncMessage, syncWaitingOn, type SyncState } from './sync.js';
@@ -245,20 +245,51 @@ function dispatch(s: IvyDynamicState, from: number, msg: Message, out: Effect[])
   }
 }
 
+/** Page `p`'s initial state at `cpu`: CPU p mod N owns it, with every other CPU in its copyset. */
+function initialPage(n: number, cpu: number, p: number, others: readonly number[]): { owned: boolean; copyset: number[]; probOwner: number } {
+  return { owned: p % n === cpu, copyset: p % n === cpu ? others.slice() : [], probOwner: p % n };
+}
+
 function init(config: DsmConfig, cpu: number, options?: ProtocolOptions): IvyDynamicState {
   const n = config.cpus;
   const pages = config.pages;
-  const others = Array.from({ length: n }, (_, i) => i).filter((i) => i !== cpu);
+  const others = othersThan(n, cpu);
+  // One plain loop (see ivy.ts's init: a run starts with init).
+  const owned: boolean[] = [];
+  const copyset: number[][] = [];
+  const probOwner: number[] = [];
+  const queued: QueuedRequest[][] = [];
+  for (let p = 0; p < pages; p++) {
+    const page = initialPage(n, cpu, p, others);
+    owned.push(page.owned);
+    copyset.push(page.copyset);
+    probOwner.push(page.probOwner);
+    queued.push([]);
+  }
   return {
     ...initSync(n, cpu, options?.mutant),
     pages,
     access: new Array<Access>(pages).fill('read'),
-    owned: Array.from({ length: pages }, (_, p) => p % n === cpu),
-    copyset: Array.from({ length: pages }, (_, p) => (p % n === cpu ? others.slice() : [])),
-    probOwner: Array.from({ length: pages }, (_, p) => p % n),
-    queued: Array.from({ length: pages }, () => []),
+    owned,
+    copyset,
+    probOwner,
+    queued,
     fault: null,
   };
+}
+
+/** init's state again, resetting only `pages` (Protocol.restart; as in ivy.ts, per-page state changes only in inputs naming the page). */
+function restart(s: IvyDynamicState, config: DsmConfig, cpu: number, pages: readonly number[], options?: ProtocolOptions): IvyDynamicState {
+  const others = othersThan(config.cpus, cpu);
+  for (const p of pages) {
+    const page = initialPage(config.cpus, cpu, p, others);
+    s.access[p] = 'read';
+    s.owned[p] = page.owned;
+    s.copyset[p] = page.copyset;
+    s.probOwner[p] = page.probOwner;
+    s.queued[p] = [];
+  }
+  return { ...s, ...initSync(config.cpus, cpu, options?.mutant), fault: null };
 }
 
 /**
@@ -314,4 +345,4 @@ function waitingOn(s: IvyDynamicState): string | null {
 }
 
 /** IVY with the dynamic distributed manager: requests follow probable-owner hints. */
-export const ivyDynamic: Protocol<IvyDynamicState> = makeProtocol({ name: 'ivy-dynamic', mutants: describeMutants(builtinMutants['ivy-dynamic']), init, onFault, dispatch, invariants, waitingOn });
+export const ivyDynamic: Protocol<IvyDynamicState> = makeProtocol({ name: 'ivy-dynamic', mutants: describeMutants(builtinMutants['ivy-dynamic']), init, restart, onFault, dispatch, invariants, waitingOn });

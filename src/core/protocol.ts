@@ -36,6 +36,15 @@ export interface Protocol<S> {
    */
   readonly mutants?: Readonly<Record<string, string>>;
   init(config: DsmConfig, cpu: number, options?: ProtocolOptions): S;
+  /**
+   * Optional: what `init` returns, made from `s` at the cost of `pages` rather than of the
+   * region. `s` came from `init` (or `restart`) with the same config, cpu and options, and
+   * has since taken inputs (faults, messages) naming only `pages`, and sync calls; per-page
+   * state of any other page is as init made it. May reuse and change `s`'s storage. Runtimes
+   * that keep a CPU's state from one run to the next call it (runtime/kept-state.ts);
+   * absent, they call init.
+   */
+  restart?(s: S, config: DsmConfig, cpu: number, pages: readonly number[], options?: ProtocolOptions): S;
   /** The program at this CPU touched `page` without the needed access. */
   onFault(s: S, page: number, access: 'read' | 'write'): Effect[];
   onMessage(s: S, from: number, msg: Message): Effect[];

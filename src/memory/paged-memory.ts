@@ -3,11 +3,26 @@
  * private ArrayBuffer; the protection table holds one access code per page (0 none, 1 read,
  * 2 write). Every runtime enforces access through this class: the simulator directly, the
  * worker runtime through the typed accessor.
+ *
+ * Runs cost what they touch. A CPU's bytes outlive a run (the worker runtime hands the buffer
+ * to the next run's memory, a native CPU keeps its region), so the next run must not copy the
+ * whole region in again. Bytes change only three ways: a page granted write access (the
+ * program may store to it), a page installed (data that arrived), a diff applied. Each marks
+ * the page touched; a page never touched holds exactly the bytes the run started with. So at
+ * the end of a run the touched pages are all that can differ from the run's starting image
+ * (runtime/starting-pages.ts), and `startRun` brings a memory back to the image by installing
+ * just those.
  */
 import { log2, type DsmConfig } from '../core/config.js';
 import { DsmAlignmentError, DsmRangeError } from '../core/errors.js';
 import { accessCode, accessOfCode, type Access } from '../core/wire.js';
 import { loadValue, storeValue, typeSize, type Value, type ValueType } from './types.js';
+
+/** Some pages' bytes, packed: page `pages[i]` is `data[i * pageSize .. (i + 1) * pageSize)`. */
+export interface PageBatch {
+  readonly pages: readonly number[];
+  readonly data: Uint8Array;
+}
 
 /** Pages per chunk of page copies (copyPage). */
 const copyChunkPages = 16;
@@ -25,18 +40,58 @@ export class PagedMemory {
   private copyChunk = new Uint8Array(0);
   private copyChunkUsed = 0;
 
+  /** Per page, 1 once touched (see the header); `touchedList` holds the same pages in order. */
+  private readonly touchedFlags: Uint8Array;
+  private touchedList: number[] = [];
+
   constructor(
     config: DsmConfig,
     readonly cpu: number,
     initialAccess: Access = 'read',
+    /** Bytes to use (a previous run's, of `pages * pageSize` bytes); default a fresh zero-filled buffer. */
+    buffer?: ArrayBuffer,
   ) {
     this.pageSize = config.pageSize;
     this.pages = config.pages;
     this.pageShift = log2(config.pageSize);
     this.regionBytes = config.pages * config.pageSize;
-    this.bytes = new Uint8Array(new ArrayBuffer(this.regionBytes));
+    if (buffer !== undefined && buffer.byteLength !== this.regionBytes) {
+      throw new RangeError(`PagedMemory: a buffer of ${buffer.byteLength} bytes for a region of ${this.regionBytes}`);
+    }
+    // A fresh ArrayBuffer is calloc'd: pages nobody touches are never backed by memory.
+    this.bytes = new Uint8Array(buffer ?? new ArrayBuffer(this.regionBytes));
     this.view = new DataView(this.bytes.buffer);
     this.access = new Uint8Array(config.pages).fill(accessCode[initialAccess]);
+    this.touchedFlags = new Uint8Array(config.pages);
+  }
+
+  /** Marks `page` as possibly changed in this run (see the header). */
+  markTouched(page: number): void {
+    if (this.touchedFlags[page] === 0) {
+      this.touchedFlags[page] = 1;
+      this.touchedList.push(page);
+    }
+  }
+
+  /** The pages whose bytes may differ from the image this run started with, in the order first touched. */
+  touched(): readonly number[] {
+    return this.touchedList;
+  }
+
+  /**
+   * The start of a run on bytes a previous run left: every page readable (the protocols'
+   * initial state), `refresh` installed (the starting image's bytes of every page that may
+   * differ here), nothing touched yet. The caller answers for the rest of the bytes already
+   * being the image's (see the header).
+   */
+  startRun(refresh: PageBatch): void {
+    const read = accessCode.read;
+    for (let p = 0; p < this.pages; p++) if (this.access[p] !== read) this.setAccess(p, 'read');
+    refresh.pages.forEach((page, i) => {
+      this.bytes.set(refresh.data.subarray(i * this.pageSize, (i + 1) * this.pageSize), page << this.pageShift);
+    });
+    for (const p of this.touchedList) this.touchedFlags[p] = 0;
+    this.touchedList = [];
   }
 
   /** Throws DsmRangeError unless [address, address+length) lies inside the region. */
@@ -62,6 +117,7 @@ export class PagedMemory {
   }
 
   setAccess(page: number, access: Access): void {
+    if (access === 'write') this.markTouched(page);
     this.access[page] = accessCode[access];
   }
 
@@ -98,6 +154,7 @@ export class PagedMemory {
   }
 
   install(page: number, data: Uint8Array): void {
+    this.markTouched(page);
     this.bytes.set(data, page << this.pageShift);
   }
 

@@ -45,6 +45,9 @@ export class CpuDriver<S> {
   /** Twins of pages, for multiple-writer protocols: copies taken at `twin`, dropped when diffed. */
   private twins = new Map<number, Uint8Array>();
   private protocolState: S;
+  /** Per page, 1 once an input named it; `seenList` the same pages in order (Protocol.restart's `pages`). */
+  private readonly seenFlags: Uint8Array;
+  private readonly seenList: number[] = [];
 
   constructor(
     readonly protocol: Protocol<S>,
@@ -55,6 +58,7 @@ export class CpuDriver<S> {
   ) {
     this.stats = emptyStats(memory.cpu);
     this.protocolState = state;
+    this.seenFlags = new Uint8Array(memory.pages);
   }
 
   /** This CPU's protocol state (the protocol mutates it in place). */
@@ -79,12 +83,25 @@ export class CpuDriver<S> {
     this.afterResumeEffects = snapshot.afterResume;
   }
 
+  /** The pages an input to the protocol has named so far (faults on them, messages about them). */
+  seenPages(): readonly number[] {
+    return this.seenList;
+  }
+
+  private see(page: number): void {
+    if (this.seenFlags[page] === 0) {
+      this.seenFlags[page] = 1;
+      this.seenList.push(page);
+    }
+  }
+
   get cpu(): number {
     return this.memory.cpu;
   }
 
   fault(page: number, access: 'read' | 'write', address: number): void {
     this.afterResume();
+    this.see(page);
     if (access === 'read') this.stats.readFaults += 1;
     else this.stats.writeFaults += 1;
     this.hooks.trace?.({ type: 'fault', cpu: this.cpu, page, access, address });
@@ -93,6 +110,7 @@ export class CpuDriver<S> {
 
   message(from: number, id: number, msg: Message): void {
     this.afterResume();
+    if ('page' in msg) this.see(msg.page);
     if (msg.kind === 'INVALIDATE') this.stats.invalidations += 1;
     this.hooks.trace?.({ type: 'recv', cpu: this.cpu, from, id, msg: traceMessage(msg) });
     this.execute(this.protocol.onMessage(this.state, from, msg));
@@ -204,6 +222,7 @@ export class CpuDriver<S> {
           this.twins.set(e.page, this.memory.copyPage(e.page));
           break;
         case 'applyDiff':
+          this.memory.markTouched(e.page);
           applyDiff(this.memory.page(e.page), e.diff);
           break;
         case 'resume':

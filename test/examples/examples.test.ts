@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Cluster, type ClusterOptions } from '../../index.js';
 import { jacobiLayout, jacobiSequential } from '../../examples/jacobi.js';
 import { matmulLayout, matmulSequential, rowsOf } from '../../examples/matmul.js';
+import { keyOf, radixLayout, radixSequential } from '../../examples/radix.js';
+import { luLayout, luOf, luSequential } from '../../examples/lu.js';
 
 const example = (name: string): URL => new URL(`../../examples/${name}.js`, import.meta.url);
 const timeoutMs = 30000;
@@ -62,6 +64,43 @@ describe.each(['workers', 'native'])('examples on 3 CPUs (%s)', (backend) => {
     expect(grid).toEqual(Array.from(jacobiSequential(n, iterations)));
     // Not a trivial grid: the heat from the top edge reached the interior.
     expect(grid[2 * n + n / 2]).toBeGreaterThan(0);
+  });
+
+  test('radix: the keys end sorted, equal to the sequential radix sort; each CPU returns its block', async () => {
+    // Not a multiple of 3 CPUs nor of a page's keys: blocks and digit ranges straddle pages.
+    const n = 5000;
+    const { results } = await cluster.run<number>(example('radix'), { n });
+    const keys = new Uint32Array(cluster.readMemory(radixLayout(n, 3).keys, n * 4).buffer);
+    expect(Array.from(keys)).toEqual(Array.from(radixSequential(n)));
+    expect(results).toEqual([1667, 1667, 1666]);
+  });
+
+  test('lu: the factors equal the sequential elimination', async () => {
+    const n = 40;
+    const { results } = await cluster.run<number>(example('lu'), { n });
+    expect(float64s(cluster.readMemory(luLayout(n).a, n * n * 8))).toEqual(Array.from(luSequential(n)));
+    expect(results).toEqual([14, 13, 13]);
+  });
+});
+
+describe('the sequential twins are right', () => {
+  test('radixSequential sorts the keys (as a comparison sort does), which are not all alike', () => {
+    const n = 5000;
+    const keys = Uint32Array.from({ length: n }, (_, i) => keyOf(i));
+    expect(new Set(keys).size).toBeGreaterThan(n * 0.99);
+    expect(Array.from(radixSequential(n))).toEqual(Array.from(keys.sort()));
+  });
+
+  test('luSequential: L times U is the matrix again', () => {
+    const n = 12;
+    const lu = luSequential(n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let k = 0; k <= Math.min(i, j); k++) sum += (k === i ? 1 : lu[i * n + k]!) * lu[k * n + j]!;
+        expect(sum).toBeCloseTo(luOf(i, j, n), 10);
+      }
+    }
   });
 });
 

@@ -44,6 +44,9 @@ describe('tsdsm run', () => {
     // 1 page holds three 13 × 13 matrices (matmul) and two 16 × 16 grids (jacobi): rows split 7 + 6 and 8 + 8.
     expect((await run('matmul')).slice(0, 2)).toEqual([`CPU 0: ${rowSum(0, 7, 13)}`, `CPU 1: ${rowSum(7, 13, 13)}`]);
     expect((await run('jacobi')).slice(0, 2)).toEqual(['CPU 0: 8', 'CPU 1: 8']);
+    // Radix: two arrays of 256 keys and two histograms on 64-byte boundaries; LU: a 22 × 22 matrix, rows dealt 11 + 11.
+    expect((await run('radix')).slice(0, 2)).toEqual(['CPU 0: 128', 'CPU 1: 128']);
+    expect((await run('lu')).slice(0, 2)).toEqual(['CPU 0: 11', 'CPU 1: 11']);
   });
 
   test('the installed command line runs the counter without --args', async () => {

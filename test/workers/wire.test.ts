@@ -18,7 +18,7 @@ function setUp() {
   const { port1, port2 } = new MessageChannel();
   const control = new Int32Array(new SharedArrayBuffer(4 * controlWords(2, 2)));
   // CPU 0 under test; port2 plays CPU 1.
-  const cpu0 = new WorkerCpu(config, 0, 'ivy', [null, port1], control, new ArrayBuffer(128), false);
+  const cpu0 = new WorkerCpu(config, 0, 'ivy', [null, port1], control, undefined, { pages: [], data: new Uint8Array(0) }, false);
   const post = (message: unknown): void => {
     Atomics.add(control, sentWord, 1);
     port2.postMessage(message);

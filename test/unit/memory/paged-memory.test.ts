@@ -42,4 +42,32 @@ describe('PagedMemory', () => {
     expect(m.load(type, 64 + size)).toBe(value);
     if (!type.startsWith('float')) expect(m.bytes[64 + size]).toBe(5); // little-endian: low byte first
   });
+
+  test('pages mark themselves touched when granted write access or installed, and only then', () => {
+    const m = new PagedMemory(config, 0);
+    m.setAccess(1, 'none');
+    m.setAccess(2, 'read');
+    expect(m.touched()).toEqual([]);
+    m.setAccess(3, 'write');
+    m.install(0, new Uint8Array(64).fill(7));
+    m.setAccess(3, 'read');
+    m.setAccess(3, 'write');
+    expect(m.touched()).toEqual([3, 0]);
+  });
+
+  test('startRun on the bytes of a previous run: every page readable, the refreshed pages installed, nothing touched', () => {
+    const first = new PagedMemory(config, 0);
+    first.setAccess(1, 'write');
+    first.bytes.fill(5, 64, 128);
+    first.setAccess(2, 'none');
+    const m = new PagedMemory(config, 1, 'read', first.bytes.buffer as ArrayBuffer);
+    m.setAccess(2, 'none');
+    m.setAccess(3, 'write');
+    m.startRun({ pages: [1], data: new Uint8Array(64).fill(9) });
+    expect([0, 1, 2, 3].map((p) => m.accessOf(p))).toEqual(['read', 'read', 'read', 'read']);
+    expect(Array.from(m.page(1))).toEqual(new Array(64).fill(9));
+    expect(m.touched()).toEqual([]);
+    expect(m.cpu).toBe(1);
+    expect(() => new PagedMemory(config, 0, 'read', new ArrayBuffer(8))).toThrow('a buffer of 8 bytes for a region of 256');
+  });
 });
