@@ -23,13 +23,11 @@
  *
  *   npm run bench:native        (prints two tables; medians and 90th percentiles in µs; Jacobi in ms)
  */
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { roundTrips } from './floors.js';
 import { makeTwoHosts, type TwoHosts } from './netns.js';
 import { Cluster } from '../index.js';
 import { loadAddon, Region } from '../native/index.js';
@@ -120,22 +118,6 @@ for (const cpus of [1, 2]) {
 }
 console.log(`\nJacobi n = ${n}, ${iterations} sweeps: CPU 0's sweep time (ms, median of 5); 1 CPU is compute alone, 2 CPUs adds faults and barriers`);
 console.log(table([['cpus', 'workers get/set', 'native get/set', 'native a[i]', 'native a[i] / workers'], ...jacobiRows]));
-
-const pingpong = fileURLToPath(new URL('./pingpong.js', import.meta.url));
-
-/** Round trips (µs) between a server at `listen` and a client, each started by its launch prefix. */
-async function roundTrips(listen: string, serverLaunch: string[], clientLaunch: string[], n: number): Promise<number[]> {
-  const argv = [...serverLaunch, process.execPath, pingpong, 'server', listen];
-  const server = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    const first = await new Promise<string>((resolve) => createInterface({ input: server.stdout! }).once('line', resolve));
-    const where = listen.startsWith('/') ? listen : `${listen}:${first}`;
-    const client = [...clientLaunch, process.execPath, pingpong, 'client', where, String(n)];
-    return JSON.parse(execFileSync(client[0]!, client.slice(1), { encoding: 'utf8', timeout: 60000 })) as number[];
-  } finally {
-    server.kill();
-  }
-}
 
 const hostRows: string[][] = [];
 const readFault = cases[1]!;

@@ -19,7 +19,7 @@ import { benchProtocolThroughput, formatProtocolThroughput } from './protocol-th
 import { benchRunCost } from './run-cost.js';
 import { fixed, median } from './stats.js';
 import { picture, targets, type FaultFloor } from './summary.js';
-import { unixFloorSamples } from './unix-floor.js';
+import { unixFloorSamples } from './floors.js';
 
 const quick = process.argv.includes('--quick') || process.env['TSDSM_BENCH_QUICK'] === '1';
 const started = performance.now();
