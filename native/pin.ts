@@ -95,8 +95,6 @@ export class PinGate {
   private readonly words: Int32Array;
   private readonly table: Uint8Array;
   private readonly pageSize: number;
-  /** Pieces that had to fault their page in first (statistics). */
-  retries = 0;
   private sink = 0;
 
   constructor(
@@ -141,7 +139,6 @@ export class PinGate {
       this.words[wantPageIndex] = page;
       this.words[wantCodeIndex] = code;
       if (Atomics.exchange(this.words, pinIndex, pinWord.wanted) === pinWord.pinnedWaiting) this.onRelease();
-      this.retries += 1;
       this.touch(page, code);
       this.awaitHandover();
     }

@@ -27,7 +27,7 @@ import type { Message } from '../src/core/wire.js';
 import type { PageBatch } from '../src/memory/paged-memory.js';
 import { CpuDriver, type Transport } from '../src/runtime/driver.js';
 import type { TraceEventInput } from '../src/runtime/trace.js';
-import { authenticate, DsmAuthError } from './auth.js';
+import { addressOf, authenticate, DsmAuthError } from './auth.js';
 import { DsmPeerLostError } from '../src/runtime/errors.js';
 import { startingState } from '../src/runtime/kept-state.js';
 import { decodeMessage, encodeMessage, FrameReader } from './codec.js';
@@ -340,7 +340,7 @@ class ProtocolThread implements Transport {
     this.peers[from] = socket;
     this.heard[from] = performance.now();
     this.said[from] = performance.now();
-    this.peerAddress[from] = socket.remoteAddress === undefined ? 'a Unix socket' : `${socket.remoteAddress}:${socket.remotePort}`;
+    this.peerAddress[from] = addressOf(socket);
     const reader = new FrameReader(`CPU ${this.cpu} from CPU ${from}`);
     const onData = (chunk: Buffer): void => this.guard(() => {
       this.heard[from] = performance.now();

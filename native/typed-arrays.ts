@@ -89,9 +89,8 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
   type Self = AnyTypedArray & { memory: NativeDsmMemory };
   const proto = Object.getPrototypeOf(Base.prototype) as Record<string, Method>;
   const base = {
-    set: proto['set']!, fill: proto['fill']!, copyWithin: proto['copyWithin']!, slice: proto['slice']!,
-    sort: proto['sort']!, reverse: proto['reverse']!, indexOf: proto['indexOf']!, lastIndexOf: proto['lastIndexOf']!,
-    includes: proto['includes']!, join: proto['join']!,
+    set: proto['set']!, fill: proto['fill']!, slice: proto['slice']!,
+    indexOf: proto['indexOf']!, lastIndexOf: proto['lastIndexOf']!, includes: proto['includes']!, join: proto['join']!,
   };
   const Private = Base as unknown as new (length: number) => AnyTypedArray & { set(a: unknown, offset?: number): void; slice(): AnyTypedArray };
 

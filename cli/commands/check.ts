@@ -13,17 +13,16 @@
 import type { Command } from 'commander';
 import { cpuCountMax } from '../../src/core/config.js';
 import { DsmConfigError, DsmError } from '../../src/core/errors.js';
-import { checkMutant, getProtocol, protocols } from '../../src/core/registry.js';
+import { checkMutant, getProtocol } from '../../src/core/registry.js';
 import type { MutantName } from '../../src/core/mutants.js';
 import { explore, formatExploreStory, reductions, type ExploreOptions, type Reduction } from '../../testing/explorer.js';
-import { parseInteger } from '../options.js';
+import { addProtocolOptions, loadProtocolModules, parseInteger, type ProtocolCommandOptions } from '../options.js';
 import type { FuzzIo } from './fuzz.js';
 
 /** The explorer found a violation: the story is on stdout. */
 export class CheckFailure extends DsmError {}
 
-export interface CheckCommandOptions {
-  protocol: string;
+export interface CheckCommandOptions extends ProtocolCommandOptions {
   cpus: number;
   pages: number;
   ops: number;
@@ -49,7 +48,7 @@ function checkRange(name: string, value: number | undefined, min: number, max: n
 
 /** The command line that finds the same counterexample again (the search is deterministic). */
 export function checkCommandLine(opts: CheckCommandOptions): string {
-  const parts = ['tsdsm check', `--protocol ${opts.protocol}`, `--cpus ${opts.cpus}`, `--pages ${opts.pages}`, `--ops ${opts.ops}`];
+  const parts = ['tsdsm check', ...(opts.protocolModule ?? []).map((m) => `--protocol-module ${m}`), `--protocol ${opts.protocol}`, `--cpus ${opts.cpus}`, `--pages ${opts.pages}`, `--ops ${opts.ops}`];
   if (opts.pageSize !== undefined) parts.push(`--page-size ${opts.pageSize}`);
   if (opts.slots !== undefined) parts.push(`--slots ${opts.slots}`);
   if (opts.locks) parts.push('--locks');
@@ -123,10 +122,9 @@ export function runCheckCommand(opts: CheckCommandOptions, io: FuzzIo = defaultI
 }
 
 export function registerCheckCommand(program: Command, io: FuzzIo = defaultIo): void {
-  program
+  const command = program
     .command('check')
     .description('exhaustive exploration: every program of up to --ops items per CPU under every schedule, breadth first; a violation prints the shortest story')
-    .option('--protocol <name>', `the protocol: ${Object.keys(protocols).join(', ')}`, 'ivy')
     .option('--cpus <n>', 'CPUs', parseInteger('--cpus'), 3)
     .option('--pages <n>', 'pages', parseInteger('--pages'), 1)
     .option('--ops <n>', 'items per CPU: a read or a write of a hot address (or a lock section of one)', parseInteger('--ops'), 2)
@@ -139,6 +137,9 @@ export function registerCheckCommand(program: Command, io: FuzzIo = defaultIo): 
     .option('--reduction <name>', `state-space reduction: ${reductions.join(', ')}`, 'none')
     .option('--max-states <n>', 'stop (not exhaustive) after this many states', parseInteger('--max-states'))
     .option('--max-seconds <n>', 'stop (not exhaustive) after this long', parseInteger('--max-seconds'))
-    .option('--json', 'end with a JSON summary line')
-    .action((opts: CheckCommandOptions) => runCheckCommand(opts, io));
+    .option('--json', 'end with a JSON summary line');
+  addProtocolOptions(command).action(async (opts: CheckCommandOptions) => {
+    await loadProtocolModules(opts);
+    runCheckCommand(opts, io);
+  });
 }

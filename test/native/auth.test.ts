@@ -11,6 +11,7 @@ import { Cluster, DsmAuthError, DsmConfigError } from '../../index.js';
 import { authenticate } from '../../native/auth.js';
 import { encodeMessage } from '../../native/codec.js';
 import { cpuProcesses } from './fixtures/processes.js';
+import { until } from './fixtures/until.js';
 
 const example = (name: string): URL => new URL(`../../examples/${name}.js`, import.meta.url);
 const timeoutMs = 20000;
@@ -43,10 +44,7 @@ function dial(port: number): Promise<Socket> {
 
 /** Waits (bounded) for `n` refusals to be reported. */
 async function refusals(n: number): Promise<DsmAuthError[]> {
-  for (let waited = 0; refused.length < n; waited += 20) {
-    if (waited > 10000) throw new Error(`only ${refused.length} refusals reported, wanted ${n}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await until(() => refused.length >= n, () => `${n} refusals (${refused.length} reported)`);
   return refused.splice(0, n);
 }
 

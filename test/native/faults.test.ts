@@ -9,19 +9,12 @@
 import { describe, expect, test } from '@jest/globals';
 import { Cluster, DsmPeerLostError, DsmProcessExitError, DsmWireError, opsProgram } from '../../index.js';
 import { cpuProcesses } from './fixtures/processes.js';
+import { until } from './fixtures/until.js';
 import type { WasmTrapResult } from './programs/wasm-trap.js';
 
 const program = (name: string): URL => new URL(`./programs/${name}.js`, import.meta.url);
 // Long, so that a failure reported in time is the failure itself, not the run's timeout.
 const timeoutMs = 60000;
-
-/** Waits (bounded) until `ready()` holds. */
-async function until(ready: () => boolean, what: string, boundMs = 10000): Promise<void> {
-  for (let waited = 0; !ready(); waited += 20) {
-    if (waited > boundMs) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function healthyCluster(): Promise<void> {
   const next = await Cluster.start({ cpus: 2, pages: 2, timeoutMs, backend: 'native' });
