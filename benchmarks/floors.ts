@@ -1,17 +1,21 @@
 /**
  * Transport floors: the round trip of a 16-byte message between two Node processes over a
- * `net` socket (a Unix socket path or TCP), what the native backend's frames ride on, without
- * any protocol. The two ends are benchmarks/pingpong.ts, each started by a launch prefix (for
- * two hosts, `ip netns exec NS`). Samples in µs.
+ * `net` socket (a Unix socket path or TCP) or through the rings of a shared mapping, what the
+ * native backend's frames ride on, without any protocol. The two ends are
+ * benchmarks/pingpong.ts (sockets), each started by a launch prefix (for two hosts,
+ * `ip netns exec NS`), or benchmarks/ring-pingpong.ts (rings). Samples in µs.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ringsPath } from '../native/paths.js';
+import { ringsLayout } from '../native/rings.js';
 
 const pingpong = fileURLToPath(new URL('./pingpong.js', import.meta.url));
+const ringPingpong = fileURLToPath(new URL('./ring-pingpong.js', import.meta.url));
 
 /** Round trips (µs) between a server at `listen` and a client, each started by its launch prefix. */
 export async function roundTrips(listen: string, serverLaunch: string[], clientLaunch: string[], n: number): Promise<number[]> {
@@ -34,6 +38,22 @@ export async function unixFloorSamples(rounds: number): Promise<number[]> {
   try {
     return await roundTrips(join(dir, 'pp.sock'), [], [], rounds);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The ring floor on this host: two processes, the rings and doorbells of native/rings.ts. */
+export async function ringFloorSamples(rounds: number): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'tsdsm-floor-'));
+  const fd = openSync(ringsPath(dir), 'w', 0o600);
+  ftruncateSync(fd, ringsLayout({ cpus: 2, pageSize: 4096 }).bytes);
+  closeSync(fd);
+  const echo = spawn(process.execPath, [ringPingpong, dir, '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<string>((resolve) => createInterface({ input: echo.stdout! }).once('line', resolve));
+    return JSON.parse(execFileSync(process.execPath, [ringPingpong, dir, '0', String(rounds)], { encoding: 'utf8', timeout: 60000 })) as number[];
+  } finally {
+    echo.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -29,8 +29,8 @@ const pageSize = 4096;
 const floorWorker = new URL('./floor-worker.js', import.meta.url);
 
 /** A fault program's samples (µs, timed inside CPU 0's program) on `backend`. */
-export async function faultSamples(program: string, cpus: number, rounds: number, backend = 'workers'): Promise<number[]> {
-  const cluster = await Cluster.start({ cpus, pages: 8, pageSize, timeoutMs: 120000, backend });
+export async function faultSamples(program: string, cpus: number, rounds: number, backend = 'workers', transport?: string): Promise<number[]> {
+  const cluster = await Cluster.start({ cpus, pages: 8, pageSize, timeoutMs: 120000, backend, transport });
   try {
     const url = new URL(`./programs/${program}.js`, import.meta.url);
     await cluster.run(url, { rounds: Math.min(rounds, 200), pageSize }); // warm the workers and the JIT

@@ -1,6 +1,6 @@
 /**
  * Question: what does a fault cost on the native backend (real mprotect and SIGSEGV, one
- * process per CPU, Unix sockets) against worker threads (the accessor's software check,
+ * process per CPU, shared-memory rings) against worker threads (the accessor's software check,
  * MessagePorts)? The same programs on both, timed inside the faulting CPU's program:
  *
  *  - the floor (native only): a fault granted by a bare worker thread, no protocol (SIGSEGV,
@@ -9,13 +9,13 @@
  *  - remote read fault: 4 messages, requester, manager and owner distinct;
  *  - write fault invalidating one copy: 5 messages on the critical path;
  *
- * native over Unix sockets (the default) and over TCP on 127.0.0.1 (`transport: 'tcp'`).
+ * native over shared-memory rings (the default) and over TCP on 127.0.0.1 (`transport: 'tcp'`).
  *
  * Several hosts (as root): the remote read fault with its CPUs on two network namespaces
  * joined by a veth pair (CPU 0 and CPU 1 on host A, CPU 2, the page's manager, on host B: two
  * of the three hops on the critical path cross the link), beside the same fault over TCP on
- * 127.0.0.1 and over Unix sockets, with each transport's own round trip (pingpong.ts)
- * measured in the same run.
+ * 127.0.0.1, over Unix sockets and over rings, with each transport's own round trip
+ * (pingpong.ts, ring-pingpong.ts) measured in the same run.
  *
  * And what the native backend's real typed arrays buy a compute loop: Jacobi (n = 256, 1 and 2 CPUs)
  * through the views' get/set on workers (the accessor's software check) and on native (a
@@ -27,7 +27,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { roundTrips } from './floors.js';
+import { ringFloorSamples, roundTrips } from './floors.js';
 import { makeTwoHosts, type TwoHosts } from './netns.js';
 import { Cluster } from '../index.js';
 import { loadAddon, Region } from '../native/index.js';
@@ -124,13 +124,16 @@ const readFault = cases[1]!;
 const dir = mkdtempSync(join(tmpdir(), 'tsdsm-bench-'));
 let twoHosts: TwoHosts | null = null;
 try {
+  const ringFloor = await ringFloorSamples(rounds);
+  const ringFault = await samples('native', readFault.program, readFault.cpus, readFault.pages, 'ring');
   const unixFloor = await roundTrips(join(dir, 'pp.sock'), [], [], rounds);
-  const unixFault = await samples('native', readFault.program, readFault.cpus, readFault.pages);
+  const unixFault = await samples('native', readFault.program, readFault.cpus, readFault.pages, 'unix');
   const loopFloor = await roundTrips('127.0.0.1', [], [], rounds);
   const loopFault = await samples('native', readFault.program, readFault.cpus, readFault.pages, 'tcp');
   const row = (name: string, fault: number[], floor: number[]): string[] => [
     name, fixed(median(fault), 1), fixed(percentile(fault, 90), 1), fixed(median(floor), 1), fixed(median(fault) / 3 / (median(floor) / 2), 2),
   ];
+  hostRows.push(row('shared-memory rings, one host (default)', ringFault, ringFloor));
   hostRows.push(row('Unix sockets, one host', unixFault, unixFloor));
   hostRows.push(row('TCP on 127.0.0.1, one host', loopFault, loopFloor));
   try {

@@ -19,7 +19,7 @@ import { benchProtocolThroughput, formatProtocolThroughput } from './protocol-th
 import { benchRunCost } from './run-cost.js';
 import { fixed, median } from './stats.js';
 import { picture, targets, type FaultFloor } from './summary.js';
-import { unixFloorSamples } from './floors.js';
+import { ringFloorSamples, unixFloorSamples } from './floors.js';
 
 const quick = process.argv.includes('--quick') || process.env['TSDSM_BENCH_QUICK'] === '1';
 const started = performance.now();
@@ -37,10 +37,13 @@ console.log(table([
 const rounds = quick ? 50 : 1000;
 const latency = await benchLatency(rounds);
 const nativeRead = median(await faultSamples('read-fault', 3, rounds, 'native'));
+const ringFloor = median(await ringFloorSamples(rounds * 2));
+const nativeUnixRead = median(await faultSamples('read-fault', 3, rounds, 'native', 'unix'));
 const unixFloor = median(await unixFloorSamples(rounds * 2));
 const faults: FaultFloor[] = [
   { backend: 'workers', readFaultUs: latency.readFaultUs, floorRoundTripUs: latency.portRoundTripUs },
-  { backend: 'native', readFaultUs: nativeRead, floorRoundTripUs: unixFloor },
+  { backend: 'native', readFaultUs: nativeRead, floorRoundTripUs: ringFloor },
+  { backend: 'native.unix', readFaultUs: nativeUnixRead, floorRoundTripUs: unixFloor },
 ];
 console.log(`\nFault latency vs transport floors, median of ${latency.samples} (µs)`);
 console.log(table([
@@ -49,7 +52,9 @@ console.log(table([
   ['workers: write fault invalidating 1 copy (page moves)', fixed(latency.writeInvalidateUs, 1), fixed(latency.writeInvalidateP90Us, 1)],
   ['workers floor: MessagePort round trip (doorbell + Atomics.wait)', fixed(latency.portRoundTripUs, 1), ''],
   ['floor: SharedArrayBuffer ping-pong with 4 KiB copy', fixed(latency.sabCopyRoundTripUs, 1), ''],
-  ['native: remote read fault (Unix sockets)', fixed(nativeRead, 1), ''],
+  ['native: remote read fault (shared-memory rings, the default)', fixed(nativeRead, 1), ''],
+  ['native floor: ring round trip between two Node processes', fixed(ringFloor, 1), ''],
+  ['native: remote read fault (Unix sockets)', fixed(nativeUnixRead, 1), ''],
   ['native floor: Unix socket round trip between two Node processes', fixed(unixFloor, 1), ''],
 ]));
 
@@ -80,7 +85,7 @@ console.log(table([['target', 'value', 'goal', 'met'], ...summary.map((t) => [t.
 const totalS = (performance.now() - started) / 1000;
 const date = new Date().toISOString();
 await mkdir('bench-results', { recursive: true });
-await writeFile('bench-results/workers.json', `${JSON.stringify({ machine, date, quick, accessor, latency, nativeRead, unixFloor, runCost, apps, throughput, totalS }, null, 2)}\n`);
+await writeFile('bench-results/workers.json', `${JSON.stringify({ machine, date, quick, accessor, latency, nativeRead, ringFloor, nativeUnixRead, unixFloor, runCost, apps, throughput, totalS }, null, 2)}\n`);
 await writeFile('bench-results/summary.json', `${JSON.stringify({ machine, date, quick, targets: summary }, null, 2)}\n`);
 await writeFile('bench-results/summary.svg', picture({ accessor, faults, apps, runCost }, `tsdsm bench ${date}${quick ? ' (--quick: not measurements)' : ''}, ${machine.cores} cores`));
 console.log(`\nwrote bench-results/workers.json, summary.json, summary.svg (${fixed(totalS, 1)} s)`);

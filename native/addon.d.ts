@@ -21,4 +21,16 @@ export interface NativeAddon {
   systemPageSize(): number;
   /** Tests only: the trap handler sleeps `us` microseconds after each step (0: off). */
   setStepDelay(us: number): void;
+  /** Maps the first `bytes` of the file at `path` read-write and shared with every process that maps it (the rings between CPUs of one host); never unmapped. */
+  mapShared(path: string, bytes: number): ArrayBuffer;
+  /** Makes the FIFO at `path` if it is not there, opens it read-write and non-blocking: a CPU's doorbell. Returns the fd. */
+  openBell(path: string): number;
+  /** Writes one byte to `fd` without blocking (a full FIFO already holds a wake-up). */
+  ring(fd: number): void;
+  /** Writes to the wake pipe, as the fault handler does: wakes the protocol thread's loop. */
+  wake(): void;
+  /** Reads `fd` until it would block, discarding the bytes; returns how many, or -1 at end of file. */
+  drain(fd: number): number;
+  /** poll(2) for input on every fd of `fds` at once, for at most `timeoutMs`; `ready[i]` gets fd i's revents. Returns how many are ready. */
+  waitFds(fds: Int32Array, ready: Int32Array, timeoutMs: number): number;
 }

@@ -1,9 +1,11 @@
 /**
  * The native backend, cluster side: importing this module registers it as 'native'.
  *
- * Each CPU is an OS process (native/cpu-entry.ts) with its region, its protocol thread and a
- * Unix socket to every other CPU, or with `transport: 'tcp'` a TCP connection (the same
- * frames), between the addresses of `hosts` (each CPU listens on its host's address only, on
+ * Each CPU is an OS process (native/cpu-entry.ts) with its region and its protocol thread.
+ * The CPUs of one host talk through rings in a mapping they share (transport 'ring', the
+ * default: native/rings.ts); with `transport: 'unix'` through a Unix socket to every other
+ * CPU, and with `transport: 'tcp'` a TCP connection (the same frames), between the addresses
+ * of `hosts` (each CPU listens on its host's address only, on
  * an ephemeral port it reports to the cluster, which tells every CPU where the others are);
  * a host's `launch` command starts its processes (`ip netns exec NS`, say). The cluster talks
  * to each protocol thread over a Unix socket in its temporary directory (frames of
@@ -36,7 +38,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { isIP } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,11 +56,12 @@ import { FrameReader } from './codec.js';
 import { decodeControl, encodeControl, type FromCpu, type TimedEvent, type ToCpu } from './messages.js';
 import { reviveError } from '../src/runtime/error-transfer.js';
 import { StartingPages } from '../src/runtime/starting-pages.js';
-import { controlArg, controlPath, type Endpoint } from './paths.js';
+import { controlArg, controlPath, ringsPath, type Endpoint } from './paths.js';
+import { ringsLayout } from './rings.js';
 
 /** Where the CPUs run and how they talk: validated from the cluster's options. */
 export interface NativeNetwork {
-  readonly transport: 'unix' | 'tcp';
+  readonly transport: 'ring' | 'unix' | 'tcp';
   /** CPU i runs on hosts[i % hosts.length]. */
   readonly hosts: ReadonlyArray<{ readonly address: string | null; readonly launch: readonly string[] }>;
   /** The address the coordinator's control link listens on over TCP, or null: a Unix socket (every host shares this machine's filesystem). */
@@ -83,16 +86,17 @@ function clusterSecret(options: Pick<ClusterOptions, 'secret'>): Buffer {
 
 /** The cluster's `transport` and `hosts`, checked; DsmConfigError says what is wrong and what is allowed. */
 export function nativeNetwork(options: Pick<ClusterOptions, 'transport' | 'hosts' | 'secret' | 'onRefused' | 'coordinator'>): NativeNetwork {
-  const transport = options.transport ?? 'unix';
+  const transport = options.transport ?? 'ring';
   if (options.onRefused !== undefined && typeof options.onRefused !== 'function') {
     throw new DsmConfigError(`invalid config: onRefused must be a function (error: DsmAuthError) => void`);
   }
   const security = { secret: clusterSecret(options), onRefused: options.onRefused ?? defaultOnRefused };
-  if (transport !== 'unix' && transport !== 'tcp') {
-    throw new DsmConfigError(`invalid config: transport = ${JSON.stringify(transport)} on backend 'native'; allowed: 'unix' (default), 'tcp'`);
+  if (transport !== 'ring' && transport !== 'unix' && transport !== 'tcp') {
+    throw new DsmConfigError(`invalid config: transport = ${JSON.stringify(transport)} on backend 'native'; allowed: 'ring' (default: shared-memory rings, one host), 'unix', 'tcp'`);
   }
-  if (transport === 'unix') {
-    if (options.hosts !== undefined) throw new DsmConfigError(`invalid config: hosts needs transport: 'tcp' on backend 'native' (Unix sockets reach one host)`);
+  if (transport === 'ring' || transport === 'unix') {
+    const what = transport === 'ring' ? 'shared-memory rings' : 'Unix sockets';
+    if (options.hosts !== undefined) throw new DsmConfigError(`invalid config: hosts needs transport: 'tcp' on backend 'native' (${what} reach one host)`);
     if (options.coordinator !== undefined) throw new DsmConfigError(`invalid config: coordinator needs transport: 'tcp' on backend 'native'`);
     return { transport, hosts: [{ address: null, launch: [] }], coordinator: null, ...security };
   }
@@ -241,6 +245,12 @@ class Generation {
 
   async start(): Promise<void> {
     process.once('exit', this.onExit);
+    if (this.network.transport === 'ring') {
+      // Zeros: every ring empty, every bell quiet (native/rings.ts). A file of its own per start.
+      const fd = openSync(ringsPath(this.dir), 'w', 0o600);
+      ftruncateSync(fd, ringsLayout(this.config).bytes);
+      closeSync(fd);
+    }
     const control = await new Promise<string>((resolve, reject) => {
       this.server.once('error', reject);
       const host = this.network.coordinator;
@@ -249,7 +259,7 @@ class Generation {
     });
     for (let cpu = 0; cpu < this.config.cpus; cpu++) {
       const host = this.network.hosts[cpu % this.network.hosts.length]!;
-      const args = [entry, control, String(cpu), String(this.config.cpus), String(this.config.pages), String(this.config.pageSize), this.protocol];
+      const args = [entry, control, String(cpu), String(this.config.cpus), String(this.config.pages), String(this.config.pageSize), this.protocol, this.network.transport];
       if (host.address !== null) args.push(host.address);
       const argv = [...host.launch, process.execPath, '--no-warnings', ...args];
       const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'inherit', 'pipe'] });

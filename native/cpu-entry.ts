@@ -1,6 +1,7 @@
 /**
- * The entry of a native CPU's process: `node cpu-entry.js <dir> <cpu> <cpus> <pages> <pageSize> <protocol> [<address>]`,
- * with `<address>` the IP address to listen on for the other CPUs over TCP (else a Unix socket).
+ * The entry of a native CPU's process: `node cpu-entry.js <dir> <cpu> <cpus> <pages> <pageSize> <protocol> <transport> [<address>]`,
+ * with `<transport>` 'ring', 'unix' or 'tcp' (native/backend.ts) and `<address>` the IP address to
+ * listen on for the other CPUs over TCP.
  * The cluster secret (hex) comes on standard input, one line, then end of input (auth.ts).
  *
  * The main thread runs the program on the application view of the region (real page
@@ -9,7 +10,7 @@
  * thread of this process, runs the protocol and talks to the other CPUs and the cluster.
  */
 import { readFileSync, writeSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { checkCloneable } from '../src/runtime/clone.js';
 import { loadProgram } from '../src/runtime/load-program.js';
 import { makeCpu, type Cpu, type ProgramFunction } from '../src/runtime/program.js';
@@ -22,7 +23,7 @@ import { createCpuShared, PinGate, sharedWord } from './pin.js';
 import { serializeError } from '../src/runtime/error-transfer.js';
 import type { ProtocolThreadData } from './protocol-thread.js';
 
-const [dir, cpuArg, cpusArg, pagesArg, pageSizeArg, protocol, listen] = process.argv.slice(2);
+const [dir, cpuArg, cpusArg, pagesArg, pageSizeArg, protocol, transport, listen] = process.argv.slice(2);
 const secret = readFileSync(0, 'utf8').trim();
 const cpu = Number(cpuArg);
 const config = { cpus: Number(cpusArg), pages: Number(pagesArg), pageSize: Number(pageSizeArg) };
@@ -34,8 +35,14 @@ const stepDelayUs = Number(process.env['TSDSM_NATIVE_STEP_DELAY_US'] ?? 0);
 if (stepDelayUs > 0) addon.setStepDelay(stepDelayUs);
 const shared = createCpuShared(config.pages);
 const sync = shared.words;
-const data: ProtocolThreadData = { dir: dir!, cpu, config, protocol: protocol!, regionId: region.id, shared: shared.buffer, listen: listen ?? null, secret };
-const worker = new Worker(new URL('./protocol-thread.js', import.meta.url), { workerData: data });
+// What the program thread tells the protocol thread goes on a port of its own, which the
+// protocol thread's loop reads without its event loop; a post is followed by a wake-up.
+const { port1: toProtocol, port2: fromMain } = new MessageChannel();
+const data: ProtocolThreadData = {
+  dir: dir!, cpu, config, protocol: protocol!, regionId: region.id, shared: shared.buffer,
+  transport: transport as ProtocolThreadData['transport'], listen: listen ?? null, secret, fromMain,
+};
+const worker = new Worker(new URL('./protocol-thread.js', import.meta.url), { workerData: data, transferList: [fromMain] });
 worker.on('error', (err) => {
   writeSync(2, `tsdsm native CPU ${cpu}: protocol thread failed: ${err.stack ?? err.message}\n`);
   process.exit(70);
@@ -57,7 +64,8 @@ let program: ProgramFunction | undefined;
 let accesses: TimedEvent[] = [];
 
 function post(m: FromMain): void {
-  worker.postMessage(m);
+  toProtocol.postMessage(m);
+  addon.wake();
 }
 
 /** A sync call: post it, then sleep until the protocol thread releases the word. */

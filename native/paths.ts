@@ -8,6 +8,15 @@ export function socketPath(dir: string, cpu: number): string {
   return join(dir, `cpu-${cpu}.sock`);
 }
 
+/** Transport 'ring': the mapping the CPUs share (native/rings.ts), and CPU `cpu`'s doorbell FIFO. */
+export function ringsPath(dir: string): string {
+  return join(dir, 'rings');
+}
+
+export function bellPath(dir: string, cpu: number): string {
+  return join(dir, `bell-${cpu}`);
+}
+
 export function controlPath(dir: string): string {
   return join(dir, 'cluster.sock');
 }

@@ -2,12 +2,22 @@
  * A native CPU's protocol thread: a worker thread in the CPU's process that runs the protocol
  * (the same core and CpuDriver as every runtime) while the main thread runs the program.
  *
- * Inputs, all in this thread's event loop:
+ * Inputs:
  *  - faults: the SIGSEGV handler posts a record and wakes us through the pipe (FaultService);
  *    we hand it to the driver, and when the protocol resumes, grant it;
  *  - steps: the granted access has run; effects the driver held behind the resume run now;
  *  - sync calls (lock, unlock, barrier) posted by the main thread, which waits on a word;
- *  - frames from the other CPUs (Unix sockets, or TCP), and control frames from the cluster.
+ *  - frames from the other CPUs (shared-memory rings on one host, or Unix sockets, or TCP),
+ *    and control frames from the cluster.
+ *
+ * The hot path stays off the event loop. Once this CPU is linked to every other, the thread
+ * runs one blocking loop (`serve`): it takes faults, steps, the main thread's posts and ring
+ * frames itself, and when none is there it spins briefly, then sleeps in poll(2) (the addon's
+ * waitFds) on everything at once: the wake pipe (faults, steps, the main thread), its doorbell
+ * FIFO (rings), and the sockets (control link, peers over sockets, the listening socket). A
+ * socket that has something, a timeout (heartbeats are timers), or a long busy stretch hand
+ * the thread back to its event loop for one turn (setImmediate), where Node reads the sockets;
+ * then the loop goes on. Over rings a remote fault wakes no event loop anywhere.
  *
  * Between a grant and its step, frames from other CPUs wait in `backlog`: handling one (say,
  * a WRITE_FWD for the page just granted) would take the page away before the access that
@@ -18,7 +28,7 @@
  * thread says it let go ('unpinned').
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { DsmConfig } from '../src/core/config.js';
 import type { ResumeKind } from '../src/core/effects.js';
 import type { Protocol } from '../src/core/protocol.js';
@@ -35,7 +45,9 @@ import { FaultService } from './fault-service.js';
 import { loadAddon, Region } from './index.js';
 import { AliasMemory } from './memory.js';
 import { cpuShared, DsmPinError, PinGate, PinLatch, sharedWord } from './pin.js';
-import { controlEndpoint, describeEndpoint, socketPath, type Endpoint } from './paths.js';
+import { bellPath, controlEndpoint, describeEndpoint, socketPath, type Endpoint } from './paths.js';
+import { Rings } from './rings.js';
+import type { NativeAddon } from './addon.js';
 import {
   decodeControl, encodeControl, nowNs, syncWord,
   type FromCpu, type FromMain, type TimedEvent, type ToCpu, type ToMain,
@@ -71,8 +83,12 @@ export interface ProtocolThreadData {
   readonly regionId: number;
   /** The words and access table shared with the main thread (pin.ts). */
   readonly shared: SharedArrayBuffer;
-  /** The address to listen on for the other CPUs over TCP (an ephemeral port), or null for a Unix socket. */
+  /** How this CPU talks to the others (native/backend.ts). */
+  readonly transport: 'ring' | 'unix' | 'tcp';
+  /** The address to listen on for the other CPUs over TCP (an ephemeral port), or null. */
   readonly listen: string | null;
+  /** Where the main thread's posts come (read by the loop, which the main thread wakes after each). */
+  readonly fromMain: MessagePort;
   /** The cluster secret, hex (auth.ts): every connection proves it before any frame. */
   readonly secret: string;
 }
@@ -80,6 +96,27 @@ export interface ProtocolThreadData {
 interface Frame {
   from: number;
   payload: Buffer;
+}
+
+/** A link to another CPU: `frame` is a whole frame (codec.ts: length, then payload); an empty payload is a heartbeat. */
+interface PeerLink {
+  send(frame: Buffer): void;
+  /** The socket its frames come on (the loop polls it), or null for a ring. */
+  readonly socket: Socket | null;
+}
+
+/** Longest sleep in poll(2) before a turn of the event loop (its timers: heartbeats, link checks). */
+const pollSliceMs = 50;
+/** Longest busy stretch of the loop without a turn of the event loop (control frames, socket writes). */
+const busySliceMs = 20;
+/** How many times the loop looks at the wake counters and the bell before it sleeps (the bounded spin). */
+const spins = 200;
+
+/** The fd of a socket or server (Node keeps it in its handle on Unix), for poll(2). */
+function socketFd(socket: Server | Socket): number {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) throw new Error('tsdsm native: a socket without a file descriptor (the protocol thread polls its sockets)');
+  return fd;
 }
 
 class ProtocolThread implements Transport {
@@ -93,9 +130,20 @@ class ProtocolThread implements Transport {
   /** Inputs that came while the program was pinned, in order (see the header). */
   private readonly deferred: Array<() => void> = [];
   private readonly faults: FaultService;
-  private readonly peers: (Socket | null)[];
+  private readonly peers: (PeerLink | null)[];
   private readonly secret: Buffer;
-  private readonly server: Server;
+  /** Listens for the other CPUs over sockets; null over rings. */
+  private readonly server: Server | null = null;
+  private readonly rings: Rings | null = null;
+  private readonly addon: NativeAddon;
+  private readonly fromMain: MessagePort;
+  /** What the loop polls: the wake pipe, then the FIFO (rings), then sockets (`pollFds`). */
+  private fds = new Int32Array(0);
+  private ready = new Int32Array(0);
+  /** How many of `fds` are ours to serve in the loop (the rest belong to the event loop). */
+  private ownFds = 0;
+  /** Where the next scan of the rings starts, so that no peer's frames starve another's. */
+  private nextRing = 0;
   private control!: Socket;
   private driver: CpuDriver<unknown>;
   private tracing = false;
@@ -131,13 +179,15 @@ class ProtocolThread implements Transport {
     this.secret = Buffer.from(data.secret, 'hex');
     this.protocol = protocol;
     const addon = loadAddon();
+    this.addon = addon;
+    this.fromMain = data.fromMain;
     this.region = new Region(addon, data.config.pages, data.config.pageSize, data.regionId);
     const shared = cpuShared(data.shared);
     this.memory = new AliasMemory(data.config, data.cpu, this.region, shared.access);
     this.sync = shared.words;
     this.latch = new PinLatch(shared);
     this.driver = this.newDriver();
-    this.peers = new Array<Socket | null>(data.config.cpus).fill(null);
+    this.peers = new Array<PeerLink | null>(data.config.cpus).fill(null);
     this.heard = new Array<number>(data.config.cpus).fill(0);
     this.said = new Array<number>(data.config.cpus).fill(0);
     this.peerAddress = new Array<string>(data.config.cpus).fill('');
@@ -145,21 +195,26 @@ class ProtocolThread implements Transport {
     this.faults = new FaultService(addon, {
       onStep: () => this.guard(() => this.onStep()),
       onFault: (_region, offset, write) => this.guard(() => this.onFault(offset, write)),
-    });
-    parentPort!.on('message', (m: FromMain) => this.guard(() => this.onMain(m)));
-    this.server = createServer((socket) => this.accept(socket));
-    this.server.once('error', (err) => {
+    }, { eventLoop: false });
+    if (data.transport === 'ring') {
+      this.rings = new Rings(addon, data.dir, data.cpu, data.config);
+      this.connectControl(data.dir, { path: bellPath(data.dir, data.cpu) });
+      return;
+    }
+    const server = createServer((socket) => this.accept(socket));
+    this.server = server;
+    server.once('error', (err: Error) => {
       // Nobody to tell yet (the control connection comes after listening): end with the reason.
       process.stderr.write(`tsdsm native CPU ${this.cpu}: cannot listen on ${data.listen ?? socketPath(data.dir, data.cpu)}: ${err.message}\n`);
       process.kill(process.pid, 'SIGKILL');
     });
     if (data.listen === null) {
       const path = socketPath(data.dir, data.cpu);
-      this.server.listen(path, () => this.connectControl(data.dir, { path }));
+      server.listen(path, () => this.connectControl(data.dir, { path }));
     } else {
       const host = data.listen;
-      this.server.listen({ host, port: 0 }, () => {
-        this.connectControl(data.dir, { host, port: (this.server.address() as { port: number }).port });
+      server.listen({ host, port: 0 }, () => {
+        this.connectControl(data.dir, { host, port: (server.address() as { port: number }).port });
       });
     }
   }
@@ -220,6 +275,15 @@ class ProtocolThread implements Transport {
   private onCluster(m: ToCpu): void {
     switch (m.type) {
       case 'connect':
+        if (this.rings !== null) {
+          m.peers.forEach((endpoint, j) => {
+            if (j === this.cpu) return;
+            const send = this.rings!.connect(j, (endpoint as { path: string }).path);
+            this.attach(j, { socket: null, send: (frame) => send(frame.subarray(4)) }, 'a shared-memory ring');
+          });
+          this.checkReady();
+          return;
+        }
         for (let j = 0; j < this.cpu; j++) this.connectPeer(j, m.peers[j]!);
         this.checkReady();
         return;
@@ -297,7 +361,7 @@ class ProtocolThread implements Transport {
           const hello = Buffer.alloc(4);
           hello.writeUInt32LE(this.cpu, 0);
           socket.write(hello);
-          this.attach(j, socket, rest);
+          this.attachSocket(j, socket, rest);
         },
         (err: DsmAuthError) => this.fail(new DsmAuthError(`CPU ${this.cpu}: connecting to CPU ${j} at ${describeEndpoint(endpoint)}: ${err.message}`, err.address)),
       );
@@ -329,18 +393,14 @@ class ProtocolThread implements Transport {
         socket.destroy();
         return;
       }
-      this.attach(from, socket, head.subarray(4));
+      this.attachSocket(from, socket, head.subarray(4));
     };
     socket.on('data', onData);
     if (rest.length > 0) onData(rest);
   }
 
   /** `first`: bytes of the peer's frames that came with the handshake. */
-  private attach(from: number, socket: Socket, first: Buffer): void {
-    this.peers[from] = socket;
-    this.heard[from] = performance.now();
-    this.said[from] = performance.now();
-    this.peerAddress[from] = addressOf(socket);
+  private attachSocket(from: number, socket: Socket, first: Buffer): void {
     const reader = new FrameReader(`CPU ${this.cpu} from CPU ${from}`);
     const onData = (chunk: Buffer): void => this.guard(() => {
       this.heard[from] = performance.now();
@@ -350,34 +410,138 @@ class ProtocolThread implements Transport {
     });
     socket.on('data', onData);
     socket.on('error', () => {});
-    this.checkReady();
+    this.attach(from, { socket, send: (frame) => socket.write(frame) }, addressOf(socket));
     if (first.length > 0) onData(first);
+  }
+
+  private attach(from: number, link: PeerLink, address: string): void {
+    this.peers[from] = link;
+    this.heard[from] = performance.now();
+    this.said[from] = performance.now();
+    this.peerAddress[from] = address;
+    this.checkReady();
   }
 
   private checkReady(): void {
     if (this.peers.every((p, j) => p !== null || j === this.cpu) && !this.readySent && this.control) {
       this.readySent = true;
+      this.startServing();
       this.toCluster({ type: 'ready' });
     }
   }
 
   send(to: number, id: number, msg: Message): void {
-    const socket = this.peers[to];
-    if (!socket) throw new Error(`CPU ${this.cpu}: no connection to CPU ${to}`);
+    const link = this.peers[to];
+    if (!link) throw new Error(`CPU ${this.cpu}: no connection to CPU ${to}`);
     this.sent += 1;
     this.said[to] = performance.now();
     const frame = encodeMessage(id, msg);
     // Tests only: a peer that sends a malformed frame (the kind byte follows length and id).
     if (this.sent === corruptFrame) frame[8] = 0xfa;
-    socket.write(frame);
+    link.send(frame);
+  }
+
+  // ------------------------------------------------------------ the loop
+
+  /** Linked to every other CPU: from now on the loop serves (see the header). */
+  private startServing(): void {
+    const sockets: (Server | Socket)[] = [this.control, ...(this.server ? [this.server] : [])];
+    for (const link of this.peers) if (link?.socket) sockets.push(link.socket);
+    const own = [this.addon.wakeFd(), ...(this.rings ? [this.rings.bellFd] : [])];
+    this.ownFds = own.length;
+    this.fds = Int32Array.from([...own, ...sockets.map(socketFd)]);
+    this.ready = new Int32Array(this.fds.length);
+    setImmediate(this.serve);
+  }
+
+  /**
+   * The blocking loop: serves what is there; when nothing is, spins, then sleeps in poll(2)
+   * on every input at once; gives the event loop a turn when a socket has something, after a
+   * quiet slice, or after a long busy stretch.
+   */
+  private readonly serve = (): void => {
+    const began = performance.now();
+    for (;;) {
+      const seenEvents = this.faults.events();
+      const seenBell = this.rings?.seen() ?? 0;
+      if (this.serveOnce()) {
+        if (performance.now() - began > busySliceMs) break;
+        continue;
+      }
+      if (this.spin(seenEvents, seenBell)) continue;
+      if (this.rings !== null && !this.rings.sleep(seenBell)) continue;
+      const got = this.addon.waitFds(this.fds, this.ready, pollSliceMs);
+      this.rings?.awake();
+      if (got === 0) break; // a quiet slice: the event loop's timers
+      if (this.ready[0] !== 0) this.addon.drain(this.fds[0]!);
+      if (this.rings !== null && this.ready[1] !== 0) this.addon.drain(this.fds[1]!);
+      let sockets = false;
+      for (let i = this.ownFds; i < this.ready.length; i++) if (this.ready[i] !== 0) sockets = true;
+      if (sockets || performance.now() - began > busySliceMs) break;
+    }
+    setImmediate(this.serve);
+  };
+
+  /** The bounded spin: true as soon as the wake counters or the bell move. */
+  private spin(seenEvents: number, seenBell: number): boolean {
+    for (let i = 0; i < spins; i++) {
+      if (this.faults.events() !== seenEvents) return true;
+      if (this.rings !== null && this.rings.seen() !== seenBell) return true;
+    }
+    return false;
+  }
+
+  /** One pass over the inputs the loop owns; true when it found any. */
+  private serveOnce(): boolean {
+    let found = false;
+    this.guard(() => {
+      if (this.faults.check()) found = true;
+    });
+    for (let m = receiveMessageOnPort(this.fromMain); m !== undefined; m = receiveMessageOnPort(this.fromMain)) {
+      found = true;
+      const message = m.message as FromMain;
+      this.guard(() => this.onMain(message));
+    }
+    if (this.rings !== null) {
+      if (this.receiveRings()) found = true;
+      if (this.rings.flush()) found = true;
+    }
+    return found;
+  }
+
+  /** Every frame in this CPU's rings, fairly: one per ring per round. */
+  private receiveRings(): boolean {
+    const readers = this.rings!.readers;
+    const n = readers.length;
+    let found = false;
+    for (let more = true; more; ) {
+      more = false;
+      for (let k = 0; k < n; k++) {
+        const j = (this.nextRing + k) % n;
+        const reader = readers[j];
+        if (!reader) continue;
+        const frame = reader.receive();
+        if (reader.takeRoomWanted()) this.rings!.notify(j);
+        if (frame === null) continue;
+        more = true;
+        found = true;
+        this.heard[j] = performance.now();
+        if (frame.byteLength > 0) {
+          const payload = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+          this.guard(() => this.onFrame({ from: j, payload }));
+        }
+      }
+      this.nextRing = (this.nextRing + 1) % n;
+    }
+    return found;
   }
 
   /** Heartbeats on quiet links; a peer silent for too long fails the run. */
   private checkLinks(): void {
     const now = performance.now();
     for (let j = 0; j < this.peers.length; j++) {
-      const socket = this.peers[j];
-      if (!socket) continue;
+      const link = this.peers[j];
+      if (!link) continue;
       if (now - this.heard[j]! > peerSilenceMs) {
         throw new DsmPeerLostError(
           `CPU ${this.cpu}: nothing from CPU ${j} (at ${this.peerAddress[j]}) for ${Math.round(now - this.heard[j]!)} ms, ` +
@@ -386,7 +550,7 @@ class ProtocolThread implements Transport {
       }
       if (now - this.said[j]! >= heartbeatMs) {
         this.said[j] = now;
-        socket.write(heartbeat);
+        link.send(heartbeat);
       }
     }
   }

@@ -43,7 +43,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -397,6 +399,147 @@ static napi_value system_page_size(napi_env env, napi_callback_info info) {
   return make_uint32(env, (uint32_t)sysconf(_SC_PAGESIZE));
 }
 
+/* ------------------------------------------------------------------ the protocol thread's loop
+ *
+ * What the protocol thread's blocking loop needs (native/wait-loop.ts): a mapping shared
+ * between the CPU processes of one host (the transport rings and doorbells, never page data),
+ * a FIFO per CPU that other processes write a byte to when that CPU sleeps (its doorbell's
+ * kernel half), poll(2) over every descriptor it waits on at once, and a way for the main
+ * thread to wake it (the same wake pipe the fault handler writes to). */
+
+/* Reads a string argument into `out` (NUL-terminated); false when it is missing or too long. */
+static int get_string_arg(napi_env env, napi_value value, char *out, size_t size) {
+  napi_valuetype type;
+  size_t length;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_string) return 0;
+  if (napi_get_value_string_utf8(env, value, out, size, &length) != napi_ok) return 0;
+  return length > 0 && length < size - 1;
+}
+
+/* mapShared(path, bytes) -> ArrayBuffer over the file's first `bytes`, MAP_SHARED (never unmapped) */
+static napi_value map_shared(napi_env env, napi_callback_info info) {
+  static const char usage[] = "usage: mapShared(path: string, bytes: integer >= 1, at most the file's size)";
+  size_t argc = 2;
+  napi_value argv[2];
+  char path[4096];
+  double d;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) return throw_usage(env, usage);
+  if (!get_string_arg(env, argv[0], path, sizeof path)) return throw_usage(env, usage);
+  if (napi_get_value_double(env, argv[1], &d) != napi_ok || !(d >= 1 && d <= 1073741824.0) || d != (double)(size_t)d) return throw_usage(env, usage);
+  size_t bytes = (size_t)d;
+  int fd = open(path, O_RDWR | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, "open (shared mapping)");
+  struct stat st;
+  if (fstat(fd, &st) != 0 || (size_t)st.st_size < bytes) {
+    close(fd);
+    return throw_usage(env, usage);
+  }
+  void *at = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  if (at == MAP_FAILED) return throw_errno(env, "mmap (shared mapping)");
+  return make_external(env, at, bytes);
+}
+
+/* openBell(path) -> fd: makes the FIFO if it is not there and opens it for reading and
+ * writing, non-blocking (so opening never waits for a writer and the reader never sees EOF) */
+static napi_value open_bell(napi_env env, napi_callback_info info) {
+  static const char usage[] = "usage: openBell(path: string)";
+  size_t argc = 1;
+  napi_value argv[1];
+  char path[4096];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1) return throw_usage(env, usage);
+  if (!get_string_arg(env, argv[0], path, sizeof path)) return throw_usage(env, usage);
+  if (mkfifo(path, 0600) != 0 && errno != EEXIST) return throw_errno(env, "mkfifo (doorbell)");
+  int fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, "open (doorbell)");
+  napi_value out;
+  CHECK(napi_create_int32(env, fd, &out));
+  return out;
+}
+
+/* ring(fd): writes one byte, never blocking (a full FIFO or pipe already holds a wake-up) */
+static napi_value ring_fd(napi_env env, napi_callback_info info) {
+  uint32_t a[1];
+  if (!get_uint32_args(env, info, 1, a)) return throw_usage(env, "usage: ring(fd: integer)");
+  const char byte = 1;
+  ssize_t ignored = write((int)a[0], &byte, 1);
+  (void)ignored;
+  return NULL;
+}
+
+/* wake(): what the fault handler does, for the main thread (a sync call, a program's end) */
+static napi_value wake(napi_env env, napi_callback_info info) {
+  uint32_t a[1];
+  if (!get_uint32_args(env, info, 0, a)) return throw_usage(env, "usage: wake() takes no arguments");
+  if (wake_write_fd < 0) {
+    napi_throw_error(env, "ERR_TSDSM_NATIVE_STATE", "tsdsm native: wake() before the first region");
+    return NULL;
+  }
+  kick();
+  return NULL;
+}
+
+/* drain(fd) -> bytes read until it would block (discarded); -1 at end of file */
+static napi_value drain(napi_env env, napi_callback_info info) {
+  uint32_t a[1];
+  if (!get_uint32_args(env, info, 1, a)) return throw_usage(env, "usage: drain(fd: integer)");
+  char buf[256];
+  double total = 0;
+  for (;;) {
+    ssize_t n = read((int)a[0], buf, sizeof buf);
+    if (n > 0) {
+      total += (double)n;
+      continue;
+    }
+    if (n == 0) {
+      total = -1;
+      break;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    return throw_errno(env, "read (drain)");
+  }
+  napi_value out;
+  CHECK(napi_create_double(env, total, &out));
+  return out;
+}
+
+/* Int32Array argument -> its elements; false when it is not one. */
+static int get_int32_array(napi_env env, napi_value value, int32_t **data, size_t *length) {
+  bool is;
+  napi_typedarray_type type;
+  void *raw;
+  if (napi_is_typedarray(env, value, &is) != napi_ok || !is) return 0;
+  if (napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL) != napi_ok || type != napi_int32_array) return 0;
+  *data = raw;
+  return 1;
+}
+
+/* waitFds(fds: Int32Array, ready: Int32Array, timeoutMs) -> how many are ready: poll(2) on
+ * every fd at once for input; ready[i] gets fd i's revents (0 when quiet). EINTR counts as 0. */
+#define WAIT_FDS_MAX 1024
+static napi_value wait_fds(napi_env env, napi_callback_info info) {
+  static const char usage[] = "usage: waitFds(fds: Int32Array, ready: Int32Array of the same length, timeoutMs: integer 0..2^31-1)";
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t *fds, *ready;
+  size_t n, m;
+  double timeout;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) return throw_usage(env, usage);
+  if (!get_int32_array(env, argv[0], &fds, &n) || !get_int32_array(env, argv[1], &ready, &m) || n != m || n > WAIT_FDS_MAX) return throw_usage(env, usage);
+  if (napi_get_value_double(env, argv[2], &timeout) != napi_ok || !(timeout >= 0 && timeout <= 2147483647.0)) return throw_usage(env, usage);
+  struct pollfd p[WAIT_FDS_MAX];
+  for (size_t i = 0; i < n; i++) {
+    p[i].fd = fds[i];
+    p[i].events = POLLIN;
+    p[i].revents = 0;
+  }
+  int got = poll(p, (nfds_t)n, (int)timeout);
+  if (got < 0 && errno != EINTR) return throw_errno(env, "poll");
+  for (size_t i = 0; i < n; i++) ready[i] = got > 0 ? p[i].revents : 0;
+  return make_uint32(env, got > 0 ? (uint32_t)got : 0);
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
     {"createRegion", NULL, create_region, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -408,6 +551,12 @@ NAPI_MODULE_INIT() {
     {"grant", NULL, grant, NULL, NULL, NULL, napi_enumerable, NULL},
     {"setStepDelay", NULL, set_step_delay, NULL, NULL, NULL, napi_enumerable, NULL},
     {"systemPageSize", NULL, system_page_size, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"mapShared", NULL, map_shared, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"openBell", NULL, open_bell, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"ring", NULL, ring_fd, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"wake", NULL, wake, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"drain", NULL, drain, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"waitFds", NULL, wait_fds, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -46,15 +46,18 @@ describe('native faults', () => {
     await healthyCluster();
   }, 30000);
 
-  test('a CPU process that stops answering (SIGSTOP): a DsmPeerLostError naming it, within the heartbeat bound; no process left', async () => {
+  test.each([
+    ['ring', 'a shared-memory ring'],
+    ['unix', 'a Unix socket'],
+  ])('a CPU process that stops answering (SIGSTOP) over transport %s: a DsmPeerLostError naming it, within the heartbeat bound; no process left', async (transport, address) => {
     const before = cpuProcesses().length;
-    const cluster = await Cluster.start({ cpus: 3, pages: 2, timeoutMs, backend: 'native' });
+    const cluster = await Cluster.start({ cpus: 3, pages: 2, timeoutMs, backend: 'native', transport });
     const running = cluster.run(program('hold'), { spinner: 1 }).then(() => null, (e: unknown) => e as Error);
     await new Promise((r) => setTimeout(r, 300));
     process.kill(cpuProcesses().find((p) => p.cpu === 2)!.pid, 'SIGSTOP');
     const err = await running;
     expect(err).toBeInstanceOf(DsmPeerLostError);
-    expect(err!.message).toMatch(/^CPU [01]: nothing from CPU 2 \(at a Unix socket\) for \d+ ms, not even a heartbeat \(one is due every 250 ms\): its link is down or it stopped answering$/);
+    expect(err!.message).toMatch(new RegExp(`^CPU [01]: nothing from CPU 2 \\(at ${address}\\) for \\d+ ms, not even a heartbeat \\(one is due every 250 ms\\): its link is down or it stopped answering$`));
     await cluster.close();
     await until(() => cpuProcesses().length === before, 'the cluster\'s processes to end');
     await healthyCluster();

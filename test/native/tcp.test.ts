@@ -66,10 +66,10 @@ describe('native backend over TCP', () => {
   test('bad network options are DsmConfigErrors that say what is allowed', async () => {
     const base = { cpus: 2, pages: 2, backend: 'native' };
     await expect(Cluster.start({ ...base, transport: 'udp' })).rejects.toThrow(
-      new DsmConfigError(`invalid config: transport = "udp" on backend 'native'; allowed: 'unix' (default), 'tcp'`),
+      new DsmConfigError(`invalid config: transport = "udp" on backend 'native'; allowed: 'ring' (default: shared-memory rings, one host), 'unix', 'tcp'`),
     );
     await expect(Cluster.start({ ...base, hosts: [{ address: '127.0.0.1' }] })).rejects.toThrow(
-      new DsmConfigError(`invalid config: hosts needs transport: 'tcp' on backend 'native' (Unix sockets reach one host)`),
+      new DsmConfigError(`invalid config: hosts needs transport: 'tcp' on backend 'native' (shared-memory rings reach one host)`),
     );
     await expect(Cluster.start({ ...base, transport: 'tcp', hosts: [] })).rejects.toThrow(/^invalid config: hosts = \[\]; allowed: a non-empty array/);
     await expect(Cluster.start({ ...base, transport: 'tcp', hosts: [{ address: 'localhost' }] })).rejects.toThrow(
