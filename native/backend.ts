@@ -52,7 +52,7 @@ import {
 import type { CpuStats } from '../src/runtime/stats.js';
 import type { TraceEvent } from '../src/runtime/trace.js';
 import { authenticate, DsmAuthError, newSecret, secretFrom } from './auth.js';
-import { FrameReader } from './codec.js';
+import { FrameReader } from '../src/transport/codec.js';
 import { decodeControl, encodeControl, type FromCpu, type TimedEvent, type ToCpu } from './messages.js';
 import { reviveError } from '../src/runtime/error-transfer.js';
 import { StartingPages } from '../src/runtime/starting-pages.js';

@@ -8,7 +8,7 @@ import { deserialize, serialize } from 'node:v8';
 import type { PageBatch } from '../src/memory/paged-memory.js';
 import type { CpuStats } from '../src/runtime/stats.js';
 import type { TraceEventInput } from '../src/runtime/trace.js';
-import { frame } from './codec.js';
+import { frame } from '../src/transport/codec.js';
 import type { Endpoint } from './paths.js';
 
 /** A trace event with the monotonic time it happened at (ns); the cluster orders by it. */

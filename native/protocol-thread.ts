@@ -40,7 +40,7 @@ import type { TraceEventInput } from '../src/runtime/trace.js';
 import { addressOf, authenticate, DsmAuthError } from './auth.js';
 import { DsmPeerLostError } from '../src/runtime/errors.js';
 import { startingState } from '../src/runtime/kept-state.js';
-import { decodeMessage, encodeMessage, FrameReader } from './codec.js';
+import { decodeMessage, encodeMessage, FrameReader } from '../src/transport/codec.js';
 import { FaultService } from './fault-service.js';
 import { loadAddon, Region } from './index.js';
 import { AliasMemory } from './memory.js';

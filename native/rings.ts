@@ -17,7 +17,7 @@
  */
 import { constants, openSync } from 'node:fs';
 import type { DsmConfig } from '../src/core/config.js';
-import { RingLink, RingReader, RingWriter, ringBytes, ringCapacity } from '../src/transport/ring.js';
+import { RingLink, RingReader, RingWriter, ringMesh } from '../src/transport/ring.js';
 import type { NativeAddon } from './addon.js';
 import { bellPath, ringsPath } from './paths.js';
 
@@ -36,15 +36,13 @@ export interface RingsLayout {
 }
 
 export function ringsLayout(config: Pick<DsmConfig, 'cpus' | 'pageSize'>): RingsLayout {
-  const n = config.cpus;
-  const capacity = ringCapacity(Math.max(64 * 1024, 4 * (config.pageSize + 4096)));
-  const one = ringBytes(capacity);
-  const base = n * bellBytes;
+  const base = config.cpus * bellBytes;
+  const mesh = ringMesh(config.cpus, config.pageSize, base);
   return {
-    bytes: base + n * n * one,
-    capacity,
+    bytes: base + mesh.bytes,
+    capacity: mesh.capacity,
     bellIndex: (cpu) => (cpu * bellBytes) / 4,
-    ringOffset: (from, to) => base + (from * n + to) * one,
+    ringOffset: mesh.ringOffset,
   };
 }
 
@@ -98,9 +96,7 @@ export class Rings {
     let sent = false;
     this.writers.forEach((link, j) => {
       if (link === null || link.queued === 0) return;
-      const before = link.queued;
-      link.flush();
-      if (link.queued === before) return;
+      if (!link.flush()) return;
       sent = true;
       this.notify(j);
     });

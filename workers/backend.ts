@@ -4,7 +4,9 @@
  * at once on warm workers. A run:
  *
  *   1. makes a fresh control SharedArrayBuffer (workers/control.ts) and a MessageChannel for
- *      every pair of CPUs (direct ports: a message crosses one queue, no hub to relay it);
+ *      every pair of CPUs (direct ports: a message crosses one queue, no hub to relay it), or
+ *      with transport 'ring' a fresh SharedArrayBuffer of rings, one per ordered pair
+ *      (workers/links.ts);
  *   2. posts one task per CPU carrying its ports, the control buffer, and the image's bytes of
  *      the pages the last run touched: each worker keeps its memory between runs and starts
  *      from it (runtime/starting-pages.ts, workers/cpu-task.ts), so a run copies what the last
@@ -26,6 +28,7 @@ import type { CpuStats } from '../src/runtime/stats.js';
 import type { TraceEvent } from '../src/runtime/trace.js';
 import { abortReason, abortWord, controlWords, ringAll } from './control.js';
 import type { CpuTask, CpuTaskResult } from './task.js';
+import { ringBufferBytes, type WorkersTransport } from './links.js';
 import { reviveError } from '../src/runtime/error-transfer.js';
 import { StartingPages } from '../src/runtime/starting-pages.js';
 
@@ -48,6 +51,7 @@ export class WorkersBackend implements BackendInstance {
   constructor(
     readonly config: DsmConfig,
     readonly protocol: string,
+    readonly transport: WorkersTransport = 'ports',
   ) {
     this.pool = new Piscina({
       filename: taskFile,
@@ -64,7 +68,8 @@ export class WorkersBackend implements BackendInstance {
   async run(req: BackendRunRequest): Promise<BackendRunResult> {
     const n = this.config.cpus;
     const control = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * controlWords(n, this.config.pages)));
-    const ports = makePorts(n);
+    const ports = this.transport === 'ports' ? makePorts(n) : Array.from({ length: n }, () => []);
+    const rings = this.transport === 'ring' ? new SharedArrayBuffer(ringBufferBytes(this.config)) : null;
     const outcomes: (Outcome | undefined)[] = new Array(n).fill(undefined);
     const signals = Array.from({ length: n }, () => new AbortController());
     let firstFailure: number | null = null;
@@ -90,7 +95,7 @@ export class WorkersBackend implements BackendInstance {
       const own = ports[cpu]!;
       const task: CpuTask = {
         cpu, config: this.config, protocol: this.protocol, programUrl: req.programUrl, args: req.args,
-        ports: own, control: control.buffer as SharedArrayBuffer, run, previousRun, refresh, trace: req.trace,
+        ports: own, rings, control: control.buffer as SharedArrayBuffer, run, previousRun, refresh, trace: req.trace,
       };
       const transferList = own.filter((p): p is MessagePort => p !== null);
       return this.pool.run(task, { transferList, signal: signals[cpu]!.signal }).then(

@@ -14,11 +14,12 @@
 import { checkCloneable } from '../src/runtime/clone.js';
 import { DsmError } from '../src/core/errors.js';
 import { DsmAbortedError } from '../src/runtime/errors.js';
-import { abortWord, ringAll } from './control.js';
+import { abortWord, ring, ringAll } from './control.js';
 import type { KeptState } from '../src/runtime/kept-state.js';
 import { loadProgram } from '../src/runtime/load-program.js';
 import { loadProtocol } from '../src/runtime/protocol-module.js';
 import { WorkerCpu } from './cpu.js';
+import { PortLinks, RingLinks, type Links } from './links.js';
 import type { CpuTask, CpuTaskResult } from './task.js';
 import { serializeError } from '../src/runtime/error-transfer.js';
 
@@ -45,6 +46,9 @@ function startingBuffer(task: CpuTask): ArrayBuffer | undefined {
 export default async function runCpuTask(task: CpuTask): Promise<CpuTaskResult> {
   const control = new Int32Array(task.control);
   let node: WorkerCpu | undefined;
+  const links: Links = task.rings === null
+    ? new PortLinks(task.config, task.cpu, task.ports)
+    : new RingLinks(task.config, task.cpu, task.rings, (j) => ring(control, j));
   try {
     // The protocol comes by reference (a name, or a registered protocol's module and name).
     const protocol = await loadProtocol(task.protocol);
@@ -53,7 +57,7 @@ export default async function runCpuTask(task: CpuTask): Promise<CpuTaskResult> 
     const stateKey = `${task.protocol}/${task.cpu}`;
     const keptState = keptStates.get(stateKey);
     keptStates.delete(stateKey);
-    node = new WorkerCpu(task.config, task.cpu, protocol, task.ports, control, buffer, task.refresh, task.trace, keptState);
+    node = new WorkerCpu(task.config, task.cpu, protocol, links, control, buffer, task.refresh, task.trace, keptState);
     kept = { buffer: node.paged.bytes.buffer as ArrayBuffer, run: task.run };
     const program = await loadProgram(task.programUrl, task.cpu);
     // A run aborted while this worker was still loading the program stops here.
@@ -75,7 +79,7 @@ export default async function runCpuTask(task: CpuTask): Promise<CpuTaskResult> 
     }
     return { ok: false, cpu: task.cpu, aborted, state: aborted ? err.state : node ? node.state() : 'starting', locksHeld: node ? node.heldLocks() : [], error: serializeError(err) };
   } finally {
-    for (const port of task.ports) port?.close();
+    links.close();
   }
 }
 

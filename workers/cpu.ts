@@ -1,6 +1,7 @@
 /**
  * One simulated CPU inside its worker thread: its private PagedMemory, the shared CpuDriver
- * (protocol + effect execution), a MessagePort to every other CPU, and the blocking loop.
+ * (protocol + effect execution), its links to every other CPU (a MessagePort each, or
+ * shared-memory rings: workers/links.ts), and the blocking loop.
  *
  * Blocking. A fault, lock or barrier hands its input to the driver, which posts the core's
  * messages; the program then blocks until the driver executes a `resume` effect. While it
@@ -12,10 +13,12 @@
  * would land in a copy nobody owns.
  *
  * Waking. A sender posts its message, then bumps the receiver's doorbell (an Int32 in shared
- * memory) and notifies it. A waiter reads its doorbell, then looks at its ports, and sleeps
- * with `Atomics.wait(doorbell, valueRead)` only if it found nothing: a message posted after
- * the look bumped the doorbell after the read, so the wait returns at once and nothing is
- * lost. The same order serves the abort word: the main thread sets it, then rings every bell.
+ * memory) and notifies it. A waiter reads its doorbell, then looks at its links, spins on the
+ * doorbell a bounded while (`spins` loads) if it found nothing, and then sleeps with
+ * `Atomics.wait(doorbell, valueRead)`: a message posted after the look bumped the doorbell
+ * after the read, so the spin sees it or the wait returns at once, and nothing is lost. The
+ * same order serves the abort word: the main thread sets it, then rings every bell; and a
+ * ring reader that made room a writer asked for rings the writer's bell.
  *
  * Deadlock. A CPU waiting for the protocol counts itself in the blocked word, and a CPU whose
  * program has returned (and whose return's release is done) in the done word. When blocked +
@@ -29,15 +32,13 @@
  * reason. The last event that makes the condition true (a CPU blocks, returns, or handles the
  * last message) is followed by a check by that CPU, so every deadlock is found.
  */
-import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { DsmConfig } from '../src/core/config.js';
 import type { ResumeKind } from '../src/core/effects.js';
-import { DsmWireError } from '../src/core/errors.js';
 import type { Protocol } from '../src/core/protocol.js';
 import { getProtocol } from '../src/core/registry.js';
-import { checkMessage, type Message } from '../src/core/wire.js';
+import type { Message } from '../src/core/wire.js';
 import { DsmMemory, type AccessHooks } from '../src/memory/accessor.js';
-import { decodePacket, encodePacket, PageAllocator } from './packet.js';
+import type { Links, Received } from './links.js';
 import { PagedMemory, type PageBatch } from '../src/memory/paged-memory.js';
 import type { Value, ValueType } from '../src/memory/types.js';
 import { CpuDriver, type Transport } from '../src/runtime/driver.js';
@@ -54,6 +55,8 @@ import {
  * limits the damage of a bug in that reasoning (a missed ring costs a pause, not a hang).
  */
 const waitSliceMs = 200;
+/** How many times a waiter loads its doorbell before it sleeps (the bounded spin). */
+const spins = 200;
 
 type Phase = 'running' | 'finished';
 
@@ -71,16 +74,13 @@ export class WorkerCpu implements Transport, AccessHooks {
   /** This CPU is counted in the blocked word (see the file header). */
   private countedBlocked = false;
   private phase: Phase = 'running';
-  private readonly receivedPages: PageAllocator;
-  /** Where the next port scan starts, so that no peer's messages starve another's. */
-  private nextPort = 0;
 
   constructor(
     readonly config: DsmConfig,
     cpu: number,
     /** A built-in protocol's name, or the protocol itself (a registered one, loaded by the task). */
     protocolOrName: string | Protocol<unknown>,
-    private readonly ports: readonly (MessagePort | null)[],
+    private readonly links: Links,
     private readonly control: Int32Array,
     /** The bytes a previous run left (see cpu-task.ts), or undefined for zero-filled memory. */
     buffer: ArrayBuffer | undefined,
@@ -95,7 +95,6 @@ export class WorkerCpu implements Transport, AccessHooks {
     this.doorbell = new Int32Array(control.buffer, control.byteOffset + this.doorbellIndex * 4, 1);
     this.paged = new PagedMemory(config, cpu, 'read', buffer);
     this.paged.startRun(refresh);
-    this.receivedPages = new PageAllocator(config.pageSize);
     const protocol = typeof protocolOrName === 'string' ? getProtocol(protocolOrName) : protocolOrName;
     const trace = this.tracing ? (e: TraceEventInput): void => this.record(e) : undefined;
     this.driver = new CpuDriver(protocol, startingState(protocol, config, cpu, kept), this.paged, this, {
@@ -138,11 +137,9 @@ export class WorkerCpu implements Transport, AccessHooks {
   // ------------------------------------------------------------ Transport
 
   send(to: number, id: number, msg: Message): void {
-    const port = this.ports[to];
-    if (!port) throw new DsmWireError(`CPU ${this.cpu}: no port to CPU ${to} (cluster of ${this.config.cpus})`);
     // Counted before posting, so that `handled === sent` can never hold while this is in flight.
     Atomics.add(this.control, sentWord, 1);
-    port.postMessage(encodePacket(id, msg));
+    this.links.post(to, id, msg);
     ring(this.control, to);
   }
 
@@ -194,9 +191,15 @@ export class WorkerCpu implements Transport, AccessHooks {
   /** Serves one message if there is one, else sleeps until the doorbell rings. */
   private serveOrWait(): void {
     this.checkAbort();
-    // Read the doorbell BEFORE looking at the ports (see the file header: no lost wake-ups).
+    // Read the doorbell BEFORE looking at the links (see the file header: no lost wake-ups).
     const bell = Atomics.load(this.control, this.doorbellIndex);
     if (this.receiveOne()) return;
+    this.waitBell(bell);
+  }
+
+  /** The bounded spin on the doorbell, then the futex wait (see the file header). */
+  private waitBell(bell: number): void {
+    for (let i = 0; i < spins; i++) if (Atomics.load(this.control, this.doorbellIndex) !== bell) return;
     Atomics.wait(this.control, this.doorbellIndex, bell, waitSliceMs);
   }
 
@@ -242,7 +245,7 @@ export class WorkerCpu implements Transport, AccessHooks {
       const bell = Atomics.load(this.control, this.doorbellIndex);
       if (this.receiveOne()) continue;
       if (this.quiescent()) return;
-      Atomics.wait(this.control, this.doorbellIndex, bell, waitSliceMs);
+      this.waitBell(bell);
     }
   }
 
@@ -272,26 +275,16 @@ export class WorkerCpu implements Transport, AccessHooks {
 
   // ------------------------------------------------------------ receiving
 
-  /** Takes at most one message from the ports (round robin) and hands it to the driver. */
+  /** Takes at most one message from the links (fairly) and hands it to the driver. */
   private receiveOne(): boolean {
-    const n = this.ports.length;
-    for (let k = 0; k < n; k++) {
-      const from = (this.nextPort + k) % n;
-      const port = this.ports[from];
-      if (!port) continue;
-      const got = receiveMessageOnPort(port);
-      if (got === undefined) continue;
-      this.nextPort = (from + 1) % n;
-      this.handle(from, got.message);
-      return true;
-    }
-    return false;
+    const got = this.links.receive();
+    if (got === null) return false;
+    this.handle(got);
+    return true;
   }
 
-  private handle(from: number, raw: unknown): void {
-    const env = decodePacket(raw, this.cpu, from, this.receivedPages);
-    const msg = checkMessage(env.msg, from, this.config);
-    this.driver.message(from, env.id, msg);
+  private handle({ from, id, msg }: Received): void {
+    this.driver.message(from, id, msg);
     // Out of the blocked count before the message counts as handled (see the file header).
     if (this.resumed) this.uncountBlocked();
     const handled = Atomics.add(this.control, handledWord, 1) + 1;

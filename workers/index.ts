@@ -3,12 +3,19 @@
  * backend of Cluster.start). The package entry (index.ts at the top) imports it.
  */
 import type { DsmConfig } from '../src/core/config.js';
-import { registerBackend, type BackendInstance } from '../src/runtime/cluster.js';
+import { DsmConfigError } from '../src/core/errors.js';
+import { registerBackend, type BackendInstance, type ClusterOptions } from '../src/runtime/cluster.js';
 import { WorkersBackend } from './backend.js';
+import type { WorkersTransport } from './links.js';
 
 registerBackend('workers', {
-  start(config: DsmConfig, protocol: string): Promise<BackendInstance> {
-    return Promise.resolve(new WorkersBackend(config, protocol));
+  accepts: ['transport'],
+  start(config: DsmConfig, protocol: string, options: ClusterOptions): Promise<BackendInstance> {
+    const transport = options.transport ?? 'ports';
+    if (transport !== 'ports' && transport !== 'ring') {
+      throw new DsmConfigError(`invalid config: transport = ${JSON.stringify(transport)} on backend 'workers'; allowed: 'ports' (default: a MessagePort per pair of CPUs), 'ring' (shared-memory rings)`);
+    }
+    return Promise.resolve(new WorkersBackend(config, protocol, transport as WorkersTransport));
   },
 });
 

@@ -16,8 +16,10 @@ export interface CpuTask {
   readonly protocol: string;
   readonly programUrl: string;
   readonly args: unknown;
-  /** ports[j] talks to CPU j; ports[cpu] is null. Transferred with the task. */
+  /** Transport 'ports': ports[j] talks to CPU j; ports[cpu] is null. Transferred with the task. Empty over rings. */
   readonly ports: (MessagePort | null)[];
+  /** Transport 'ring': the run's rings (workers/links.ts), else null. */
+  readonly rings: SharedArrayBuffer | null;
   /** Control words and doorbells (workers/control.ts). */
   readonly control: SharedArrayBuffer;
   /** This run's number, unique in the cluster: the worker keeps its memory under it. */

@@ -47,8 +47,11 @@ export interface ClusterOptions extends DsmConfigInput {
   /** Record a trace of every run (default false). */
   trace?: boolean | undefined;
   /**
-   * Backend 'native' only: how the CPUs' processes talk to each other, 'unix' (default: Unix
-   * sockets, one host) or 'tcp' (the same frames over TCP, between the addresses of `hosts`).
+   * How the CPUs talk to each other. Backend 'workers': 'ports' (default: a MessagePort per
+   * pair of CPUs) or 'ring' (shared-memory rings in a SharedArrayBuffer). Backend 'native':
+   * 'ring' (default: shared-memory rings in a mapping the processes of one host share),
+   * 'unix' (Unix sockets, one host) or 'tcp' (the same frames over TCP, between the addresses
+   * of `hosts`).
    */
   transport?: string | undefined;
   /**

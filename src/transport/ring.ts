@@ -29,9 +29,15 @@
  * flag and, if set, clears it and reports it (takeRoomWanted). One of the two sees the
  * other's store, so either the writer goes on at once or the runtime wakes it.
  *
- * Waking the reader is not the ring's business: a runtime's reader waits on a doorbell for
- * all its rings at once (Doorbell below for worker threads; native/rings.ts for processes,
- * whose kernel wait goes through the addon), and every writer rings it after publishing.
+ * Waking the reader is not the ring's business: a runtime's reader waits on one doorbell for
+ * all its rings at once, and every writer rings it after publishing. Worker threads spin on
+ * their doorbell word a bounded while, then sleep in Atomics.wait on it (a futex; the
+ * doorbell is read before the rings are looked at, so a frame published after the look has
+ * bumped it and the wait returns at once: workers/cpu.ts). Native processes do the same with
+ * a kernel wait through the addon (native/rings.ts says why no wake-up is lost there).
+ *
+ * A mesh (ringMesh) is one ring per ordered pair of N CPUs, laid out one after the other
+ * from a base offset: both runtimes lay out their rings with it.
  */
 
 const headWord = 0;
@@ -53,6 +59,31 @@ export function ringCapacity(bytes: number): number {
   let c = 64;
   while (c < bytes) c *= 2;
   return c;
+}
+
+/** Where the rings of N CPUs lie: one per ordered pair (from != to), from `base` on. */
+export interface RingMesh {
+  /** Bytes from `base` to the end of the last ring. */
+  readonly bytes: number;
+  /** Capacity of each ring in bytes (a power of two). */
+  readonly capacity: number;
+  /** Byte offset of the ring from `from` to `to`. */
+  ringOffset(from: number, to: number): number;
+}
+
+/**
+ * The rings of `cpus` CPUs whose largest common frame is a page and its header: each ring
+ * holds several of those, so a page in flight never waits for room.
+ */
+export function ringMesh(cpus: number, pageSize: number, base = 0): RingMesh {
+  if (base % 8 !== 0) throw new RangeError(`ring mesh at byte ${base}: it must start at a multiple of 8`);
+  const capacity = ringCapacity(Math.max(64 * 1024, 4 * (pageSize + 4096)));
+  const one = ringBytes(capacity);
+  return {
+    bytes: cpus * cpus * one,
+    capacity,
+    ringOffset: (from, to) => base + (from * cpus + to) * one,
+  };
 }
 
 function checkCapacity(capacity: number): void {
@@ -215,19 +246,25 @@ export class RingLink {
     this.queue.push(frame.slice());
   }
 
-  /** Writes what the queue holds, as far as room allows; true when it is empty. */
+  /**
+   * Writes what the queue holds, as far as room allows; true when it wrote anything (if only
+   * part of a long frame: the reader must be woken to take the fragments and make room).
+   */
   flush(): boolean {
+    let wrote = false;
     while (this.queue.length > 0) {
       const frame = this.queue[0]!;
       const done = this.writer.write(frame, this.at);
       if (done >= 0) {
+        wrote ||= done > this.at;
         this.at = done;
-        return false;
+        return wrote;
       }
+      wrote = true;
       this.queue.shift();
       this.at = 0;
     }
-    return true;
+    return wrote;
   }
 
   /** Frames waiting for room. */

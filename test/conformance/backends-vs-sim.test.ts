@@ -1,6 +1,7 @@
 /**
  * One conformance suite, run on every backend we have: the deterministic simulator (the
- * reference), worker threads and native processes (real mprotect). The same op-list programs run on both through the ops
+ * reference), worker threads and native processes (real mprotect), each on its transports
+ * (workers over MessagePorts and over rings, native over rings and over Unix sockets). The same op-list programs run on both through the ops
  * interpreter, and must give the same reads and the same message counts:
  *
  *  - reads: for programs whose results do not depend on the schedule (writes, a barrier,
@@ -23,8 +24,7 @@ afterAll(() => Promise.all([...byProtocol.values()].map((c) => c.closeAll())));
 
 const backends: [string, (cpus: number, pages: number, programs: Op[][]) => Promise<Outcome>][] = [
   ['simulator', async (c, p, prog) => onSim('ivy', c, p, prog)],
-  ['workers', (c, p, prog) => clusters.run('workers', c, p, prog)],
-  ['native', (c, p, prog) => clusters.run('native', c, p, prog)],
+  ...['workers', 'workers:ring', 'native', 'native:unix'].map((b): [string, (cpus: number, pages: number, programs: Op[][]) => Promise<Outcome>] => [b, (c, p, prog) => clusters.run(b, c, p, prog)]),
 ];
 
 describe.each(backends)('textbook message counts on %s', (_name, run) => {
@@ -74,7 +74,7 @@ const isolated: Array<[string, number, number, Op[][], Op[][]]> = [
   ['a remote lock acquired and released', 3, 1, [[], [], [L(1), U(1)]], [[], [], []]],
 ];
 
-describe.each(protocols.flatMap((p) => ['workers', 'native'].map((b) => [p, b] as const)))('under %s, %s sends what the simulator sends', (protocol, backend) => {
+describe.each(protocols.flatMap((p) => ['workers', 'workers:ring', 'native', 'native:unix'].map((b) => [p, b] as const)))('under %s, %s sends what the simulator sends', (protocol, backend) => {
   const cs = byProtocol.get(protocol)!;
   test.each(isolated)('%s', async (_name, cpus, pages, withOp, without) => {
     const real = difference(await cs.run(backend, cpus, pages, withOp), await cs.run(backend, cpus, pages, without));
@@ -97,7 +97,7 @@ describe.each(protocols.flatMap((p) => ['workers', 'native'].map((b) => [p, b] a
   });
 });
 
-describe.each(['workers', 'native'])('the same results on the simulator and on %s', (backend) => {
+describe.each(['workers', 'workers:ring', 'native', 'native:unix'])('the same results on the simulator and on %s', (backend) => {
   const onReal = (cpus: number, pages: number, programs: Op[][]): Promise<Outcome> => clusters.run(backend, cpus, pages, programs);
   test('the seed test (4 CPUs, 10 pages): one CPU writes, every other CPU reads it after a barrier', async () => {
     const address = at(3, 8);

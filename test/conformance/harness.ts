@@ -48,11 +48,13 @@ export class Clusters {
     private readonly timeoutMs: number,
   ) {}
 
-  async get(backend: string, cpus: number, pages: number, size = pageSize): Promise<Cluster> {
-    const key = `${backend}/${cpus}/${pages}/${size}`;
+  /** `target`: a backend's name, or `backend:transport` (say 'workers:ring', 'native:unix'). */
+  async get(target: string, cpus: number, pages: number, size = pageSize): Promise<Cluster> {
+    const key = `${target}/${cpus}/${pages}/${size}`;
     let cluster = this.clusters.get(key);
     if (cluster === undefined) {
-      cluster = await Cluster.start({ cpus, pages, pageSize: size, timeoutMs: this.timeoutMs, backend, protocol: this.protocol });
+      const [backend, transport] = target.split(':');
+      cluster = await Cluster.start({ cpus, pages, pageSize: size, timeoutMs: this.timeoutMs, backend, transport, protocol: this.protocol });
       this.clusters.set(key, cluster);
     }
     return cluster;

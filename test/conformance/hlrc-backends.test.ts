@@ -23,13 +23,12 @@ const timeoutMs = 20000;
 const clusters = new Clusters('hlrc', timeoutMs);
 afterAll(() => clusters.closeAll());
 
-const realBackends = ['workers', 'native'];
+const realBackends = ['workers', 'workers:ring', 'native', 'native:unix'];
 const onSim = (cpus: number, pages: number, programs: Op[][], size = pageSize, seed = 1): Outcome => onSimOf('hlrc', cpus, pages, programs, size, seed);
 
 const backends: [string, (cpus: number, pages: number, programs: Op[][]) => Promise<Outcome>][] = [
   ['simulator', async (c, p, prog) => onSim(c, p, prog)],
-  ['workers', (c, p, prog) => clusters.run('workers', c, p, prog)],
-  ['native', (c, p, prog) => clusters.run('native', c, p, prog)],
+  ...realBackends.map((b): [string, (cpus: number, pages: number, programs: Op[][]) => Promise<Outcome>] => [b, (c, p, prog) => clusters.run(b, c, p, prog)]),
 ];
 
 describe.each(backends)('hlrc textbook message counts on %s', (_name, run) => {

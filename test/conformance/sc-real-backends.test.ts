@@ -15,24 +15,26 @@ const seed = Number(process.env['TSDSM_SEED'] ?? 7);
 
 // Native pages are MMU pages (4096 bytes at least).
 const backends = [
-  { backend: 'workers', pageSize: 64, runs: 30 },
-  { backend: 'native', pageSize: 4096, runs: 30 },
+  { backend: 'workers', transport: 'ports', pageSize: 64, runs: 30 },
+  { backend: 'workers', transport: 'ring', pageSize: 64, runs: 30 },
+  { backend: 'native', transport: 'ring', pageSize: 4096, runs: 30 },
+  { backend: 'native', transport: 'unix', pageSize: 4096, runs: 15 },
 ];
 const cases = scProtocols.flatMap((protocol) => backends.flatMap((b) => scShapes.map((s) => ({ protocol, ...b, ...s }))));
 
-describe.each(cases)('SC of $backend histories under $protocol, $cpus CPUs, $pages pages', ({ protocol, backend, pageSize, runs, cpus, pages, shape }) => {
+describe.each(cases)('SC of $backend ($transport) histories under $protocol, $cpus CPUs, $pages pages', ({ protocol, backend, transport, pageSize, runs, cpus, pages, shape }) => {
   const config = { cpus, pages, pageSize };
   let cluster: Cluster;
   beforeAll(async () => {
-    cluster = await Cluster.start({ ...config, timeoutMs: 30000, backend, protocol });
+    cluster = await Cluster.start({ ...config, timeoutMs: 30000, backend, transport, protocol });
   });
   afterAll(async () => {
     await cluster.close();
   });
 
   test(`${runs} generated programs, seed ${seed}`, async () => {
-    console.log(`SC on ${backend} under ${protocol}: ${cpus} CPUs, ${pages} pages, seed ${seed}, ${runs} runs`);
-    const r = await checkScRuns(cluster, config, shape, seed, runs, `${backend}/${protocol}`);
+    console.log(`SC on ${backend} (${transport}) under ${protocol}: ${cpus} CPUs, ${pages} pages, seed ${seed}, ${runs} runs`);
+    const r = await checkScRuns(cluster, config, shape, seed, runs, `${backend}:${transport}/${protocol}`);
     expect(r.runs).toBe(runs);
     expect(r.reads).toBeGreaterThan(runs);
   }, 120000);

@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Cluster, DsmAuthError, DsmConfigError } from '../../index.js';
 import { authenticate } from '../../native/auth.js';
-import { encodeMessage } from '../../native/codec.js';
+import { encodeMessage } from '../../src/transport/codec.js';
 import { cpuProcesses } from './fixtures/processes.js';
 import { until } from './fixtures/until.js';
 

@@ -4,7 +4,7 @@
  * DsmWireErrors naming the sender.
  */
 import { describe, expect, test } from '@jest/globals';
-import { decodeMessage, encodeMessage, FrameReader, frameBytesMax } from '../../native/codec.js';
+import { decodeMessage, encodeMessage, FrameReader, frameBytesMax } from '../../src/transport/codec.js';
 import { DsmWireError, type Message } from '../../index.js';
 
 const bounds = { cpus: 4, pages: 8, pageSize: 4096 };

@@ -81,7 +81,10 @@ describe('native backend over TCP', () => {
     );
     await expect(Cluster.start({ ...base, transport: 'tcp', coordinator: 'my-laptop' })).rejects.toThrow(/^invalid config: coordinator = "my-laptop"; allowed: an IPv4 or IPv6 address/);
     await expect(Cluster.start({ cpus: 2, pages: 2, transport: 'tcp' })).rejects.toThrow(
-      new DsmConfigError(`invalid config: transport is not an option of backend 'workers'; it is one of backend 'native'`),
+      new DsmConfigError(`invalid config: transport = "tcp" on backend 'workers'; allowed: 'ports' (default: a MessagePort per pair of CPUs), 'ring' (shared-memory rings)`),
+    );
+    await expect(Cluster.start({ cpus: 2, pages: 2, hosts: [{ address: '127.0.0.1' }] })).rejects.toThrow(
+      new DsmConfigError(`invalid config: hosts is not an option of backend 'workers'; it is one of backend 'native'`),
     );
   });
 

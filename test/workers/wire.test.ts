@@ -1,7 +1,7 @@
 /**
  * The worker CPU's receive path, driven on the main thread: a WorkerCpu is an ordinary
- * object over MessagePorts and a control buffer, so we can post it malformed messages and
- * a real one, and check what it does without starting workers.
+ * object over its links (MessagePorts or rings) and a control buffer, so we can post it
+ * malformed messages and a real one, and check what it does without starting workers.
  */
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, test } from '@jest/globals';
@@ -10,7 +10,10 @@ import { validateConfig } from '../../src/core/config.js';
 import { DsmAbortedError } from '../../src/runtime/errors.js';
 import { controlWords, abortWord, doorbellBase, ring, sentWord, handledWord } from '../../workers/control.js';
 import { WorkerCpu } from '../../workers/cpu.js';
+import { PortLinks, RingLinks, ringBufferBytes } from '../../workers/links.js';
 import { decodePacket, PageAllocator } from '../../workers/packet.js';
+import { decodeMessage, encodeMessage } from '../../src/transport/codec.js';
+import { RingReader, RingWriter, ringMesh } from '../../src/transport/ring.js';
 
 const config = validateConfig({ cpus: 2, pages: 2, pageSize: 64 });
 
@@ -18,7 +21,7 @@ function setUp() {
   const { port1, port2 } = new MessageChannel();
   const control = new Int32Array(new SharedArrayBuffer(4 * controlWords(2, 2)));
   // CPU 0 under test; port2 plays CPU 1.
-  const cpu0 = new WorkerCpu(config, 0, 'ivy', [null, port1], control, undefined, { pages: [], data: new Uint8Array(0) }, false);
+  const cpu0 = new WorkerCpu(config, 0, 'ivy', new PortLinks(config, 0, [null, port1]), control, undefined, { pages: [], data: new Uint8Array(0) }, false);
   const post = (message: unknown): void => {
     Atomics.add(control, sentWord, 1);
     port2.postMessage(message);
@@ -86,5 +89,57 @@ describe('WorkerCpu receive path', () => {
     expect(() => cpu0.poll()).toThrow(DsmAbortedError);
     expect(() => cpu0.poll()).toThrow('CPU 0: stopped by abort while running its program');
     close();
+  });
+});
+
+describe('WorkerCpu receive path over rings', () => {
+  function setUpRings() {
+    const control = new Int32Array(new SharedArrayBuffer(4 * controlWords(2, 2)));
+    const buffer = new SharedArrayBuffer(ringBufferBytes(config));
+    const cpu0 = new WorkerCpu(config, 0, 'ivy', new RingLinks(config, 0, buffer, (j) => ring(control, j)), control, undefined, { pages: [], data: new Uint8Array(0) }, false);
+    // The test plays CPU 1: it writes the ring 1 -> 0 and reads the ring 0 -> 1.
+    const mesh = ringMesh(2, config.pageSize);
+    const toCpu0 = new RingWriter(buffer, mesh.ringOffset(1, 0), mesh.capacity);
+    const fromCpu0 = new RingReader(buffer, mesh.ringOffset(0, 1), mesh.capacity);
+    const post = (payload: Uint8Array): void => {
+      Atomics.add(control, sentWord, 1);
+      expect(toCpu0.trySend(payload)).toBe(true);
+      ring(control, 0);
+    };
+    return { cpu0, control, post, fromCpu0 };
+  }
+
+  test('a frame of unknown kind or cut short is a DsmWireError naming the sender', () => {
+    const { cpu0, post } = setUpRings();
+    post(Uint8Array.of(0, 0, 0, 0, 250));
+    expect(() => cpu0.poll()).toThrow('malformed frame from CPU 1: unknown kind index 250');
+    post(Uint8Array.of(0, 0, 0));
+    expect(() => cpu0.poll()).toThrow('malformed frame from CPU 1: cut short at byte 0 of 3');
+    post(encodeMessage(0, { kind: 'READ_REQ', page: 9 }).subarray(4));
+    expect(() => cpu0.poll()).toThrow('malformed message from CPU 1: page 9 >= pages 2');
+  });
+
+  test('a valid READ_REQ is served: READ_DATA goes back in the other ring with the bytes, and CPU 1 is rung', () => {
+    const { cpu0, control, post, fromCpu0 } = setUpRings();
+    cpu0.paged.bytes[3] = 77;
+    post(encodeMessage(0, { kind: 'READ_REQ', page: 0 }).subarray(4));
+    cpu0.poll();
+    expect(Atomics.load(control, handledWord)).toBe(1);
+    expect(Atomics.load(control, doorbellBase + 1)).toBe(1);
+    const frame = fromCpu0.receive();
+    expect(frame).not.toBeNull();
+    const { msg } = decodeMessage(Buffer.from(frame!), 0, config) as { msg: { kind: string; page: number; data: Uint8Array } };
+    expect(msg.kind).toBe('READ_DATA');
+    expect(msg.page).toBe(0);
+    expect(msg.data.length).toBe(64);
+    expect(msg.data[3]).toBe(77);
+    expect(fromCpu0.receive()).toBeNull();
+  });
+
+  test('a rings buffer of the wrong size is refused by name', () => {
+    const control = new Int32Array(new SharedArrayBuffer(4 * controlWords(2, 2)));
+    expect(() => new RingLinks(config, 0, new SharedArrayBuffer(1024), (j) => ring(control, j))).toThrow(
+      `CPU 0: the rings buffer has 1024 bytes, ${ringBufferBytes(config)} expected for 2 CPUs`,
+    );
   });
 });

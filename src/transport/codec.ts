@@ -1,5 +1,6 @@
 /**
- * Frames and the binary wire codec of the native backend.
+ * Frames and the binary wire codec: what the native backend's CPUs send each other (over
+ * rings, Unix sockets or TCP) and what worker threads send over rings (workers/links.ts).
  *
  * A frame is a little-endian uint32 payload length, then the payload. Between CPUs the
  * payload is one protocol message: its id (uint32), its kind (uint8, the index in
@@ -9,8 +10,8 @@
  * through `checkMessage` before it reaches a protocol, so a malformed frame is a named
  * DsmWireError naming the sender.
  */
-import { DsmWireError } from '../src/core/errors.js';
-import { checkMessage, messageKinds, type Message } from '../src/core/wire.js';
+import { DsmWireError } from '../core/errors.js';
+import { checkMessage, messageKinds, type Message } from '../core/wire.js';
 
 /** A frame longer than this is refused: a bound on what one peer can make us buffer. */
 export const frameBytesMax = 64 * 1024 * 1024;
