@@ -179,15 +179,17 @@ describe('two threads', () => {
     const lengths = [0, 1, 3, 4, 7, 60, 124, 125, 300, 3000, 16, 2];
     const frames = 20000;
     const worker = new Worker(new URL('./fixtures/ring-writer.js', import.meta.url), { workerData: { buffer, capacity, frames, lengths } });
-    const report = new Promise<{ timedOut: number }>((resolve, reject) => {
+    const report = new Promise<{ timedOut: number; sent: number }>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
     });
-    const bells = new Int32Array(buffer, 0, 2);
+    const bells = new Int32Array(buffer, 0, 3);
     const reader = new RingReader(buffer, 64, capacity);
     let bad = -1;
     let waitsTimedOut = 0;
-    for (let k = 0; k < frames; ) {
+    // A wait that runs out is a lost wake-up (the writer never stalls for 5 s): stop both sides.
+    let k = 0;
+    while (k < frames && waitsTimedOut === 0) {
       const seen = Atomics.load(bells, 1);
       const f = reader.receive();
       if (reader.takeRoomWanted()) {
@@ -195,7 +197,11 @@ describe('two threads', () => {
         Atomics.notify(bells, 0);
       }
       if (f === null) {
-        if (Atomics.wait(bells, 1, seen, 5000) === 'timed-out') waitsTimedOut += 1;
+        if (Atomics.wait(bells, 1, seen, 5000) === 'timed-out') {
+          waitsTimedOut += 1;
+          Atomics.store(bells, 2, 1);
+          Atomics.notify(bells, 0);
+        }
         continue;
       }
       const n = lengths[k % lengths.length]!;
@@ -204,8 +210,9 @@ describe('two threads', () => {
       if (!ok && bad < 0) bad = k;
       k += 1;
     }
-    const { timedOut } = await report;
+    const { timedOut, sent } = await report;
     await worker.terminate();
-    expect({ bad, waitsTimedOut, writerWaitsTimedOut: timedOut, left: reader.receive() }).toEqual({ bad: -1, waitsTimedOut: 0, writerWaitsTimedOut: 0, left: null });
+    expect({ received: k, sent, bad, waitsTimedOut, writerWaitsTimedOut: timedOut, left: reader.receive() })
+      .toEqual({ received: frames, sent: frames, bad: -1, waitsTimedOut: 0, writerWaitsTimedOut: 0, left: null });
   }, 60000);
 });
