@@ -1,19 +1,26 @@
 /**
- * The two floors' worker, in two roles. 'port': a MessagePort round trip carried exactly as
+ * The floors' worker, in three roles. 'port': a MessagePort round trip carried exactly as
  * the runtime carries messages (encoded as the runtime's packets, post, bump a doorbell and
- * notify; the receiver blocks in Atomics.wait, drains with receiveMessageOnPort and decodes). 'sab': a SharedArrayBuffer ping-pong
- * that copies 4 KiB each way through shared memory, the cheapest a page could possibly move.
- * The initiator (role *-a) returns its round-trip samples in µs.
+ * notify; the receiver blocks in Atomics.wait, drains with receiveMessageOnPort and decodes).
+ * 'ring': the same over the workers' ring transport (workers/links.ts: the codec's frames in
+ * a shared-memory ring, the doorbell, the receiver's bounded spin before Atomics.wait).
+ * 'sab': a SharedArrayBuffer ping-pong that copies 4 KiB each way through shared memory, the
+ * cheapest a page could possibly move. The initiator (role *-a) returns its round-trip
+ * samples in µs.
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { validateConfig } from '../src/core/config.js';
+import { RingLinks } from '../workers/links.js';
 import { decodePacket, encodePacket, PageAllocator } from '../workers/packet.js';
 
 interface Setup {
-  role: 'port-a' | 'port-b' | 'sab-a' | 'sab-b';
+  role: 'port-a' | 'port-b' | 'ring-a' | 'ring-b' | 'sab-a' | 'sab-b';
   rounds: number;
   port?: MessagePort;
   control: SharedArrayBuffer;
   data?: SharedArrayBuffer;
+  /** Role 'ring': the two CPUs' rings (workers/links.ts ringBufferBytes for 2 CPUs of 4 KiB pages). */
+  rings?: SharedArrayBuffer;
 }
 
 const setup = workerData as Setup;
@@ -22,7 +29,8 @@ const control = new Int32Array(setup.control);
 const me = setup.role.endsWith('a') ? 0 : 1;
 const peer = 1 - me;
 
-function waitFor(index: number, seen: number): number {
+function waitFor(index: number, seen: number, spins = 0): number {
+  for (let i = 0; i < spins && Atomics.load(control, index) === seen; i++);
   while (Atomics.load(control, index) === seen) Atomics.wait(control, index, seen, 1000);
   return Atomics.load(control, index);
 }
@@ -58,6 +66,26 @@ if (setup.role.startsWith('port')) {
     }
   }
   port.close();
+} else if (setup.role.startsWith('ring')) {
+  const links = new RingLinks(validateConfig({ cpus: 2, pages: 8, pageSize: 4096 }), me, setup.rings!, (j) => ring(j));
+  for (let r = 0; r < setup.rounds + warmup; r++) {
+    const t0 = performance.now();
+    if (me === 0) {
+      links.post(peer, r, { kind: 'READ_REQ', page: 1 });
+      ring(peer);
+    }
+    for (;;) {
+      const seen = Atomics.load(control, me);
+      if (links.receive() !== null) break;
+      waitFor(me, seen, 200); // as workers/cpu.ts waits
+    }
+    if (me === 1) {
+      links.post(peer, r, { kind: 'READ_CONFIRM', page: 1 });
+      ring(peer);
+    } else if (r >= warmup) {
+      samples.push((performance.now() - t0) * 1000);
+    }
+  }
 } else {
   const data = new Uint8Array(setup.data!);
   const local = new Uint8Array(4096);

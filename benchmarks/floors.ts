@@ -42,8 +42,11 @@ export async function unixFloorSamples(rounds: number): Promise<number[]> {
   }
 }
 
-/** The ring floor on this host: two processes, the rings and doorbells of native/rings.ts. */
-export async function ringFloorSamples(rounds: number): Promise<number[]> {
+/**
+ * The ring floor on this host: two processes, the rings and doorbells of native/rings.ts;
+ * with `gapMs`, each round trip after that long idle (both sides asleep, as quiet CPUs are).
+ */
+export async function ringFloorSamples(rounds: number, gapMs = 0): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), 'tsdsm-floor-'));
   const fd = openSync(ringsPath(dir), 'w', 0o600);
   ftruncateSync(fd, ringsLayout({ cpus: 2, pageSize: 4096 }).bytes);
@@ -51,7 +54,7 @@ export async function ringFloorSamples(rounds: number): Promise<number[]> {
   const echo = spawn(process.execPath, [ringPingpong, dir, '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     await new Promise<string>((resolve) => createInterface({ input: echo.stdout! }).once('line', resolve));
-    return JSON.parse(execFileSync(process.execPath, [ringPingpong, dir, '0', String(rounds)], { encoding: 'utf8', timeout: 60000 })) as number[];
+    return JSON.parse(execFileSync(process.execPath, [ringPingpong, dir, '0', String(rounds), String(gapMs)], { encoding: 'utf8', timeout: 60000 + rounds * gapMs * 2 })) as number[];
   } finally {
     echo.kill();
     rmSync(dir, { recursive: true, force: true });

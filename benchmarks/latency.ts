@@ -7,6 +7,8 @@
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { Cluster } from '../index.js';
+import { validateConfig } from '../src/core/config.js';
+import { ringBufferBytes } from '../workers/links.js';
 import { median, percentile } from './stats.js';
 
 export interface LatencyResult {
@@ -16,6 +18,9 @@ export interface LatencyResult {
   writeInvalidateUs: number;
   writeInvalidateP90Us: number;
   portRoundTripUs: number;
+  /** Transport 'ring' of the workers backend: its remote read fault and its floor. */
+  ringReadFaultUs: number;
+  ringRoundTripUs: number;
   sabCopyRoundTripUs: number;
   readFaultOverPortFloor: number;
   /**
@@ -41,13 +46,14 @@ export async function faultSamples(program: string, cpus: number, rounds: number
   }
 }
 
-async function floorSamples(kind: 'port' | 'sab', rounds: number): Promise<number[]> {
+async function floorSamples(kind: 'port' | 'ring' | 'sab', rounds: number): Promise<number[]> {
   const control = new SharedArrayBuffer(8);
   const data = new SharedArrayBuffer(4096);
+  const rings = new SharedArrayBuffer(ringBufferBytes(validateConfig({ cpus: 2, pages: 8, pageSize })));
   const { port1, port2 } = new MessageChannel();
   const start = (role: string, port: typeof port1 | undefined): Worker =>
     new Worker(floorWorker, {
-      workerData: { role, rounds, control, data, port },
+      workerData: { role, rounds, control, data, rings, port },
       transferList: port ? [port] : [],
     });
   const b = start(`${kind}-b`, kind === 'port' ? port2 : undefined);
@@ -64,6 +70,8 @@ export async function benchLatency(rounds = 1000): Promise<LatencyResult> {
   const read = await faultSamples('read-fault', 3, rounds);
   const write = await faultSamples('write-fault', 4, rounds);
   const port = await floorSamples('port', rounds * 2);
+  const ringRead = await faultSamples('read-fault', 3, rounds, 'workers', 'ring');
+  const ringFloor = await floorSamples('ring', rounds * 2);
   const sab = await floorSamples('sab', rounds * 2);
   const readFaultUs = median(read);
   const portRoundTripUs = median(port);
@@ -74,6 +82,8 @@ export async function benchLatency(rounds = 1000): Promise<LatencyResult> {
     writeInvalidateUs: median(write),
     writeInvalidateP90Us: percentile(write, 90),
     portRoundTripUs,
+    ringReadFaultUs: median(ringRead),
+    ringRoundTripUs: median(ringFloor),
     sabCopyRoundTripUs: median(sab),
     readFaultOverPortFloor: readFaultUs / portRoundTripUs,
     readFaultHopOverPortHop: readFaultUs / 3 / (portRoundTripUs / 2),

@@ -5,7 +5,9 @@
  * its doorbell FIFO. No protocol, no fault.
  *
  *   node ring-pingpong.js DIR 1        the echo side (CPU 1): echoes every frame
- *   node ring-pingpong.js DIR 0 N      the timing side (CPU 0): N timed round trips, printed as JSON (µs)
+ *   node ring-pingpong.js DIR 0 N [G]  the timing side (CPU 0): N timed round trips, printed as JSON (µs),
+ *                                      each after G ms idle (default 0: back to back), so the
+ *                                      echo side has gone to sleep as a quiet CPU has
  *
  * DIR holds the mapping (`rings`, made by the caller) and the two FIFOs; the echo side prints
  * "ready" once its FIFO exists. Started by benchmarks/floors.ts.
@@ -14,7 +16,9 @@ import { loadAddon } from '../native/index.js';
 import { bellPath } from '../native/paths.js';
 import { Rings } from '../native/rings.js';
 
-const [dir, cpuArg, count] = process.argv.slice(2);
+const [dir, cpuArg, count, gapArg] = process.argv.slice(2);
+const gapMs = Number(gapArg ?? 0);
+const idle = new Int32Array(new SharedArrayBuffer(4));
 const cpu = Number(cpuArg);
 const other = 1 - cpu;
 const addon = loadAddon();
@@ -52,6 +56,7 @@ if (cpu === 1) {
   const n = Number(count);
   const samples: number[] = [];
   for (let r = 0; r < n + 100; r++) {
+    if (gapMs > 0) Atomics.wait(idle, 0, 0, gapMs);
     const t0 = performance.now();
     send(message);
     next();
