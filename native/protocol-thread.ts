@@ -109,6 +109,12 @@ interface PeerLink {
 const pollSliceMs = 50;
 /** Longest busy stretch of the loop without a turn of the event loop (control frames, socket writes). */
 const busySliceMs = 20;
+/**
+ * Longest sleep in poll(2) while a socket has bytes Node has yet to write: libuv writes them
+ * only in a turn of the event loop, and poll here does not wait for a socket to be writable.
+ * (A 4 MiB 'collected' sleeping 50 ms per socket-buffer's worth took about a second.)
+ */
+const writingSliceMs = 1;
 /** How many times the loop looks at the wake counters and the bell before it sleeps (the bounded spin). */
 const spins = 200;
 
@@ -470,9 +476,10 @@ class ProtocolThread implements Transport {
       }
       if (this.spin(seenEvents, seenBell)) continue;
       if (this.rings !== null && !this.rings.sleep(seenBell)) continue;
-      const got = this.addon.waitFds(this.fds, this.ready, pollSliceMs);
+      const writing = this.writing();
+      const got = this.addon.waitFds(this.fds, this.ready, writing ? writingSliceMs : pollSliceMs);
       this.rings?.awake();
-      if (got === 0) break; // a quiet slice: the event loop's timers
+      if (got === 0 || writing) break; // a quiet slice (the event loop's timers), or writes to finish
       if (this.ready[0] !== 0) this.addon.drain(this.fds[0]!);
       if (this.rings !== null && this.ready[1] !== 0) this.addon.drain(this.fds[1]!);
       let sockets = false;
@@ -481,6 +488,13 @@ class ProtocolThread implements Transport {
     }
     setImmediate(this.serve);
   };
+
+  /** Whether some socket holds bytes not yet written (they go out in a turn of the event loop). */
+  private writing(): boolean {
+    if (this.control.writableLength > 0) return true;
+    for (const link of this.peers) if (link?.socket && link.socket.writableLength > 0) return true;
+    return false;
+  }
 
   /** The bounded spin: true as soon as the wake counters or the bell move. */
   private spin(seenEvents: number, seenBell: number): boolean {

@@ -17,6 +17,8 @@ export interface RunCommandOptions extends Partial<ProtocolCommandOptions> {
   args?: string | undefined;
   trace?: boolean | undefined;
   backend?: string | undefined;
+  /** The cluster's `transport` (ClusterOptions); --hosts implies 'tcp'. */
+  transport?: string | undefined;
   hosts?: string | undefined;
   launch?: string | undefined;
   coordinator?: string | undefined;
@@ -31,12 +33,13 @@ export interface RunCommandOptions extends Partial<ProtocolCommandOptions> {
  * address, is put before `node` (for example `ssh -T {host}`). The secret comes from
  * TSDSM_SECRET, never from the command line (which every user of the machine can read).
  */
-export function hostOptions(opts: Pick<RunCommandOptions, 'hosts' | 'launch' | 'coordinator' | 'backend'>): Partial<ClusterOptions> {
+export function hostOptions(opts: Pick<RunCommandOptions, 'hosts' | 'launch' | 'coordinator' | 'backend' | 'transport'>): Partial<ClusterOptions> {
   if (opts.hosts === undefined) {
     if (opts.launch !== undefined || opts.coordinator !== undefined) throw new DsmConfigError('--launch and --coordinator need --hosts');
-    return {};
+    return opts.transport === undefined ? {} : { transport: opts.transport };
   }
   if (opts.backend !== 'native') throw new DsmConfigError(`--hosts needs --backend native (given: ${opts.backend ?? 'workers, the default'})`);
+  if (opts.transport !== undefined && opts.transport !== 'tcp') throw new DsmConfigError(`--hosts needs --transport tcp (given: ${opts.transport})`);
   const addresses = opts.hosts.split(',').map((a) => a.trim());
   if (addresses.some((a) => a === '')) throw new DsmConfigError(`--hosts ${JSON.stringify(opts.hosts)}: an empty address; give ADDR,ADDR[,...]`);
   const template = opts.launch === undefined ? [] : opts.launch.split(/\s+/).filter((w) => w !== '');
@@ -92,6 +95,7 @@ export function registerRunCommand(program: Command): void {
     .option('--args <JSON>', 'arguments passed to the program on every CPU, as JSON')
     .option('--trace', 'print the narrated trace of the run')
     .option('--backend <name>', "'workers' (default: one worker thread per CPU) or 'native' (one OS process per CPU, pages guarded by mprotect; Linux x86-64)")
+    .option('--transport <name>', "how CPUs send messages: workers 'ports' (default) or 'ring' (shared-memory rings); native 'ring' (default, one host), 'unix' or 'tcp'")
     .option('--hosts <A,B,...>', 'native over TCP: CPU i runs on host i mod n and listens on its address only (the secret: TSDSM_SECRET)')
     .option('--launch <template>', "native with --hosts: the command that starts a process on a host, {host} replaced by its address (e.g. 'ssh -T {host}'; default: a local child)")
     .option('--coordinator <A>', "native with --hosts: this machine's address for the control link over TCP (CPUs on other machines); default a Unix socket");

@@ -108,7 +108,7 @@ describe('tsdsm run', () => {
     const program = new Command();
     registerRunCommand(program);
     const run = program.commands.find((c) => c.name() === 'run')!;
-    expect(run.options.map((o) => o.long)).toEqual(['--cpus', '--pages', '--page-size', '--timeout-ms', '--args', '--trace', '--backend', '--hosts', '--launch', '--coordinator', '--protocol', '--protocol-module']);
+    expect(run.options.map((o) => o.long)).toEqual(['--cpus', '--pages', '--page-size', '--timeout-ms', '--args', '--trace', '--backend', '--transport', '--hosts', '--launch', '--coordinator', '--protocol', '--protocol-module']);
   });
 });
 
