@@ -27,6 +27,8 @@ const timeoutMs = 20000;
 
 interface Backend {
   name: string;
+  /** The cluster's transport, when not the backend's default. */
+  transport?: string;
   /** The page size of the clusters that test memory between runs (the smallest each backend allows). */
   pageSize: number;
   /** The class of the error when a CPU's thread or process dies during a run, and how its message starts. */
@@ -37,15 +39,18 @@ interface Backend {
   spinningCpu: string;
 }
 
+const workers: Backend = {
+  name: 'workers',
+  pageSize: 1024,
+  exitError: DsmWorkerExitError,
+  exitMessage: /^CPU 1: its worker thread died during the run: .*7/,
+  runTimeoutMs: 1000,
+  spinningCpu: 'CPU 3: not responding (busy without touching shared memory); its worker was terminated',
+};
+
 const backends: Backend[] = [
-  {
-    name: 'workers',
-    pageSize: 1024,
-    exitError: DsmWorkerExitError,
-    exitMessage: /^CPU 1: its worker thread died during the run: .*7/,
-    runTimeoutMs: 1000,
-    spinningCpu: 'CPU 3: not responding (busy without touching shared memory); its worker was terminated',
-  },
+  workers,
+  { ...workers, transport: 'ring' },
   {
     name: 'native',
     pageSize: 4096,
@@ -87,14 +92,14 @@ async function hangSocket(): Promise<{ path: string; connected: Promise<void>; c
   };
 }
 
-describe.each(backends)('the Cluster API on $name', (backend) => {
+describe.each(backends)('the Cluster API on $name (transport $transport)', (backend) => {
   const clusters = new Clusters('ivy', timeoutMs);
   const start = (cpus: number, pages: number, options: { pageSize?: number; timeoutMs?: number } = {}): Promise<Cluster> =>
-    Cluster.start({ cpus, pages, timeoutMs, ...options, backend: backend.name });
+    Cluster.start({ cpus, pages, timeoutMs, ...options, backend: backend.name, transport: backend.transport });
   let cluster: Cluster;
 
   beforeAll(async () => {
-    cluster = await clusters.get(backend.name, 4, 10);
+    cluster = await clusters.get(backend.transport ? `${backend.name}:${backend.transport}` : backend.name, 4, 10);
   });
 
   afterAll(async () => {
@@ -178,7 +183,7 @@ describe.each(backends)('the Cluster API on $name', (backend) => {
 
     test.each(['ivy', 'ivy-central', 'ivy-dynamic', 'hlrc'])('%s: each CPU writes its own word and returns, no barrier after: readMemory and the next run see every word', async (protocol) => {
       // Data-race free. A return is a release: under hlrc the diffs must reach the home (CPU 0) before the run ends.
-      const c = await Cluster.start({ cpus: 3, pages: 1, pageSize: backend.pageSize, timeoutMs, protocol, backend: backend.name });
+      const c = await Cluster.start({ cpus: 3, pages: 1, pageSize: backend.pageSize, timeoutMs, protocol, backend: backend.name, transport: backend.transport });
       try {
         await c.run(opsProgram, [[Wa(0, 10)], [Wa(4, 11)], [Wa(8, 12)]]);
         expect(Array.from(new Int32Array(c.readMemory(0, 12).slice().buffer))).toEqual([10, 11, 12]);
@@ -285,7 +290,7 @@ describe.each(backends)('the Cluster API on $name', (backend) => {
     });
 
     test.each(['ivy', 'hlrc'])('%s: one CPU returns without reaching the barrier the others wait at', async (protocol) => {
-      const c = await Cluster.start({ cpus: 3, pages: 2, pageSize: backend.pageSize, timeoutMs, protocol, backend: backend.name });
+      const c = await Cluster.start({ cpus: 3, pages: 2, pageSize: backend.pageSize, timeoutMs, protocol, backend: backend.name, transport: backend.transport });
       try {
         const err = await c.run(program('deadlocks'), { kind: 'missed-barrier' }).then(() => null, (e: unknown) => e as DsmDeadlockError);
         expect(err).toBeInstanceOf(DsmDeadlockError);
@@ -551,11 +556,11 @@ describe.each(backends)('the Cluster API on $name', (backend) => {
     });
 
     test('bad configs are named errors that show what was given', async () => {
-      await expect(Cluster.start({ cpus: 0, pages: 1, backend: backend.name })).rejects.toThrow(DsmConfigError);
-      await expect(Cluster.start({ cpus: '4' as unknown as number, pages: 1, backend: backend.name })).rejects.toThrow('invalid config: cpus = "4" (a string); allowed: an integer from 1 to 256');
+      await expect(Cluster.start({ cpus: 0, pages: 1, backend: backend.name, transport: backend.transport })).rejects.toThrow(DsmConfigError);
+      await expect(Cluster.start({ cpus: '4' as unknown as number, pages: 1, backend: backend.name, transport: backend.transport })).rejects.toThrow('invalid config: cpus = "4" (a string); allowed: an integer from 1 to 256');
       await expect(Cluster.start({ cpus: 2, pages: 1, backend: 'carrier-pigeon' })).rejects.toThrow('backend = "carrier-pigeon"; allowed: workers');
-      await expect(Cluster.start({ cpus: 2, pages: 1, backend: backend.name, protocol: 'mesi' })).rejects.toThrow('protocol = "mesi"');
-      await expect(Cluster.start({ cpus: 2, pages: 1, backend: backend.name, timeoutMs: -5 })).rejects.toThrow('timeoutMs = -5');
+      await expect(Cluster.start({ cpus: 2, pages: 1, backend: backend.name, transport: backend.transport, protocol: 'mesi' })).rejects.toThrow('protocol = "mesi"');
+      await expect(Cluster.start({ cpus: 2, pages: 1, backend: backend.name, transport: backend.transport, timeoutMs: -5 })).rejects.toThrow('timeoutMs = -5');
       await expect(cluster.run(program('add-one'), { address: 0 }, { signal: 5 as unknown as AbortSignal })).rejects.toThrow(new DsmConfigError('run: signal must be an AbortSignal, got number'));
     });
   });

@@ -135,6 +135,14 @@ export default defineProgram((cpu, { k }: Args): number => {
     expect(out).toContain(`CPU 1: ${two}`);
   });
 
+  test('the CLI runs it on every transport of both backends (the rings come from the package too)', () => {
+    const two = [0, 1].reduce((s, c) => s + c * 100 * n + (n * (n - 1)) / 2, 0);
+    for (const [backend, transport, plain] of [['workers', 'ring', false], ['native', 'unix', true], ['native', 'ring', true]] as const) {
+      const out = sh(npm, ['exec', '--', 'tsdsm', 'run', 'sum.mjs', '--cpus', '2', '--pages', '8', '--backend', backend, '--transport', transport, '--args', `{"n":${n},"plain":${plain}}`]);
+      expect({ backend, transport, lines: out.split('\n').slice(0, 2) }).toEqual({ backend, transport, lines: [`CPU 0: ${two}`, `CPU 1: ${two}`] });
+    }
+  });
+
   test('without a prebuild that fits, the native backend says what it tried; the documented source build brings it back', () => {
     const installed = join(project, 'node_modules', 'tsdsm');
     rmSync(join(installed, 'prebuilds'), { recursive: true, force: true });
