@@ -244,6 +244,12 @@ static napi_value make_uint32(napi_env env, uint32_t value) {
   return out;
 }
 
+static napi_value make_int32(napi_env env, int32_t value) {
+  napi_value out;
+  CHECK(napi_create_int32(env, value, &out));
+  return out;
+}
+
 static napi_value make_external(napi_env env, void *data, size_t bytes) {
   napi_value out;
   CHECK(napi_create_external_arraybuffer(env, data, bytes, NULL, NULL, &out));
@@ -365,9 +371,7 @@ static napi_value control_buffer(napi_env env, napi_callback_info info) {
 static napi_value wake_fd(napi_env env, napi_callback_info info) {
   uint32_t a[1];
   if (!get_uint32_args(env, info, 0, a)) return throw_usage(env, "usage: wakeFd() takes no arguments");
-  napi_value out;
-  CHECK(napi_create_int32(env, wake_read_fd, &out));
-  return out;
+  return make_int32(env, wake_read_fd);
 }
 
 /* grant(): the pending fault may retry. */
@@ -452,9 +456,7 @@ static napi_value open_bell(napi_env env, napi_callback_info info) {
   if (mkfifo(path, 0600) != 0 && errno != EEXIST) return throw_errno(env, "mkfifo (doorbell)");
   int fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return throw_errno(env, "open (doorbell)");
-  napi_value out;
-  CHECK(napi_create_int32(env, fd, &out));
-  return out;
+  return make_int32(env, fd);
 }
 
 /* ring(fd): writes one byte, never blocking (a full FIFO or pipe already holds a wake-up) */
