@@ -20,7 +20,6 @@ const [dir, cpuArg, count, gapArg] = process.argv.slice(2);
 const gapMs = Number(gapArg ?? 0);
 const idle = new Int32Array(new SharedArrayBuffer(4));
 const cpu = Number(cpuArg);
-const other = 1 - cpu;
 const addon = loadAddon();
 const rings = new Rings(addon, dir!, cpu, { cpus: 2, pageSize: 4096 });
 const fds = Int32Array.of(rings.bellFd);
@@ -29,11 +28,10 @@ const spins = 200;
 
 /** The next frame from the other side, waiting the way the protocol thread waits. */
 function next(): Uint8Array {
-  const reader = rings.readers[other]!;
   for (;;) {
     const seen = rings.seen();
-    const frame = reader.receive();
-    if (frame !== null) return frame;
+    const got = rings.ends.receive();
+    if (got !== null) return got.frame;
     let moved = false;
     for (let i = 0; i < spins && !moved; i++) moved = rings.seen() !== seen;
     if (moved || !rings.sleep(seen)) continue;

@@ -148,8 +148,6 @@ class ProtocolThread implements Transport {
   private ready = new Int32Array(0);
   /** How many of `fds` are ours to serve in the loop (the rest belong to the event loop). */
   private ownFds = 0;
-  /** Where the next scan of the rings starts, so that no peer's frames starve another's. */
-  private nextRing = 0;
   private control!: Socket;
   private driver: CpuDriver<unknown>;
   private tracing = false;
@@ -518,34 +516,23 @@ class ProtocolThread implements Transport {
     }
     if (this.rings !== null) {
       if (this.receiveRings()) found = true;
-      if (this.rings.flush()) found = true;
+      if (this.rings.ends.flush()) found = true;
     }
     return found;
   }
 
-  /** Every frame in this CPU's rings, fairly: one per ring per round. */
+  /** Every frame in this CPU's rings, fairly (RingEnds takes the peers in turn). */
   private receiveRings(): boolean {
-    const readers = this.rings!.readers;
-    const n = readers.length;
+    const ends = this.rings!.ends;
     let found = false;
-    for (let more = true; more; ) {
-      more = false;
-      for (let k = 0; k < n; k++) {
-        const j = (this.nextRing + k) % n;
-        const reader = readers[j];
-        if (!reader) continue;
-        const frame = reader.receive();
-        if (reader.takeRoomWanted()) this.rings!.notify(j);
-        if (frame === null) continue;
-        more = true;
-        found = true;
-        this.heard[j] = performance.now();
-        if (frame.byteLength > 0) {
-          const payload = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
-          this.guard(() => this.onFrame({ from: j, payload }));
-        }
+    for (let got = ends.receive(); got !== null; got = ends.receive()) {
+      found = true;
+      const { from, frame } = got;
+      this.heard[from] = performance.now();
+      if (frame.byteLength > 0) {
+        const payload = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+        this.guard(() => this.onFrame({ from, payload }));
       }
-      this.nextRing = (this.nextRing + 1) % n;
     }
     return found;
   }

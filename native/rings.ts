@@ -17,7 +17,7 @@
  */
 import { constants, openSync } from 'node:fs';
 import type { DsmConfig } from '../src/core/config.js';
-import { RingLink, RingReader, RingWriter, ringMesh } from '../src/transport/ring.js';
+import { RingEnds, ringMesh, type RingMesh } from '../src/transport/ring.js';
 import type { NativeAddon } from './addon.js';
 import { bellPath, ringsPath } from './paths.js';
 
@@ -27,36 +27,28 @@ export const bellWord = { bell: 0, sleeping: 1 } as const;
 export interface RingsLayout {
   /** Bytes of the file. */
   readonly bytes: number;
-  /** Capacity of each ring in bytes (a power of two): several of the largest common frame (a page and its header). */
-  readonly capacity: number;
   /** Index of CPU `cpu`'s bell in an Int32Array over the mapping (word `bell`; `sleeping` follows). */
   bellIndex(cpu: number): number;
-  /** Byte offset of the ring from `from` to `to`. */
-  ringOffset(from: number, to: number): number;
+  /** The rings, after the bells. */
+  readonly mesh: RingMesh;
 }
 
 export function ringsLayout(config: Pick<DsmConfig, 'cpus' | 'pageSize'>): RingsLayout {
   const base = config.cpus * bellBytes;
   const mesh = ringMesh(config.cpus, config.pageSize, base);
-  return {
-    bytes: base + mesh.bytes,
-    capacity: mesh.capacity,
-    bellIndex: (cpu) => (cpu * bellBytes) / 4,
-    ringOffset: mesh.ringOffset,
-  };
+  return { bytes: base + mesh.bytes, bellIndex: (cpu) => (cpu * bellBytes) / 4, mesh };
 }
 
 /**
- * This CPU's rings (transport 'ring'): it writes to CPU j through `writers[j]` and reads what
- * j wrote from `readers[j]`, and wakes j by bumping j's bell and, when j sleeps, writing a
- * byte to j's FIFO (native/rings.ts says why no wake-up is lost).
+ * This CPU's rings (transport 'ring'): its ends of the mesh (`ends`: a writer to every other
+ * CPU, a reader from every other), and the bells: it wakes j by bumping j's bell and, when j
+ * sleeps, writing a byte to j's FIFO (the header says why no wake-up is lost).
  */
 export class Rings {
-  readonly readers: (RingReader | null)[];
+  readonly ends: RingEnds;
   /** This CPU's FIFO, read end (the loop polls it). */
   readonly bellFd: number;
   private readonly words: Int32Array;
-  private readonly writers: (RingLink | null)[];
   private readonly peerFds: number[];
   private readonly bell: number;
   private readonly layout: RingsLayout;
@@ -67,19 +59,15 @@ export class Rings {
     this.words = new Int32Array(map);
     this.bell = this.layout.bellIndex(cpu);
     this.bellFd = addon.openBell(bellPath(dir, cpu));
-    const cap = this.layout.capacity;
-    const each = <T>(make: (j: number) => T): (T | null)[] => Array.from({ length: config.cpus }, (_, j) => (j === cpu ? null : make(j)));
-    this.readers = each((j) => new RingReader(map, this.layout.ringOffset(j, cpu), cap));
-    this.writers = each((j) => new RingLink(new RingWriter(map, this.layout.ringOffset(cpu, j), cap)));
+    this.ends = new RingEnds(map, this.layout.mesh, cpu, config.cpus, (j) => this.notify(j));
     this.peerFds = new Array<number>(config.cpus).fill(-1);
   }
 
   /** Opens CPU j's FIFO at `path` (it made it before it said hello); returns what sends a payload to j. */
   connect(j: number, path: string): (payload: Uint8Array) => void {
     this.peerFds[j] = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
-    const link = this.writers[j]!;
     return (payload) => {
-      link.send(payload);
+      this.ends.post(j, payload);
       this.notify(j);
     };
   }
@@ -89,18 +77,6 @@ export class Rings {
     const at = this.layout.bellIndex(j);
     Atomics.add(this.words, at + bellWord.bell, 1);
     if (Atomics.load(this.words, at + bellWord.sleeping) === 1) this.addon.ring(this.peerFds[j]!);
-  }
-
-  /** Sends what waited for room in a full ring; true when something went. */
-  flush(): boolean {
-    let sent = false;
-    this.writers.forEach((link, j) => {
-      if (link === null || link.queued === 0) return;
-      if (!link.flush()) return;
-      sent = true;
-      this.notify(j);
-    });
-    return sent;
   }
 
   /** This CPU's bell: bumped after every frame put into one of its rings. */

@@ -10,7 +10,7 @@ import type { DsmConfig } from '../src/core/config.js';
 import { DsmWireError } from '../src/core/errors.js';
 import { checkMessage, type Message } from '../src/core/wire.js';
 import { decodeMessage, encodeMessage } from '../src/transport/codec.js';
-import { RingLink, RingReader, RingWriter, ringMesh } from '../src/transport/ring.js';
+import { RingEnds, ringMesh } from '../src/transport/ring.js';
 import { decodePacket, encodePacket, PageAllocator } from './packet.js';
 
 export type WorkersTransport = 'ports' | 'ring';
@@ -74,61 +74,36 @@ export class PortLinks implements Links {
 }
 
 export class RingLinks implements Links {
-  private readonly readers: (RingReader | null)[];
-  private readonly writers: (RingLink | null)[];
-  /** Writers with frames waiting for room. */
-  private waiting = 0;
-  private next = 0;
+  private readonly ends: RingEnds;
 
   constructor(
     private readonly config: DsmConfig,
     private readonly cpu: number,
     buffer: SharedArrayBuffer,
     /** Rings CPU j's doorbell: a frame for it, or room it asked for. */
-    private readonly wake: (j: number) => void,
+    wake: (j: number) => void,
   ) {
     const mesh = ringMesh(config.cpus, config.pageSize);
     if (buffer.byteLength !== mesh.bytes) {
       throw new DsmWireError(`CPU ${cpu}: the rings buffer has ${buffer.byteLength} bytes, ${mesh.bytes} expected for ${config.cpus} CPUs`);
     }
-    const each = <T>(make: (j: number) => T): (T | null)[] => Array.from({ length: config.cpus }, (_, j) => (j === cpu ? null : make(j)));
-    this.readers = each((j) => new RingReader(buffer, mesh.ringOffset(j, cpu), mesh.capacity));
-    this.writers = each((j) => new RingLink(new RingWriter(buffer, mesh.ringOffset(cpu, j), mesh.capacity)));
+    this.ends = new RingEnds(buffer, mesh, cpu, config.cpus, wake);
   }
 
   post(to: number, id: number, msg: Message): void {
-    const link = this.writers[to];
-    if (!link) throw new DsmWireError(`CPU ${this.cpu}: no ring to CPU ${to} (cluster of ${this.config.cpus})`);
     // The payload without its length prefix: a ring record carries its own length.
-    link.send(encodeMessage(id, msg).subarray(4));
-    if (link.queued > 0) this.waiting += 1;
+    if (!this.ends.post(to, encodeMessage(id, msg).subarray(4))) {
+      throw new DsmWireError(`CPU ${this.cpu}: no ring to CPU ${to} (cluster of ${this.config.cpus})`);
+    }
   }
 
   receive(): Received | null {
-    if (this.waiting > 0) this.flush();
-    const n = this.readers.length;
-    for (let k = 0; k < n; k++) {
-      const from = (this.next + k) % n;
-      const reader = this.readers[from];
-      if (!reader) continue;
-      const frame = reader.receive();
-      if (reader.takeRoomWanted()) this.wake(from);
-      if (frame === null) continue;
-      this.next = (from + 1) % n;
-      const { id, msg } = decodeMessage(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), from, this.config);
-      return { from, id, msg };
-    }
-    return null;
-  }
-
-  private flush(): void {
-    let waiting = 0;
-    this.writers.forEach((link, j) => {
-      if (link === null || link.queued === 0) return;
-      if (link.flush()) this.wake(j);
-      if (link.queued > 0) waiting += 1;
-    });
-    this.waiting = waiting;
+    this.ends.flush();
+    const got = this.ends.receive();
+    if (got === null) return null;
+    const { frame, from } = got;
+    const { id, msg } = decodeMessage(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), from, this.config);
+    return { from, id, msg };
   }
 
   close(): void {

@@ -37,7 +37,8 @@
  * a kernel wait through the addon (native/rings.ts says why no wake-up is lost there).
  *
  * A mesh (ringMesh) is one ring per ordered pair of N CPUs, laid out one after the other
- * from a base offset: both runtimes lay out their rings with it.
+ * from a base offset, and RingEnds is one CPU's ends of it (a writer to every other CPU, a
+ * reader from every other): both runtimes talk through these two.
  */
 
 const headWord = 0;
@@ -270,5 +271,74 @@ export class RingLink {
   /** Frames waiting for room. */
   get queued(): number {
     return this.queue.length;
+  }
+}
+
+/**
+ * One CPU's ends of a ring mesh: a writer that never blocks (RingLink) to every other CPU,
+ * and a reader from every other. Waking is the runtime's: `wake(j)` rings CPU j's doorbell,
+ * called here when j asked for room this CPU made, and when flush() sent j what waited; after
+ * post() the caller wakes j itself.
+ */
+export class RingEnds {
+  private readonly readers: (RingReader | null)[];
+  private readonly links: (RingLink | null)[];
+  /** Some link holds frames waiting for room (flush has work). */
+  private waiting = false;
+  /** Where the next scan of the readers starts, so that no peer's frames starve another's. */
+  private next = 0;
+
+  constructor(
+    buffer: ArrayBufferLike,
+    mesh: RingMesh,
+    readonly cpu: number,
+    readonly cpus: number,
+    private readonly wake: (j: number) => void,
+  ) {
+    const each = <T>(make: (j: number) => T): (T | null)[] => Array.from({ length: cpus }, (_, j) => (j === cpu ? null : make(j)));
+    this.readers = each((j) => new RingReader(buffer, mesh.ringOffset(j, cpu), mesh.capacity));
+    this.links = each((j) => new RingLink(new RingWriter(buffer, mesh.ringOffset(cpu, j), mesh.capacity)));
+  }
+
+  /** Puts `frame` on its way to CPU `to` (queued if its ring is full); false when there is no ring to `to`. */
+  post(to: number, frame: Uint8Array): boolean {
+    const link = this.links[to];
+    if (!link) return false;
+    link.send(frame);
+    if (link.queued > 0) this.waiting = true;
+    return true;
+  }
+
+  /** The next frame from any peer, fairly, or null when none has arrived. */
+  receive(): { from: number; frame: Uint8Array } | null {
+    const n = this.readers.length;
+    for (let k = 0; k < n; k++) {
+      const from = (this.next + k) % n;
+      const reader = this.readers[from];
+      if (!reader) continue;
+      const frame = reader.receive();
+      if (reader.takeRoomWanted()) this.wake(from);
+      if (frame === null) continue;
+      this.next = (from + 1) % n;
+      return { from, frame };
+    }
+    return null;
+  }
+
+  /** Sends on what waited for room, waking each reader that got something; true when anything went. */
+  flush(): boolean {
+    if (!this.waiting) return false;
+    let sent = false;
+    let waiting = false;
+    this.links.forEach((link, j) => {
+      if (link === null || link.queued === 0) return;
+      if (link.flush()) {
+        sent = true;
+        this.wake(j);
+      }
+      if (link.queued > 0) waiting = true;
+    });
+    this.waiting = waiting;
+    return sent;
   }
 }

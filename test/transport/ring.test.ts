@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { RingLink, RingReader, RingWriter, ringBytes, ringCapacity, ringMesh } from '../../src/transport/ring.js';
+import { RingEnds, RingLink, RingReader, RingWriter, ringBytes, ringCapacity, ringMesh } from '../../src/transport/ring.js';
 
 const seed = Number(process.env['TSDSM_SEED'] ?? Date.now() % 2 ** 31);
 
@@ -119,6 +119,44 @@ describe('one ring', () => {
       link.flush();
     }
     expect(got).toEqual(sent);
+  });
+});
+
+describe('one CPU\'s ends of a mesh', () => {
+  test('frames from several peers come out fairly, in order per peer; a full ring queues, and flush sends on and wakes', () => {
+    const mesh = ringMesh(3, 4096);
+    const buffer = new SharedArrayBuffer(mesh.bytes);
+    const woken: string[] = [];
+    const ends = [0, 1, 2].map((cpu) => new RingEnds(buffer, mesh, cpu, 3, (j) => woken.push(`${cpu}->${j}`)));
+    expect(ends[0]!.post(0, bytes(1, 0))).toBe(false); // no ring to itself
+    expect(ends[0]!.post(3, bytes(1, 0))).toBe(false);
+    for (let k = 0; k < 3; k++) {
+      expect(ends[1]!.post(0, bytes(8, 10 + k))).toBe(true);
+      expect(ends[2]!.post(0, bytes(8, 20 + k))).toBe(true);
+    }
+    const got: string[] = [];
+    for (let f = ends[0]!.receive(); f !== null; f = ends[0]!.receive()) got.push(`${f.from}:${f.frame[0]}`);
+    expect(got).toEqual(['1:10', '2:20', '1:11', '2:21', '1:12', '2:22']);
+    expect(woken).toEqual([]);
+    // Fill the ring 1 -> 0 with pages until one waits in the queue.
+    const page = new Uint8Array(mesh.capacity / 2 - 4).fill(5);
+    let posted = 0;
+    while (posted < 8) {
+      ends[1]!.post(0, page);
+      posted += 1;
+    }
+    expect(ends[1]!.flush()).toBe(false); // no room yet: nothing went, nobody woken
+    const out: Uint8Array[] = [];
+    for (let f = ends[0]!.receive(); f !== null; f = ends[0]!.receive()) out.push(f.frame);
+    expect(woken).toEqual(['0->1']); // the reader made the room the writer asked for
+    expect(ends[1]!.flush()).toBe(true);
+    expect(woken).toEqual(['0->1', '1->0']);
+    for (let turns = 0; out.length < posted && turns < 100; turns++) {
+      for (let f = ends[0]!.receive(); f !== null; f = ends[0]!.receive()) out.push(f.frame);
+      ends[1]!.flush();
+    }
+    expect(out.length).toBe(posted);
+    for (const f of out) expect(f).toEqual(page);
   });
 });
 
