@@ -154,13 +154,8 @@ export class RingWriter extends RingEnd {
    * A frame longer than capacity/2 - 4 never fits in one: send it through a RingLink.
    */
   trySend(frame: Uint8Array): boolean {
-    if (frame.byteLength > this.maxRecord) return false;
-    const tail = Atomics.load(this.words, tailWord) >>> 0;
-    const size = 4 + ((frame.byteLength + 3) & ~3);
-    const rest = this.capacity - (tail & this.mask);
-    if (!this.room(tail, (rest < size ? rest : 0) + size)) return false;
-    this.write(frame, 0);
-    return true;
+    // A frame of one record is written whole or not at all.
+    return frame.byteLength <= this.maxRecord && this.write(frame, 0) < 0;
   }
 
   /** Whether `bytes` are free after `tail`; if not, says room is wanted and looks once more. */
