@@ -6,13 +6,12 @@
  * `ip netns exec NS`), or benchmarks/ring-pingpong.ts (rings). Samples in µs.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { ringsPath } from '../native/paths.js';
-import { ringsLayout } from '../native/rings.js';
+import { createRingsFile } from '../native/rings.js';
 
 const pingpong = fileURLToPath(new URL('./pingpong.js', import.meta.url));
 const ringPingpong = fileURLToPath(new URL('./ring-pingpong.js', import.meta.url));
@@ -48,9 +47,7 @@ export async function unixFloorSamples(rounds: number): Promise<number[]> {
  */
 export async function ringFloorSamples(rounds: number, gapMs = 0): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), 'tsdsm-floor-'));
-  const fd = openSync(ringsPath(dir), 'w', 0o600);
-  ftruncateSync(fd, ringsLayout({ cpus: 2, pageSize: 4096 }).bytes);
-  closeSync(fd);
+  createRingsFile(dir, { cpus: 2, pageSize: 4096 });
   const echo = spawn(process.execPath, [ringPingpong, dir, '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     await new Promise<string>((resolve) => createInterface({ input: echo.stdout! }).once('line', resolve));

@@ -38,7 +38,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { isIP } from 'node:net';
-import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,8 +56,8 @@ import { FrameReader } from '../src/transport/codec.js';
 import { decodeControl, encodeControl, type FromCpu, type TimedEvent, type ToCpu } from './messages.js';
 import { reviveError } from '../src/runtime/error-transfer.js';
 import { StartingPages } from '../src/runtime/starting-pages.js';
-import { controlArg, controlPath, ringsPath, type Endpoint } from './paths.js';
-import { ringsLayout } from './rings.js';
+import { controlArg, controlPath, type Endpoint } from './paths.js';
+import { createRingsFile } from './rings.js';
 
 /** Where the CPUs run and how they talk: validated from the cluster's options. */
 export interface NativeNetwork {
@@ -246,10 +246,8 @@ class Generation {
   async start(): Promise<void> {
     process.once('exit', this.onExit);
     if (this.network.transport === 'ring') {
-      // Zeros: every ring empty, every bell quiet (native/rings.ts). A file of its own per start.
-      const fd = openSync(ringsPath(this.dir), 'w', 0o600);
-      ftruncateSync(fd, ringsLayout(this.config).bytes);
-      closeSync(fd);
+      // A file of its own per start.
+      createRingsFile(this.dir, this.config);
     }
     const control = await new Promise<string>((resolve, reject) => {
       this.server.once('error', reject);

@@ -15,7 +15,7 @@
  * sequentially consistent Atomics, so at least one of them sees the other's store: either the
  * writer sees `sleeping` and rings the FIFO, or the sleeper sees the frame and does not sleep.
  */
-import { constants, openSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, openSync } from 'node:fs';
 import type { DsmConfig } from '../src/core/config.js';
 import { RingEnds, ringMesh, type RingMesh } from '../src/transport/ring.js';
 import type { NativeAddon } from './addon.js';
@@ -37,6 +37,16 @@ export function ringsLayout(config: Pick<DsmConfig, 'cpus' | 'pageSize'>): Rings
   const base = config.cpus * bellBytes;
   const mesh = ringMesh(config.cpus, config.pageSize, base);
   return { bytes: base + mesh.bytes, bellIndex: (cpu) => (cpu * bellBytes) / 4, mesh };
+}
+
+/** Makes the mapping's file in `dir`: zeros, so every ring is empty and every bell quiet. */
+export function createRingsFile(dir: string, config: Pick<DsmConfig, 'cpus' | 'pageSize'>): void {
+  const fd = openSync(ringsPath(dir), 'w', 0o600);
+  try {
+    ftruncateSync(fd, ringsLayout(config).bytes);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
