@@ -8,7 +8,7 @@ import { loadAddon, Region } from '../native/index.js';
 
 const { regionId, pages, pageSize } = workerData as { regionId: number; pages: number; pageSize: number };
 const addon = loadAddon();
-const region = new Region(addon, pages, pageSize, regionId);
+const region = new Region(addon, pages, pageSize, { id: regionId });
 const service = new FaultService(addon, {
   onStep() {},
   onFault(_region, offset, write) {

@@ -4,8 +4,12 @@
  * ("usage: ...", code ERR_TSDSM_NATIVE_USAGE) otherwise; it decides nothing.
  */
 export interface NativeAddon {
-  /** Maps a zero-filled region of `pages` * `pageSize` bytes twice; every page of the view starts read-only. Returns its id. */
-  createRegion(pages: number, pageSize: number): number;
+  /**
+   * Maps a region of `pages` * `pageSize` bytes twice; every page of the view starts read-only.
+   * Its bytes are a new zero-filled memfd, or the file `fd` (a memfd the cluster made,
+   * `createMemfd`), which the region takes over (closes). Returns its id.
+   */
+  createRegion(pages: number, pageSize: number, fd?: number): number;
   /** The application view (guarded by setAccess) as an external ArrayBuffer. */
   view(region: number): ArrayBuffer;
   /** The always-writable alias of the same bytes, for the protocol. */
@@ -21,8 +25,12 @@ export interface NativeAddon {
   systemPageSize(): number;
   /** Tests only: the trap handler sleeps `us` microseconds after each step (0: off). */
   setStepDelay(us: number): void;
-  /** Maps the first `bytes` of the file at `path` read-write and shared with every process that maps it (the rings between CPUs of one host); never unmapped. */
+  /** Maps the first `bytes` of the file at `path` read-write and shared with every process that maps it (the rings between CPUs of one host; a CPU's region, for the cluster). */
   mapShared(path: string, bytes: number): ArrayBuffer;
+  /** Detaches a buffer from mapShared (its views read as empty from then on) and unmaps it. */
+  unmap(buffer: ArrayBuffer): void;
+  /** A new zero-filled memfd of `bytes` bytes, close-on-exec: returns its fd. */
+  createMemfd(bytes: number): number;
   /** Makes the FIFO at `path` if it is not there, opens it read-write and non-blocking: a CPU's doorbell. Returns the fd. */
   openBell(path: string): number;
   /** Writes one byte to `fd` without blocking (a full FIFO already holds a wake-up). */

@@ -38,7 +38,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { isIP } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,9 @@ import { reviveError } from '../src/runtime/error-transfer.js';
 import { StartingPages } from '../src/runtime/starting-pages.js';
 import { controlArg, controlPath, type Endpoint } from './paths.js';
 import { createRingsFile } from './rings.js';
+import { loadAddon } from './index.js';
+import { createRegionFile, regionFd } from './region-file.js';
+import type { PageBatch } from '../src/memory/paged-memory.js';
 
 /** Where the CPUs run and how they talk: validated from the cluster's options. */
 export interface NativeNetwork {
@@ -148,6 +151,11 @@ type Waiter = { type: FromCpu['type']; resolve: (m: FromCpu) => void };
 
 class CpuProcess {
   socket: Socket | null = null;
+  /**
+   * The CPU's region as the cluster maps it (region-file.ts), once its hello says it took the
+   * file; null when it did not (its pages travel in frames) or after the generation ended.
+   */
+  memory: Uint8Array | null = null;
   stderr = '';
   exited: string | null = null;
   private readonly inbox: FromCpu[] = [];
@@ -230,6 +238,9 @@ class Generation {
   private failure: Error | null = null;
   private failureListeners: Array<(e: Error) => void> = [];
   dead = false;
+  private readonly addon = loadAddon();
+  /** The region files mapped here (region-file.ts), unmapped when the generation ends. */
+  private readonly mappings: ArrayBuffer[] = [];
 
   constructor(
     readonly config: DsmConfig,
@@ -260,14 +271,30 @@ class Generation {
       const args = [entry, control, String(cpu), String(this.config.cpus), String(this.config.pages), String(this.config.pageSize), this.protocol, this.network.transport];
       if (host.address !== null) args.push(host.address);
       const argv = [...host.launch, process.execPath, '--no-warnings', ...args];
-      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'inherit', 'pipe'] });
+      // The region's file goes to the process as its fd 3 (region-file.ts); our fd closes once it has it.
+      const file = createRegionFile(this.addon, this.config.pages * this.config.pageSize);
+      const stdio: ('pipe' | 'inherit' | number)[] = ['pipe', 'inherit', 'pipe'];
+      stdio[regionFd] = file.fd;
+      let child: ChildProcess;
+      try {
+        child = spawn(argv[0]!, argv.slice(1), { stdio });
+      } finally {
+        closeSync(file.fd);
+      }
       // The secret goes on standard input (through a launcher such as ssh too), never in argv or the environment.
       child.stdin!.on('error', () => {}); // a process that died at once: its 'close' says why
-      child.stdin!.end(`${this.network.secret.toString('hex')}\n`);
-      this.cpus.push(new CpuProcess(cpu, child, (c, e) => this.fail(c, e), this.network.onRefused, this.network.hosts.length > 1 ? host.address : null));
+      child.stdin!.end(`${this.network.secret.toString('hex')}\n${file.token}\n`);
+      const c = new CpuProcess(cpu, child, (n, e) => this.fail(n, e), this.network.onRefused, this.network.hosts.length > 1 ? host.address : null);
+      this.mappings.push(file.memory);
+      c.memory = new Uint8Array(file.memory);
+      this.cpus.push(c);
     }
     await this.within(startTimeoutMs, undefined, 'start', async () => {
       const hellos = await this.all('hello');
+      // A CPU that did not take the region file (its launcher did not pass fd 3 on) gets its pages in frames.
+      hellos.forEach((h, cpu) => {
+        if (!h.sharedRegion) this.cpus[cpu]!.memory = null;
+      });
       const peers: Endpoint[] = hellos.map((h) => h.endpoint);
       this.broadcast({ type: 'connect', peers });
       await this.all('ready');
@@ -376,7 +403,12 @@ class Generation {
     process.off('exit', this.onExit);
     if (this.dead) return;
     this.dead = true;
-    for (const c of this.cpus) c.kill();
+    for (const c of this.cpus) {
+      c.kill();
+      c.memory = null;
+    }
+    for (const m of this.mappings) this.addon.unmap(m);
+    this.mappings.length = 0;
     this.server.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -433,10 +465,19 @@ export class NativeBackend implements BackendInstance {
   }
 
   private async runOn(g: Generation, req: BackendRunRequest): Promise<BackendRunResult> {
-    const refresh = this.starting.batch(req.image);
+    // The pages that may differ from the image: written straight into a shared region, sent to any other.
+    const install = this.starting.pagesToInstall();
+    const size = this.config.pageSize;
+    const none: PageBatch = { pages: [], data: new Uint8Array(0) };
+    let batch: PageBatch | null = null;
+    for (const c of g.cpus) {
+      const memory = c.memory;
+      if (memory !== null) for (const page of install) memory.set(req.image.subarray(page * size, (page + 1) * size), page * size);
+      else batch ??= this.starting.batch(req.image);
+    }
     // Until this run succeeds, the regions hold nothing the next run can start from.
     this.starting.lost();
-    g.broadcast({ type: 'prepare', programUrl: req.programUrl, args: req.args, refresh, trace: req.trace });
+    for (const c of g.cpus) c.send({ type: 'prepare', programUrl: req.programUrl, args: req.args, refresh: c.memory !== null ? none : batch!, trace: req.trace });
     await g.all('prepared');
     g.broadcast({ type: 'go' });
     const done = await this.untilDone(g);
@@ -457,7 +498,11 @@ export class NativeBackend implements BackendInstance {
     const collected = await g.all('collected');
     const perCpu: CpuStats[] = collected.map((c) => c.stats);
     const trace = req.trace ? orderTrace(collected.flatMap((c) => c.trace)) : undefined;
-    const pages = collected.flatMap((c) => c.pages);
+    // From a shared region the pages are read here (views of it: the cluster copies them into its image at once).
+    const pages = collected.flatMap((c, cpu) => {
+      const memory = g.cpus[cpu]!.memory;
+      return memory === null ? c.pages : toCollect[cpu]!.map((page) => ({ page, data: memory.subarray(page * size, (page + 1) * size) }));
+    });
     this.starting.succeeded(wave.map((c) => c.touched), pages.map((p) => p.page));
     return { results: done.map((d) => d.result), perCpu, trace, pages };
   }

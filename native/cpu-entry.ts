@@ -20,16 +20,20 @@ import { ViewMemory } from './memory.js';
 import { NativeDsmMemory } from './typed-arrays.js';
 import { nowNs, syncWord, type FromMain, type TimedEvent, type ToMain } from './messages.js';
 import { createCpuShared, PinGate, sharedWord } from './pin.js';
+import { clusterRegionFd } from './region-file.js';
 import { serializeError } from '../src/runtime/error-transfer.js';
 import type { ProtocolThreadData } from './protocol-thread.js';
 
 const [dir, cpuArg, cpusArg, pagesArg, pageSizeArg, protocol, transport, listen] = process.argv.slice(2);
-const secret = readFileSync(0, 'utf8').trim();
+// Standard input: the cluster secret (hex), then the token of the region file (region-file.ts).
+const [secret = '', token] = readFileSync(0, 'utf8').split('\n').map((line) => line.trim());
 const cpu = Number(cpuArg);
 const config = { cpus: Number(cpusArg), pages: Number(pagesArg), pageSize: Number(pageSizeArg) };
 
 const addon = loadAddon();
-const region = new Region(addon, config.pages, config.pageSize);
+// The region file the cluster made and passed as fd 3 when it is there (region-file.ts), else our own.
+const fd = clusterRegionFd(config.pages * config.pageSize, token);
+const region = new Region(addon, config.pages, config.pageSize, fd === null ? undefined : { fd });
 // Tests only (test/native/split-access.test.ts): sleep after every step, see native/src.
 const stepDelayUs = Number(process.env['TSDSM_NATIVE_STEP_DELAY_US'] ?? 0);
 if (stepDelayUs > 0) addon.setStepDelay(stepDelayUs);
@@ -41,6 +45,7 @@ const { port1: toProtocol, port2: fromMain } = new MessageChannel();
 const data: ProtocolThreadData = {
   dir: dir!, cpu, config, protocol: protocol!, regionId: region.id, shared: shared.buffer,
   transport: transport as ProtocolThreadData['transport'], listen: listen ?? null, secret, fromMain,
+  sharedRegion: fd !== null,
 };
 const worker = new Worker(new URL('./protocol-thread.js', import.meta.url), { workerData: data, transferList: [fromMain] });
 worker.on('error', (err) => {

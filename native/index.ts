@@ -101,9 +101,11 @@ export class Region {
     readonly addon: NativeAddon,
     readonly pages: number,
     readonly pageSize: number,
-    id?: number,
+    /** An existing region of this process (another thread's), or where a new one's bytes are: `{ fd }`, a memfd it takes over. */
+    from?: { id: number } | { fd: number },
   ) {
-    this.id = id ?? addon.createRegion(pages, pageSize);
+    if (from !== undefined && 'id' in from) this.id = from.id;
+    else this.id = from === undefined ? addon.createRegion(pages, pageSize) : addon.createRegion(pages, pageSize, from.fd);
     this.bytes = pages * pageSize;
   }
 

@@ -18,7 +18,10 @@ export type TimedEvent = TraceEventInput & { t: number };
 export type ToCpu =
   /** `peers[j]`: where CPU j listens; a CPU connects to every lower-numbered one. */
   | { type: 'connect'; peers: Endpoint[] }
-  /** `refresh`: the image's bytes of the pages that may differ from it in this CPU's region (runtime/starting-pages.ts). */
+  /**
+   * `refresh`: the image's bytes of the pages that may differ from it in this CPU's region
+   * (runtime/starting-pages.ts); none for a shared region, which the cluster wrote itself.
+   */
   | { type: 'prepare'; programUrl: string; args: unknown; refresh: PageBatch; trace: boolean }
   | { type: 'go' }
   | { type: 'counters' }
@@ -27,8 +30,11 @@ export type ToCpu =
 
 /** Protocol thread → cluster. */
 export type FromCpu =
-  /** `endpoint`: where this CPU listens for the other CPUs. */
-  | { type: 'hello'; cpu: number; endpoint: Endpoint }
+  /**
+   * `endpoint`: where this CPU listens for the other CPUs; `sharedRegion`: its region is the
+   * file the cluster made (region-file.ts), so pages are not sent in 'prepare' or 'collected'.
+   */
+  | { type: 'hello'; cpu: number; endpoint: Endpoint; sharedRegion: boolean }
   | { type: 'ready' }
   | { type: 'prepared' }
   | { type: 'done'; result: unknown }
@@ -41,6 +47,7 @@ export type FromCpu =
    * native/backend.ts).
    */
   | { type: 'counters'; sent: number; handled: number; touched: number[]; current: Uint8Array; status: CpuStatus }
+  /** `pages`: the pages asked for, with their bytes; none for a shared region (the cluster reads them). */
   | { type: 'collected'; pages: { page: number; data: Uint8Array }[]; stats: CpuStats; trace: TimedEvent[] }
   | { type: 'state'; state: string; locksHeld: number[] }
   /** A connection to this CPU that did not authenticate (auth.ts); the run goes on. */

@@ -91,6 +91,8 @@ export interface ProtocolThreadData {
   readonly fromMain: MessagePort;
   /** The cluster secret, hex (auth.ts): every connection proves it before any frame. */
   readonly secret: string;
+  /** The region is the cluster's file, which it maps too (region-file.ts): pages move by memcpy, not in frames. */
+  readonly sharedRegion: boolean;
 }
 
 interface Frame {
@@ -143,6 +145,7 @@ class ProtocolThread implements Transport {
   private readonly rings: Rings | null = null;
   private readonly addon: NativeAddon;
   private readonly fromMain: MessagePort;
+  private readonly sharedRegion: boolean;
   /** What the loop polls: the wake pipe, then the FIFO (rings), then sockets (`pollFds`). */
   private fds = new Int32Array(0);
   private ready = new Int32Array(0);
@@ -185,7 +188,8 @@ class ProtocolThread implements Transport {
     const addon = loadAddon();
     this.addon = addon;
     this.fromMain = data.fromMain;
-    this.region = new Region(addon, data.config.pages, data.config.pageSize, data.regionId);
+    this.sharedRegion = data.sharedRegion;
+    this.region = new Region(addon, data.config.pages, data.config.pageSize, { id: data.regionId });
     const shared = cpuShared(data.shared);
     this.memory = new AliasMemory(data.config, data.cpu, this.region, shared.access);
     this.sync = shared.words;
@@ -251,7 +255,7 @@ class ProtocolThread implements Transport {
     socket.on('connect', () => {
       authenticate(socket, this.secret, 'connect').then(
         (rest) => {
-          this.toCluster({ type: 'hello', cpu: this.cpu, endpoint });
+          this.toCluster({ type: 'hello', cpu: this.cpu, endpoint, sharedRegion: this.sharedRegion });
           socket.on('data', onData);
           if (rest.length > 0) onData(rest);
         },
@@ -309,7 +313,8 @@ class ProtocolThread implements Transport {
       case 'collect':
         this.toCluster({
           type: 'collected',
-          pages: m.pages.map((page) => ({ page, data: this.memory.bytes.slice(page * this.config.pageSize, (page + 1) * this.config.pageSize) })),
+          // A shared region's pages the cluster reads itself (region-file.ts).
+          pages: this.sharedRegion ? [] : m.pages.map((page) => ({ page, data: this.memory.bytes.slice(page * this.config.pageSize, (page + 1) * this.config.pageSize) })),
           stats: this.driver.stats,
           trace: this.trace,
         });

@@ -276,9 +276,16 @@ static int install_handlers(void) {
 
 /* createRegion(pages, pageSize) -> region id */
 static napi_value create_region(napi_env env, napi_callback_info info) {
-  static const char usage[] = "usage: createRegion(pages: integer >= 1, pageSize: power of two, a multiple of the system page size)";
-  uint32_t a[2];
-  if (!get_uint32_args(env, info, 2, a)) return throw_usage(env, usage);
+  static const char usage[] = "usage: createRegion(pages: integer >= 1, pageSize: power of two, a multiple of the system page size, fd?: a memfd of at least pages * pageSize bytes, which the region takes over)";
+  size_t argc = 3;
+  napi_value argv[3];
+  uint32_t a[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || argc > 3) return throw_usage(env, usage);
+  for (size_t i = 0; i < argc; i++) {
+    double d;
+    if (napi_get_value_double(env, argv[i], &d) != napi_ok || !(d >= 0 && d <= 4294967295.0) || d != (double)(uint32_t)d) return throw_usage(env, usage);
+    a[i] = (uint32_t)d;
+  }
   uint32_t pages = a[0], page_size = a[1];
   long system_page = sysconf(_SC_PAGESIZE);
   if (pages == 0 || page_size == 0 || (page_size & (page_size - 1)) != 0 || page_size % (uint32_t)system_page != 0) {
@@ -290,12 +297,22 @@ static napi_value create_region(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ERR_TSDSM_NATIVE_LIMIT", "tsdsm native: createRegion: at most 64 regions per process");
     return NULL;
   }
-  if (install_handlers() != 0) return throw_errno(env, "installing the SIGSEGV/SIGTRAP handlers");
-  int fd = memfd_create("tsdsm-region", MFD_CLOEXEC);
-  if (fd < 0) return throw_errno(env, "memfd_create");
-  if (ftruncate(fd, (off_t)bytes) != 0) {
+  int fd;
+  if (argc == 3) {
+    struct stat st;
+    fd = (int)a[2];
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size < bytes) return throw_usage(env, usage);
+  } else {
+    fd = memfd_create("tsdsm-region", MFD_CLOEXEC);
+    if (fd < 0) return throw_errno(env, "memfd_create");
+    if (ftruncate(fd, (off_t)bytes) != 0) {
+      close(fd);
+      return throw_errno(env, "ftruncate");
+    }
+  }
+  if (install_handlers() != 0) {
     close(fd);
-    return throw_errno(env, "ftruncate");
+    return throw_errno(env, "installing the SIGSEGV/SIGTRAP handlers");
   }
   void *view = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
   if (view == MAP_FAILED) {
@@ -444,6 +461,42 @@ static napi_value map_shared(napi_env env, napi_callback_info info) {
   return make_external(env, at, bytes);
 }
 
+/* createMemfd(bytes) -> fd of a new zero-filled memfd of `bytes` bytes (close-on-exec): a CPU's
+ * region made by the cluster, which hands it to the CPU's process and maps it too */
+static napi_value create_memfd(napi_env env, napi_callback_info info) {
+  static const char usage[] = "usage: createMemfd(bytes: integer >= 1)";
+  size_t argc = 1;
+  napi_value argv[1];
+  double d;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1) return throw_usage(env, usage);
+  if (napi_get_value_double(env, argv[0], &d) != napi_ok || !(d >= 1 && d <= 4294967296.0 * 2) || d != (double)(size_t)d) return throw_usage(env, usage);
+  int fd = memfd_create("tsdsm-region", MFD_CLOEXEC);
+  if (fd < 0) return throw_errno(env, "memfd_create");
+  if (ftruncate(fd, (off_t)d) != 0) {
+    close(fd);
+    return throw_errno(env, "ftruncate");
+  }
+  return make_int32(env, fd);
+}
+
+/* unmap(buffer): detaches an ArrayBuffer that mapShared returned (so that any view of it reads
+ * as empty instead of faulting) and unmaps its bytes */
+static napi_value unmap(napi_env env, napi_callback_info info) {
+  static const char usage[] = "usage: unmap(buffer: an ArrayBuffer from mapShared)";
+  size_t argc = 1;
+  napi_value argv[1];
+  bool is_buffer = false;
+  void *data;
+  size_t bytes;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1) return throw_usage(env, usage);
+  if (napi_is_arraybuffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer) return throw_usage(env, usage);
+  CHECK(napi_get_arraybuffer_info(env, argv[0], &data, &bytes));
+  if (data == NULL || bytes == 0) return NULL; /* already detached */
+  CHECK(napi_detach_arraybuffer(env, argv[0]));
+  if (munmap(data, bytes) != 0) return throw_errno(env, "munmap");
+  return NULL;
+}
+
 /* openBell(path) -> fd: makes the FIFO if it is not there and opens it for reading and
  * writing, non-blocking (so opening never waits for a writer and the reader never sees EOF) */
 static napi_value open_bell(napi_env env, napi_callback_info info) {
@@ -559,6 +612,8 @@ NAPI_MODULE_INIT() {
     {"wake", NULL, wake, NULL, NULL, NULL, napi_enumerable, NULL},
     {"drain", NULL, drain, NULL, NULL, NULL, napi_enumerable, NULL},
     {"waitFds", NULL, wait_fds, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"createMemfd", NULL, create_memfd, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"unmap", NULL, unmap, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -38,9 +38,14 @@ export class StartingPages {
     return this.fromZero;
   }
 
+  /** The pages every CPU installs before the next run (ascending when the last run succeeded). */
+  pagesToInstall(): readonly number[] {
+    return this.fromZero ? this.everReportedList : this.lastTouched;
+  }
+
   /** The pages every CPU installs before the next run, with their bytes from `image`. */
   batch(image: Uint8Array): PageBatch {
-    const pages = this.fromZero ? this.everReportedList : this.lastTouched;
+    const pages = this.pagesToInstall();
     const data = new Uint8Array(pages.length * this.pageSize);
     pages.forEach((page, i) => data.set(image.subarray(page * this.pageSize, (page + 1) * this.pageSize), i * this.pageSize));
     return { pages: [...pages], data };

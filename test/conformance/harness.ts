@@ -40,6 +40,9 @@ export function onSim(protocol: string, cpus: number, pages: number, programs: O
 }
 
 /** Clusters of one protocol, started on first use per backend and shape; `closeAll` in afterAll. */
+/** A launch command that starts the CPU's process without its fd 3 (the region file). */
+export const closingFd3 = ['sh', '-c', 'exec "$@" 3<&-', 'sh'];
+
 export class Clusters {
   private readonly clusters = new Map<string, Cluster>();
 
@@ -48,13 +51,20 @@ export class Clusters {
     private readonly timeoutMs: number,
   ) {}
 
-  /** `target`: a backend's name, or `backend:transport` (say 'workers:ring', 'native:unix'). */
+  /**
+   * `target`: a backend's name, or `backend:transport` (say 'workers:ring', 'native:unix');
+   * 'native:frames' is native CPUs that move their pages in control frames, not through the
+   * region file (their launcher closes fd 3, as one that starts them elsewhere would: native/region-file.ts).
+   */
   async get(target: string, cpus: number, pages: number, size = pageSize): Promise<Cluster> {
     const key = `${target}/${cpus}/${pages}/${size}`;
     let cluster = this.clusters.get(key);
     if (cluster === undefined) {
       const [backend, transport] = target.split(':');
-      cluster = await Cluster.start({ cpus, pages, pageSize: size, timeoutMs: this.timeoutMs, backend, transport, protocol: this.protocol });
+      const options = transport === 'frames'
+        ? { transport: 'tcp', hosts: [{ address: '127.0.0.1', launch: closingFd3 }] }
+        : { transport };
+      cluster = await Cluster.start({ cpus, pages, pageSize: size, timeoutMs: this.timeoutMs, backend, protocol: this.protocol, ...options });
       this.clusters.set(key, cluster);
     }
     return cluster;

@@ -15,7 +15,8 @@ import { B, Clusters, R, W, at } from './harness.js';
 
 const program = (name: string): URL => new URL(`../workers/programs/${name}.js`, import.meta.url);
 const timeoutMs = 20000;
-const cases = ['workers', 'native'].flatMap((backend) => ['ivy', 'ivy-dynamic', 'hlrc'].map((protocol) => ({ backend, protocol })));
+// native:frames: pages in control frames instead of the shared region file (harness.ts).
+const cases = ['workers', 'native', 'native:frames'].flatMap((backend) => ['ivy', 'ivy-dynamic', 'hlrc'].map((protocol) => ({ backend, protocol })));
 
 /** Every CPU reads pages 0..3 (offset 0). */
 const readAll = (cpus: number): ReturnType<typeof R>[][] => Array.from({ length: cpus }, () => [R(0), R(1), R(2), R(3)]);

@@ -93,6 +93,10 @@ describe('native addon: usage errors', () => {
     usage(() => addon['setAccess']!(0, 0, 'write'), 'setAccess');
     usage(() => addon['control']!(1), 'control');
     usage(() => addon['grant']!(1), 'grant');
+    usage(() => addon['createRegion']!(4, 4096, 987654), 'createRegion');
+    usage(() => addon['createMemfd']!(), 'createMemfd');
+    usage(() => addon['createMemfd']!(0), 'createMemfd');
+    usage(() => addon['unmap']!(new Uint8Array(4)), 'unmap');
   });
 
   test('the loader lists every path it tried when none loads', () => {
