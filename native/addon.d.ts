@@ -16,6 +16,8 @@ export interface NativeAddon {
   alias(region: number): ArrayBuffer;
   /** mprotect of one page of the view: 0 none, 1 read, 2 write. */
   setAccess(region: number, page: number, access: 0 | 1 | 2): void;
+  /** One mprotect of `count` consecutive pages from `first`. */
+  setAccessRange(region: number, first: number, count: number, access: 0 | 1 | 2): void;
   /** The process's fault record, 16 int32 words (see `controlWord` in native/index.ts). */
   control(): ArrayBuffer;
   /** The read end of the wake pipe (non-blocking); a byte arrives after every fault record and every step. -1 before the first region. */

@@ -122,4 +122,9 @@ export class Region {
   setAccess(page: number, access: Access): void {
     this.addon.setAccess(this.id, page, accessCodes[access]);
   }
+
+  /** One mprotect for the pages [first, first + count). */
+  setAccessRange(first: number, count: number, access: Access): void {
+    this.addon.setAccessRange(this.id, first, count, accessCodes[access]);
+  }
 }

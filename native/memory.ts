@@ -12,7 +12,7 @@
  * and so never backed), and reusing it keeps every method and field of PagedMemory as it is.
  */
 import type { DsmConfig } from '../src/core/config.js';
-import type { Access } from '../src/core/wire.js';
+import { accessCode, type Access } from '../src/core/wire.js';
 import { PagedMemory } from '../src/memory/paged-memory.js';
 import type { Region } from './index.js';
 
@@ -53,6 +53,19 @@ export class AliasMemory extends PagedMemory {
   override setAccess(page: number, access: Access): void {
     if (this.accessOf(page) !== access) this.region.setAccess(page, access);
     super.setAccess(page, access);
+  }
+
+  /** One mprotect per run of consecutive pages that are not read, then the table (a run that wrote 4096 pages: 4096 calls before). */
+  protected override resetAccess(): void {
+    const read = accessCode.read;
+    for (let p = 0; p < this.pages; p++) {
+      if (this.access[p] === read) continue;
+      let end = p + 1;
+      while (end < this.pages && this.access[end] !== read) end++;
+      this.region.setAccessRange(p, end - p, 'read');
+      this.access.fill(read, p, end);
+      p = end;
+    }
   }
 
   /**

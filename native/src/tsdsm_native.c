@@ -364,6 +364,14 @@ static napi_value alias(napi_env env, napi_callback_info info) {
 }
 
 /* setAccess(region, page, access 0 none | 1 read | 2 write) */
+/* mprotect of pages [first, first + count) of the view to access `code` (checked by the callers) */
+static napi_value protect(napi_env env, region_t *r, uint32_t first, uint32_t count, uint32_t code) {
+  static const int prot[3] = {PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE};
+  uint8_t *page = (uint8_t *)atomic_load(&r->base) + (size_t)first * r->page_size;
+  if (mprotect(page, (size_t)count * r->page_size, prot[code]) != 0) return throw_errno(env, "mprotect");
+  return NULL;
+}
+
 static napi_value set_access(napi_env env, napi_callback_info info) {
   static const char usage[] = "usage: setAccess(region: id, page: integer below the region's pages, access: 0 (none) | 1 (read) | 2 (write))";
   uint32_t a[3];
@@ -371,10 +379,18 @@ static napi_value set_access(napi_env env, napi_callback_info info) {
   region_t *r = region_arg(env, a[0], usage);
   if (!r) return NULL;
   if (a[1] >= r->pages || a[2] > 2) return throw_usage(env, usage);
-  static const int prot[3] = {PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE};
-  uint8_t *page = (uint8_t *)atomic_load(&r->base) + (size_t)a[1] * r->page_size;
-  if (mprotect(page, r->page_size, prot[a[2]]) != 0) return throw_errno(env, "mprotect");
-  return NULL;
+  return protect(env, r, a[1], 1, a[2]);
+}
+
+/* setAccessRange(region, first, count, access): one mprotect for `count` consecutive pages */
+static napi_value set_access_range(napi_env env, napi_callback_info info) {
+  static const char usage[] = "usage: setAccessRange(region: id, first: page, count: integer >= 1 with first + count at most the region's pages, access: 0 (none) | 1 (read) | 2 (write))";
+  uint32_t a[4];
+  if (!get_uint32_args(env, info, 4, a)) return throw_usage(env, usage);
+  region_t *r = region_arg(env, a[0], usage);
+  if (!r) return NULL;
+  if (a[2] == 0 || a[1] >= r->pages || a[2] > r->pages - a[1] || a[3] > 2) return throw_usage(env, usage);
+  return protect(env, r, a[1], a[2], a[3]);
 }
 
 /* control() -> ArrayBuffer of C_WORDS int32 control words (the fault record) */
@@ -601,6 +617,7 @@ NAPI_MODULE_INIT() {
     {"view", NULL, view, NULL, NULL, NULL, napi_enumerable, NULL},
     {"alias", NULL, alias, NULL, NULL, NULL, napi_enumerable, NULL},
     {"setAccess", NULL, set_access, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"setAccessRange", NULL, set_access_range, NULL, NULL, NULL, napi_enumerable, NULL},
     {"control", NULL, control_buffer, NULL, NULL, NULL, napi_enumerable, NULL},
     {"wakeFd", NULL, wake_fd, NULL, NULL, NULL, napi_enumerable, NULL},
     {"grant", NULL, grant, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -85,13 +85,18 @@ export class PagedMemory {
    * being the image's (see the header).
    */
   startRun(refresh: PageBatch): void {
-    const read = accessCode.read;
-    for (let p = 0; p < this.pages; p++) if (this.access[p] !== read) this.setAccess(p, 'read');
+    this.resetAccess();
     refresh.pages.forEach((page, i) => {
       this.bytes.set(refresh.data.subarray(i * this.pageSize, (i + 1) * this.pageSize), page << this.pageShift);
     });
     for (const p of this.touchedList) this.touchedFlags[p] = 0;
     this.touchedList = [];
+  }
+
+  /** Every page back to read access (the protocols' initial state). */
+  protected resetAccess(): void {
+    const read = accessCode.read;
+    for (let p = 0; p < this.pages; p++) if (this.access[p] !== read) this.setAccess(p, 'read');
   }
 
   /** Throws DsmRangeError unless [address, address+length) lies inside the region. */

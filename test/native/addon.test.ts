@@ -95,6 +95,8 @@ describe('native addon: usage errors', () => {
     usage(() => addon['grant']!(1), 'grant');
     usage(() => addon['createRegion']!(4, 4096, 987654), 'createRegion');
     usage(() => addon['createMemfd']!(), 'createMemfd');
+    usage(() => addon['setAccessRange']!(0, 0, 0, 1), 'setAccessRange');
+    usage(() => addon['setAccessRange']!(0, 0, 1), 'setAccessRange');
     usage(() => addon['createMemfd']!(0), 'createMemfd');
     usage(() => addon['unmap']!(new Uint8Array(4)), 'unmap');
   });
