@@ -343,12 +343,20 @@ static region_t *region_arg(napi_env env, uint32_t id, const char *usage) {
   return &regions[id];
 }
 
+/* Reads `count` uint32 arguments, the first a region id: the region, or NULL with a usage error thrown. */
+static region_t *region_args(napi_env env, napi_callback_info info, size_t count, uint32_t *a, const char *usage) {
+  if (!get_uint32_args(env, info, count, a)) {
+    throw_usage(env, usage);
+    return NULL;
+  }
+  return region_arg(env, a[0], usage);
+}
+
 /* view(region) -> ArrayBuffer over the application view */
 static napi_value view(napi_env env, napi_callback_info info) {
   static const char usage[] = "usage: view(region: id from createRegion)";
   uint32_t a[1];
-  if (!get_uint32_args(env, info, 1, a)) return throw_usage(env, usage);
-  region_t *r = region_arg(env, a[0], usage);
+  region_t *r = region_args(env, info, 1, a, usage);
   if (!r) return NULL;
   return make_external(env, (void *)atomic_load(&r->base), atomic_load(&r->bytes));
 }
@@ -357,13 +365,11 @@ static napi_value view(napi_env env, napi_callback_info info) {
 static napi_value alias(napi_env env, napi_callback_info info) {
   static const char usage[] = "usage: alias(region: id from createRegion)";
   uint32_t a[1];
-  if (!get_uint32_args(env, info, 1, a)) return throw_usage(env, usage);
-  region_t *r = region_arg(env, a[0], usage);
+  region_t *r = region_args(env, info, 1, a, usage);
   if (!r) return NULL;
   return make_external(env, r->alias, atomic_load(&r->bytes));
 }
 
-/* setAccess(region, page, access 0 none | 1 read | 2 write) */
 /* mprotect of pages [first, first + count) of the view to access `code` (checked by the callers) */
 static napi_value protect(napi_env env, region_t *r, uint32_t first, uint32_t count, uint32_t code) {
   static const int prot[3] = {PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE};
@@ -372,11 +378,11 @@ static napi_value protect(napi_env env, region_t *r, uint32_t first, uint32_t co
   return NULL;
 }
 
+/* setAccess(region, page, access 0 none | 1 read | 2 write) */
 static napi_value set_access(napi_env env, napi_callback_info info) {
   static const char usage[] = "usage: setAccess(region: id, page: integer below the region's pages, access: 0 (none) | 1 (read) | 2 (write))";
   uint32_t a[3];
-  if (!get_uint32_args(env, info, 3, a)) return throw_usage(env, usage);
-  region_t *r = region_arg(env, a[0], usage);
+  region_t *r = region_args(env, info, 3, a, usage);
   if (!r) return NULL;
   if (a[1] >= r->pages || a[2] > 2) return throw_usage(env, usage);
   return protect(env, r, a[1], 1, a[2]);
@@ -386,8 +392,7 @@ static napi_value set_access(napi_env env, napi_callback_info info) {
 static napi_value set_access_range(napi_env env, napi_callback_info info) {
   static const char usage[] = "usage: setAccessRange(region: id, first: page, count: integer >= 1 with first + count at most the region's pages, access: 0 (none) | 1 (read) | 2 (write))";
   uint32_t a[4];
-  if (!get_uint32_args(env, info, 4, a)) return throw_usage(env, usage);
-  region_t *r = region_arg(env, a[0], usage);
+  region_t *r = region_args(env, info, 4, a, usage);
   if (!r) return NULL;
   if (a[2] == 0 || a[1] >= r->pages || a[2] > r->pages - a[1] || a[3] > 2) return throw_usage(env, usage);
   return protect(env, r, a[1], a[2], a[3]);
