@@ -88,7 +88,7 @@ async function timeCluster(backend: string, cpus: number, bytes: number, program
 
 export async function benchApps(options: { quick: boolean; backends?: string[]; cpuCounts?: number[] }): Promise<AppsResult> {
   const warmups = options.quick ? 0 : 1;
-  const trials = options.quick ? 1 : 2;
+  const trials = options.quick ? 1 : 3;
   const rows: AppRow[] = [];
   for (const a of apps(options.quick)) {
     const seqMs = timeSequential(a.sequential, warmups, trials);
