@@ -222,20 +222,25 @@ static napi_value throw_errno(napi_env env, const char *what) {
   return NULL;
 }
 
-/* Reads `count` uint32 arguments; false (with nothing thrown) when the count or a type is wrong. */
-static int get_uint32_args(napi_env env, napi_callback_info info, size_t count, uint32_t *out) {
+/* Reads between `min` and `max` (at most 4) uint32 arguments; how many, or -1 (with nothing thrown) when the count or a type is wrong. */
+static long get_uint32_args_between(napi_env env, napi_callback_info info, size_t min, size_t max, uint32_t *out) {
   size_t argc = 4;
   napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count) return 0;
-  for (size_t i = 0; i < count; i++) {
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < min || argc > max) return -1;
+  for (size_t i = 0; i < argc; i++) {
     napi_valuetype type;
     double d;
-    if (napi_typeof(env, argv[i], &type) != napi_ok || type != napi_number) return 0;
-    if (napi_get_value_double(env, argv[i], &d) != napi_ok) return 0;
-    if (!(d >= 0 && d <= 4294967295.0) || d != (double)(uint32_t)d) return 0;
+    if (napi_typeof(env, argv[i], &type) != napi_ok || type != napi_number) return -1;
+    if (napi_get_value_double(env, argv[i], &d) != napi_ok) return -1;
+    if (!(d >= 0 && d <= 4294967295.0) || d != (double)(uint32_t)d) return -1;
     out[i] = (uint32_t)d;
   }
-  return 1;
+  return (long)argc;
+}
+
+/* Reads `count` uint32 arguments; false (with nothing thrown) when the count or a type is wrong. */
+static int get_uint32_args(napi_env env, napi_callback_info info, size_t count, uint32_t *out) {
+  return get_uint32_args_between(env, info, count, count, out) == (long)count;
 }
 
 static napi_value make_uint32(napi_env env, uint32_t value) {
@@ -277,15 +282,9 @@ static int install_handlers(void) {
 /* createRegion(pages, pageSize) -> region id */
 static napi_value create_region(napi_env env, napi_callback_info info) {
   static const char usage[] = "usage: createRegion(pages: integer >= 1, pageSize: power of two, a multiple of the system page size, fd?: a memfd of at least pages * pageSize bytes, which the region takes over)";
-  size_t argc = 3;
-  napi_value argv[3];
   uint32_t a[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || argc > 3) return throw_usage(env, usage);
-  for (size_t i = 0; i < argc; i++) {
-    double d;
-    if (napi_get_value_double(env, argv[i], &d) != napi_ok || !(d >= 0 && d <= 4294967295.0) || d != (double)(uint32_t)d) return throw_usage(env, usage);
-    a[i] = (uint32_t)d;
-  }
+  long argc = get_uint32_args_between(env, info, 2, 3, a);
+  if (argc < 0) return throw_usage(env, usage);
   uint32_t pages = a[0], page_size = a[1];
   long system_page = sysconf(_SC_PAGESIZE);
   if (pages == 0 || page_size == 0 || (page_size & (page_size - 1)) != 0 || page_size % (uint32_t)system_page != 0) {
