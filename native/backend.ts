@@ -239,8 +239,6 @@ class Generation {
   private failureListeners: Array<(e: Error) => void> = [];
   dead = false;
   private readonly addon = loadAddon();
-  /** The region files mapped here (region-file.ts), unmapped when the generation ends. */
-  private readonly mappings: ArrayBuffer[] = [];
 
   constructor(
     readonly config: DsmConfig,
@@ -285,7 +283,6 @@ class Generation {
       child.stdin!.on('error', () => {}); // a process that died at once: its 'close' says why
       child.stdin!.end(`${this.network.secret.toString('hex')}\n${file.token}\n`);
       const c = new CpuProcess(cpu, child, (n, e) => this.fail(n, e), this.network.onRefused, this.network.hosts.length > 1 ? host.address : null);
-      this.mappings.push(file.memory);
       c.memory = new Uint8Array(file.memory);
       this.cpus.push(c);
     }
@@ -293,7 +290,7 @@ class Generation {
       const hellos = await this.all('hello');
       // A CPU that did not take the region file (its launcher did not pass fd 3 on) gets its pages in frames.
       hellos.forEach((h, cpu) => {
-        if (!h.sharedRegion) this.cpus[cpu]!.memory = null;
+        if (!h.sharedRegion) this.unmapRegion(this.cpus[cpu]!);
       });
       const peers: Endpoint[] = hellos.map((h) => h.endpoint);
       this.broadcast({ type: 'connect', peers });
@@ -405,12 +402,17 @@ class Generation {
     this.dead = true;
     for (const c of this.cpus) {
       c.kill();
-      c.memory = null;
+      this.unmapRegion(c);
     }
-    for (const m of this.mappings) this.addon.unmap(m);
-    this.mappings.length = 0;
     this.server.close();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Lets go of the cluster's mapping of a CPU's region file, if it holds one. */
+  private unmapRegion(c: CpuProcess): void {
+    if (c.memory === null) return;
+    this.addon.unmap(c.memory.buffer as ArrayBuffer);
+    c.memory = null;
   }
 
   /** Resolves once every process has ended (SIGKILL cannot be refused; the bound is for safety). */
