@@ -39,10 +39,10 @@ export function onSim(protocol: string, cpus: number, pages: number, programs: O
   return outcome(results, stats);
 }
 
-/** Clusters of one protocol, started on first use per backend and shape; `closeAll` in afterAll. */
 /** A launch command that starts the CPU's process without its fd 3 (the region file). */
 export const closingFd3 = ['sh', '-c', 'exec "$@" 3<&-', 'sh'];
 
+/** Clusters of one protocol, started on first use per backend and shape; `closeAll` in afterAll. */
 export class Clusters {
   private readonly clusters = new Map<string, Cluster>();
 
