@@ -5,7 +5,8 @@
  * sequential loop on typed arrays (each example's sequential twin). Each configuration, the
  * sequential one included, runs `warmups` times untimed, then the best of `trials` timed runs
  * counts (for a cluster, wall time of cluster.run, from posting the tasks to collecting the
- * memory): the steady state. A worker's program runs once per run, so its loops reach
+ * memory): the steady state. The configurations of an application take turns, run by run
+ * (timeRounds), so that each ratio compares runs made close together. A worker's program runs once per run, so its loops reach
  * optimized code only after a run or two. The machine's core count bounds any speedup.
  * `quick` shrinks every size and runs each once: a smoke test of the benchmark, not a measurement.
  */
@@ -59,30 +60,46 @@ function apps(quick: boolean): App[] {
   ];
 }
 
-function timeSequential(fn: () => unknown, warmups: number, trials: number): number {
-  let best = Infinity;
-  for (let t = 0; t < warmups + trials; t++) {
-    const t0 = performance.now();
-    fn();
-    if (t >= warmups) best = Math.min(best, performance.now() - t0);
-  }
-  return best;
+/** One configuration of an application: the sequential loop, or a cluster kept for every trial. */
+interface Config {
+  backend: string;
+  cpus: number | 'sequential';
+  /** Runs the configuration once; returns the run's faults and messages. */
+  run: () => Promise<{ faults: number; messages: number }>;
+  close: () => Promise<void>;
+  best: { ms: number; faults: number; messages: number };
 }
 
-async function timeCluster(backend: string, cpus: number, bytes: number, program: string, args: unknown, warmups: number, trials: number): Promise<{ ms: number; faults: number; messages: number }> {
+async function clusterConfig(backend: string, cpus: number, bytes: number, program: string, args: unknown): Promise<Config> {
   const cluster = await Cluster.start({ cpus, pages: Math.ceil(bytes / pageSize), pageSize, timeoutMs: 600000, backend });
-  try {
-    const url = new URL(`../examples/${program}.js`, import.meta.url);
-    let best = { ms: Infinity, faults: 0, messages: 0 };
-    for (let t = 0; t < warmups + trials; t++) {
-      const t0 = performance.now();
+  const url = new URL(`../examples/${program}.js`, import.meta.url);
+  return {
+    backend,
+    cpus,
+    run: async () => {
       const { stats } = await cluster.run(url, args);
+      return { faults: stats.total.readFaults + stats.total.writeFaults, messages: stats.total.messages };
+    },
+    close: () => cluster.close(),
+    best: { ms: Infinity, faults: 0, messages: 0 },
+  };
+}
+
+/**
+ * Times every configuration of one application in rounds: each round runs each
+ * configuration once, the sequential loop first, so that the runs a ratio compares are
+ * minutes apart at most, never a whole benchmark apart (this machine's speed drifts: the
+ * sequential Jacobi took 260–314 ms in one minute and 315–468 ms in another). The first
+ * `warmups` rounds are untimed; the best timed run of each configuration counts.
+ */
+async function timeRounds(configs: Config[], warmups: number, trials: number): Promise<void> {
+  for (let t = 0; t < warmups + trials; t++) {
+    for (const c of configs) {
+      const t0 = performance.now();
+      const counts = await c.run();
       const ms = performance.now() - t0;
-      if (t >= warmups && ms < best.ms) best = { ms, faults: stats.total.readFaults + stats.total.writeFaults, messages: stats.total.messages };
+      if (t >= warmups && ms < c.best.ms) c.best = { ms, ...counts };
     }
-    return best;
-  } finally {
-    await cluster.close();
   }
 }
 
@@ -91,14 +108,19 @@ export async function benchApps(options: { quick: boolean; backends?: string[]; 
   const trials = options.quick ? 1 : 3;
   const rows: AppRow[] = [];
   for (const a of apps(options.quick)) {
-    const seqMs = timeSequential(a.sequential, warmups, trials);
-    rows.push({ app: a.app, size: a.size, backend: 'plain', cpus: 'sequential', ms: seqMs, vsSequential: 1, faults: 0, messages: 0 });
-    for (const backend of options.backends ?? ['workers', 'native']) {
-      for (const cpus of options.cpuCounts ?? [1, 2, 4]) {
-        const r = await timeCluster(backend, cpus, a.bytes(cpus), a.program, a.args, warmups, trials);
-        rows.push({ app: a.app, size: a.size, backend, cpus, ms: r.ms, vsSequential: r.ms / seqMs, faults: r.faults, messages: r.messages });
+    const configs: Config[] = [
+      { backend: 'plain', cpus: 'sequential', run: async () => (a.sequential(), { faults: 0, messages: 0 }), close: async () => {}, best: { ms: Infinity, faults: 0, messages: 0 } },
+    ];
+    try {
+      for (const backend of options.backends ?? ['workers', 'native']) {
+        for (const cpus of options.cpuCounts ?? [1, 2, 4]) configs.push(await clusterConfig(backend, cpus, a.bytes(cpus), a.program, a.args));
       }
+      await timeRounds(configs, warmups, trials);
+    } finally {
+      for (const c of configs) await c.close();
     }
+    const seqMs = configs[0]!.best.ms;
+    for (const c of configs) rows.push({ app: a.app, size: a.size, backend: c.backend, cpus: c.cpus, ms: c.best.ms, vsSequential: c.best.ms / seqMs, faults: c.best.faults, messages: c.best.messages });
   }
   return { cores: availableParallelism(), warmups, trials, rows };
 }
