@@ -7,7 +7,7 @@
  * `jacobiSequential` is the same computation on plain arrays. Without args, the grids are the
  * largest that fit the shared memory (at most 32 × 32) and relax 10 times.
  */
-import { defineProgram } from '../index.js';
+import { defineProgram, type DsmArray } from '../index.js';
 import { fittingSize, rowsOf } from './matmul.js';
 
 export interface JacobiArgs {
@@ -39,18 +39,26 @@ export default defineProgram((cpu, args: JacobiArgs | undefined): number => {
   }
   cpu.barrier();
   for (let it = 0; it < iterations; it++) {
-    const from = grids[it % 2];
-    const to = grids[(it + 1) % 2];
-    for (let i = Math.max(start, 1); i < Math.min(end, n - 1); i++) {
-      for (let j = 1; j < n - 1; j++) {
-        const v = (from.get((i - 1) * n + j) + from.get((i + 1) * n + j) + from.get(i * n + j - 1) + from.get(i * n + j + 1)) * 0.25;
-        to.set(i * n + j, v);
-      }
-    }
+    relax(grids[it % 2], grids[(it + 1) % 2], Math.max(start, 1), Math.min(end, n - 1), n);
     cpu.barrier();
   }
   return end - start;
 });
+
+/**
+ * One sweep over the interior rows [lo, hi): each point of `to` becomes the mean of its four
+ * neighbours in `from`. A function of its own, called once a sweep, so that V8 optimizes it
+ * as a whole function after a few sweeps: a loop nest left inside one long call is optimized
+ * on the stack instead (OSR), and that code ran this sweep 2× slower in some runs
+ * (docs/performance.md, "Hot loops in functions of their own").
+ */
+export function relax(from: DsmArray<number>, to: DsmArray<number>, lo: number, hi: number, n: number): void {
+  for (let i = lo; i < hi; i++) {
+    for (let j = 1; j < n - 1; j++) {
+      to.set(i * n + j, (from.get((i - 1) * n + j) + from.get((i + 1) * n + j) + from.get(i * n + j - 1) + from.get(i * n + j + 1)) * 0.25);
+    }
+  }
+}
 
 /** The same relaxation on plain arrays; returns the final grid. */
 export function jacobiSequential(n: number, iterations: number): Float64Array {
@@ -59,14 +67,15 @@ export function jacobiSequential(n: number, iterations: number): Float64Array {
     grids[0][j] = 1;
     grids[1][j] = 1;
   }
-  for (let it = 0; it < iterations; it++) {
-    const from = grids[it % 2];
-    const to = grids[(it + 1) % 2];
-    for (let i = 1; i < n - 1; i++) {
-      for (let j = 1; j < n - 1; j++) {
-        to[i * n + j] = (from[(i - 1) * n + j]! + from[(i + 1) * n + j]! + from[i * n + j - 1]! + from[i * n + j + 1]!) * 0.25;
-      }
+  for (let it = 0; it < iterations; it++) relaxPlain(grids[it % 2], grids[(it + 1) % 2], 1, n - 1, n);
+  return grids[iterations % 2];
+}
+
+/** `relax` on plain typed arrays, indexing them (a function of its own for the same reason). */
+export function relaxPlain(from: Float64Array, to: Float64Array, lo: number, hi: number, n: number): void {
+  for (let i = lo; i < hi; i++) {
+    for (let j = 1; j < n - 1; j++) {
+      to[i * n + j] = (from[(i - 1) * n + j]! + from[(i + 1) * n + j]! + from[i * n + j - 1]! + from[i * n + j + 1]!) * 0.25;
     }
   }
-  return grids[iterations % 2];
 }

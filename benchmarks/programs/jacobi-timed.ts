@@ -2,11 +2,11 @@
  * Jacobi (as examples/jacobi.ts) timed inside the program, in two spellings: through the
  * views' get/set (every backend; on workers the accessor's software check), or indexing the
  * views as plain typed arrays (`plain: true`, native backend only: real typed arrays over the
- * guarded view). Returns CPU `id`'s time for the sweeps in ms (after the first barrier, to
- * the last).
+ * guarded view): examples/jacobi.ts's `relax` and `relaxPlain`. Returns CPU `id`'s time
+ * for the sweeps in ms (after the first barrier, to the last).
  */
 import { defineProgram } from '../../index.js';
-import { jacobiLayout } from '../../examples/jacobi.js';
+import { jacobiLayout, relax, relaxPlain } from '../../examples/jacobi.js';
 import { rowsOf } from '../../examples/matmul.js';
 
 export default defineProgram((cpu, { n, iterations, plain }: { n: number; iterations: number; plain: boolean }): number => {
@@ -21,13 +21,7 @@ export default defineProgram((cpu, { n, iterations, plain }: { n: number; iterat
     cpu.barrier();
     const t0 = performance.now();
     for (let it = 0; it < iterations; it++) {
-      const from = grids[it % 2]!;
-      const to = grids[(it + 1) % 2]!;
-      for (let i = lo; i < hi; i++) {
-        for (let j = 1; j < n - 1; j++) {
-          to[i * n + j] = (from[(i - 1) * n + j]! + from[(i + 1) * n + j]! + from[i * n + j - 1]! + from[i * n + j + 1]!) * 0.25;
-        }
-      }
+      relaxPlain(grids[it % 2]!, grids[(it + 1) % 2]!, lo, hi, n);
       cpu.barrier();
     }
     return performance.now() - t0;
@@ -42,13 +36,7 @@ export default defineProgram((cpu, { n, iterations, plain }: { n: number; iterat
   cpu.barrier();
   const t0 = performance.now();
   for (let it = 0; it < iterations; it++) {
-    const from = grids[it % 2];
-    const to = grids[(it + 1) % 2];
-    for (let i = lo; i < hi; i++) {
-      for (let j = 1; j < n - 1; j++) {
-        to.set(i * n + j, (from.get((i - 1) * n + j) + from.get((i + 1) * n + j) + from.get(i * n + j - 1) + from.get(i * n + j + 1)) * 0.25);
-      }
-    }
+    relax(grids[it % 2], grids[(it + 1) % 2], lo, hi, n);
     cpu.barrier();
   }
   return performance.now() - t0;
