@@ -16,6 +16,7 @@ import { DsmError } from '../src/core/errors.js';
 import { DsmAbortedError } from '../src/runtime/errors.js';
 import { abortWord, ring, ringAll } from './control.js';
 import type { KeptState } from '../src/runtime/kept-state.js';
+import type { DsmMemory } from '../src/memory/accessor.js';
 import { loadProgram } from '../src/runtime/load-program.js';
 import { loadProtocol } from '../src/runtime/protocol-module.js';
 import { WorkerCpu } from './cpu.js';
@@ -23,8 +24,12 @@ import { PortLinks, RingLinks, type Links } from './links.js';
 import type { CpuTask, CpuTaskResult } from './task.js';
 import { serializeError } from '../src/runtime/error-transfer.js';
 
-/** The memory this worker's last task left, and that task's run. */
-let kept: { buffer: ArrayBuffer; run: number } | null = null;
+/**
+ * The memory this worker's last task left, and that task's run. The memory object itself is
+ * kept (not only its bytes), so that the next run's views are of the classes the program's
+ * optimized code has seen (DsmMemory.rebind).
+ */
+let kept: { memory: DsmMemory; run: number } | null = null;
 /**
  * Per CPU (and protocol), its protocol state after the last run it ran on this worker and
  * that succeeded: restarting it costs the pages that run named (runtime/kept-state.ts).
@@ -32,15 +37,15 @@ let kept: { buffer: ArrayBuffer; run: number } | null = null;
  */
 const keptStates = new Map<string, KeptState>();
 
-/** The buffer this task starts from: the kept one when the task expects it, else a fresh zero-filled one. */
-function startingBuffer(task: CpuTask): ArrayBuffer | undefined {
+/** The memory this task starts from: the kept one when the task expects it, else none (fresh zero-filled memory). */
+function startingMemory(task: CpuTask): DsmMemory | undefined {
   if (task.previousRun === null) return undefined;
   if (kept === null || kept.run !== task.previousRun) {
     throw new DsmError(
       `CPU ${task.cpu}: its worker holds ${kept === null ? 'no memory' : `the memory of run ${kept.run}`}, but the run starts from the memory of run ${task.previousRun} (a worker left the pool without a failed run)`,
     );
   }
-  return kept.buffer;
+  return kept.memory;
 }
 
 export default async function runCpuTask(task: CpuTask): Promise<CpuTaskResult> {
@@ -52,13 +57,13 @@ export default async function runCpuTask(task: CpuTask): Promise<CpuTaskResult> 
   try {
     // The protocol comes by reference (a name, or a registered protocol's module and name).
     const protocol = await loadProtocol(task.protocol);
-    const buffer = startingBuffer(task);
+    const memory = startingMemory(task);
     kept = null;
     const stateKey = `${task.protocol}/${task.cpu}`;
     const keptState = keptStates.get(stateKey);
     keptStates.delete(stateKey);
-    node = new WorkerCpu(task.config, task.cpu, protocol, links, control, buffer, task.refresh, task.trace, keptState);
-    kept = { buffer: node.paged.bytes.buffer as ArrayBuffer, run: task.run };
+    node = new WorkerCpu(task.config, task.cpu, protocol, links, control, memory, task.refresh, task.trace, keptState);
+    kept = { memory: node.memory, run: task.run };
     const program = await loadProgram(task.programUrl, task.cpu);
     // A run aborted while this worker was still loading the program stops here.
     node.poll();

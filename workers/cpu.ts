@@ -82,9 +82,9 @@ export class WorkerCpu implements Transport, AccessHooks {
     protocolOrName: string | Protocol<unknown>,
     private readonly links: Links,
     private readonly control: Int32Array,
-    /** The bytes a previous run left (see cpu-task.ts), or undefined for zero-filled memory. */
-    buffer: ArrayBuffer | undefined,
-    /** The image's bytes of the pages that may differ from it in `buffer`. */
+    /** The memory a previous run left (see cpu-task.ts), or undefined for zero-filled memory. */
+    previous: DsmMemory | undefined,
+    /** The image's bytes of the pages that may differ from it in `previous`. */
     refresh: PageBatch,
     private readonly tracing: boolean,
     /** This CPU's protocol state from its last run that succeeded on this worker, if any (runtime/kept-state.ts). */
@@ -93,7 +93,9 @@ export class WorkerCpu implements Transport, AccessHooks {
     this.cpu = cpu;
     this.doorbellIndex = doorbellBase + cpu;
     this.doorbell = new Int32Array(control.buffer, control.byteOffset + this.doorbellIndex * 4, 1);
-    this.paged = new PagedMemory(config, cpu, 'read', buffer);
+    // The previous run's memory object when it is this CPU's (rebound below), else its bytes.
+    const same = previous !== undefined && previous.cpu === cpu && previous.paged.pages === config.pages && previous.pageSize === config.pageSize;
+    this.paged = same ? previous.paged : new PagedMemory(config, cpu, 'read', previous?.paged.bytes.buffer as ArrayBuffer | undefined);
     this.paged.startRun(refresh);
     const protocol = typeof protocolOrName === 'string' ? getProtocol(protocolOrName) : protocolOrName;
     const trace = this.tracing ? (e: TraceEventInput): void => this.record(e) : undefined;
@@ -106,7 +108,12 @@ export class WorkerCpu implements Transport, AccessHooks {
     // The hooks are this object's prototype methods, not closures made per CPU: a program's
     // optimized loop may inline the call to them, and a closure made afresh for every run is
     // a different call target in the next run (a deopt per run).
-    this.memory = new DsmMemory(this.paged, this);
+    if (same) {
+      previous.rebind(this);
+      this.memory = previous;
+    } else {
+      this.memory = new DsmMemory(this.paged, this);
+    }
   }
 
   /** The Cpu a program sees. */

@@ -62,13 +62,14 @@ export class DsmMemory {
   /** Bytes in the shared region: addresses 0 .. regionBytes-1. */
   declare readonly regionBytes: number;
   declare readonly pageSize: number;
-  declare private readonly hooks: AccessHooks;
+  /** The runtime's hooks; a memory kept from run to run is rebound to each run's (rebind). */
+  declare private hooks: AccessHooks;
   // The fields below are read by the typed views too, which spell out the same check (see
   // DsmArray): internal, not for programs.
   /** @internal */ declare readonly view: DataView;
   /** @internal */ declare readonly access: Uint8Array;
   /** @internal */ declare readonly pageShift: number;
-  /** @internal */ declare readonly doorbell: Int32Array;
+  /** @internal */ declare doorbell: Int32Array;
   /** @internal The doorbell's value at the last poll; set to its complement to force a poll at the next access. */
   declare seenDoorbell: number;
   /** @internal */ declare readonly i8: Int8Array;
@@ -81,6 +82,8 @@ export class DsmMemory {
   /** @internal */ declare readonly f64: Float64Array;
   /** @internal */ declare readonly bi64: BigInt64Array;
   /** @internal */ declare readonly bu64: BigUint64Array;
+  /** The view classes made for this memory, by element type (viewClass). */
+  declare private readonly viewClasses: Map<ValueType, new (memory: DsmMemory, offset: number, length: number) => DsmArray<Value>>;
 
   constructor(paged: PagedMemory, hooks: AccessHooks) {
     this.paged = paged;
@@ -106,6 +109,45 @@ export class DsmMemory {
     this.f64 = new Float64Array(buffer, 0, bytes >>> 3);
     this.bi64 = new BigInt64Array(buffer, 0, bytes >>> 3);
     this.bu64 = new BigUint64Array(buffer, 0, bytes >>> 3);
+    this.viewClasses = new Map();
+  }
+
+  /**
+   * The same memory (its bytes, protection table and view classes) for the next run of the
+   * same CPU, with that run's hooks: a runtime that keeps a CPU's memory from run to run calls
+   * it instead of making a new one, so that the views a program makes are of the classes its
+   * optimized code has already seen.
+   */
+  rebind(hooks: AccessHooks): void {
+    this.hooks = hooks;
+    this.doorbell = hooks.doorbell ?? new Int32Array(1);
+    this.seenDoorbell = this.doorbell[0]!;
+  }
+
+  /** @internal The typed array over this memory's bytes of `type`'s elements. */
+  elementsOf(type: ValueType): Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array {
+    switch (type) {
+      case 'int8': return this.i8;
+      case 'uint8': return this.u8;
+      case 'int16': return this.i16;
+      case 'uint16': return this.u16;
+      case 'int32': return this.i32;
+      case 'uint32': return this.u32;
+      case 'float32': return this.f32;
+      case 'float64': return this.f64;
+      case 'bigint64': return this.bi64;
+      case 'biguint64': return this.bu64;
+    }
+  }
+
+  /** A view of `length` elements of `type` at `offset`, of this memory's class for `type`. */
+  private viewOf(type: ValueType, offset: number, length: number): DsmArray<Value> {
+    let View = this.viewClasses.get(type);
+    if (View === undefined) {
+      View = viewClass(this, type);
+      this.viewClasses.set(type, View);
+    }
+    return new View(this, offset, length);
   }
 
   // ------------------------------------------------------------ typed loads
@@ -315,34 +357,34 @@ export class DsmMemory {
   // ------------------------------------------------------------ typed views
 
   int8Array(offset: number, length: number): DsmArray<number> {
-    return new DsmInt8Array(this, offset, length);
+    return this.viewOf('int8', offset, length) as DsmArray<number>;
   }
   uint8Array(offset: number, length: number): DsmArray<number> {
-    return new DsmUint8Array(this, offset, length);
+    return this.viewOf('uint8', offset, length) as DsmArray<number>;
   }
   int16Array(offset: number, length: number): DsmArray<number> {
-    return new DsmInt16Array(this, offset, length);
+    return this.viewOf('int16', offset, length) as DsmArray<number>;
   }
   uint16Array(offset: number, length: number): DsmArray<number> {
-    return new DsmUint16Array(this, offset, length);
+    return this.viewOf('uint16', offset, length) as DsmArray<number>;
   }
   int32Array(offset: number, length: number): DsmArray<number> {
-    return new DsmInt32Array(this, offset, length);
+    return this.viewOf('int32', offset, length) as DsmArray<number>;
   }
   uint32Array(offset: number, length: number): DsmArray<number> {
-    return new DsmUint32Array(this, offset, length);
+    return this.viewOf('uint32', offset, length) as DsmArray<number>;
   }
   float32Array(offset: number, length: number): DsmArray<number> {
-    return new DsmFloat32Array(this, offset, length);
+    return this.viewOf('float32', offset, length) as DsmArray<number>;
   }
   float64Array(offset: number, length: number): DsmArray<number> {
-    return new DsmFloat64Array(this, offset, length);
+    return this.viewOf('float64', offset, length) as DsmArray<number>;
   }
   bigInt64Array(offset: number, length: number): DsmArray<bigint> {
-    return new DsmBigInt64Array(this, offset, length);
+    return this.viewOf('bigint64', offset, length) as DsmArray<bigint>;
   }
   bigUint64Array(offset: number, length: number): DsmArray<bigint> {
-    return new DsmBigUint64Array(this, offset, length);
+    return this.viewOf('biguint64', offset, length) as DsmArray<bigint>;
   }
 
   // ------------------------------------------------------------ the check
@@ -423,12 +465,10 @@ export class DsmMemory {
  * element access goes through the accessor (and may fault); the index is checked against the
  * view so that an overrun is reported as the view's, not as a stray address.
  *
- * One subclass per element type: a view that switched on its type at every access cost
- * 10-15 ns per element, and the call site in a program's loop stays monomorphic as long as
- * the loop uses views of one type. Each spells out the accessor's check itself, minus the
- * alignment and range tests that the view's construction and index check already imply
- * (an element of an aligned, in-range view is aligned and in range): delegating to
- * `memory.getFloat64` cost Jacobi twice the time (21 against 11 ms, n = 128, 50 sweeps).
+ * One subclass per element type and memory (viewClass): a view that switched on its type at
+ * every access cost 10-15 ns per element, and the call site in a program's loop stays
+ * monomorphic as long as the loop uses views of one type of one memory (a worker keeps a
+ * CPU's memory from run to run, so that holds across runs too).
  */
 export abstract class DsmArray<T extends Value> {
   declare readonly memory: DsmMemory;
@@ -466,217 +506,92 @@ export abstract class DsmArray<T extends Value> {
   }
 }
 
-class DsmInt8Array extends DsmArray<number> {
-  constructor(memory: DsmMemory, offset: number, length: number) {
-    super(memory, 'int8', offset, length);
+/** What a view class needs of its memory's typed arrays: element loads and stores. */
+type Elements = { [index: number]: Value };
+
+/** Set by useDataViewAccessors: view classes made from then on load and store multi-byte elements through the DataView. */
+let viewsThroughDataView = false;
+
+/**
+ * The class of `m`'s views of `type`, made once per memory and element type (DsmMemory.viewOf
+ * keeps it). Its `get`/`set` hold `m`, the typed array over `m`'s bytes and the protection
+ * table in their closure, not in fields, so that V8 folds them into a program's optimized loop
+ * as constants: the typed arrays' data pointers and lengths are then known even when the slow
+ * path is a live call in the loop (it is on 2 CPUs and more: every barrier rings the doorbell),
+ * where fields would be loaded again after every such call (measured in a worker, Jacobi
+ * n = 1024 a sweep: 12.3 → 8.7 ms on 1 CPU, 8.7 → 5.7 ms on 2; docs/performance.md). A memory
+ * that lives from run to run (workers/cpu-task.ts keeps a CPU's) keeps its classes, so a
+ * program's call sites see one class in every run.
+ *
+ * Each spells out the accessor's check itself, minus the alignment and range tests that the
+ * view's construction and index check already imply (an element of an aligned, in-range view
+ * is aligned and in range): delegating to `memory.getFloat64` cost Jacobi twice the time
+ * (21 against 11 ms, n = 128, 50 sweeps).
+ * Numbers and bigints have a class template each, so that each `typeof` test is a literal.
+ */
+function viewClass(m: DsmMemory, type: ValueType): new (memory: DsmMemory, offset: number, length: number) => DsmArray<Value> {
+  const size = typeSize[type];
+  const shift = Math.log2(size);
+  const elements = m.elementsOf(type) as Elements;
+  const access = m.access;
+  const pageShift = m.pageShift;
+  if (viewsThroughDataView && size > 1) {
+    const kind = isBigIntType(type) ? 'bigint' : 'number';
+    return class DataViewDsmArray extends DsmArray<Value> {
+      constructor(memory: DsmMemory, offset: number, length: number) {
+        super(memory, type, offset, length);
+      }
+      get(index: number): Value {
+        if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
+        return m.load(type, this.offset + index * size);
+      }
+      set(index: number, value: Value): void {
+        if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
+        if (typeof value !== kind) m.badValue(this.offset + index * size, value, type);
+        m.store(type, this.offset + index * size, value);
+      }
+    };
   }
-  get(index: number): number {
-    const m = this.memory;
-    const address = this.offset + index * 1;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 1)) m.needSlow(address, 1, 'int8', 1);
-    return m.i8[address]!;
+  if (isBigIntType(type)) {
+    return class BigIntDsmArray extends DsmArray<bigint> {
+      constructor(memory: DsmMemory, offset: number, length: number) {
+        super(memory, type, offset, length);
+      }
+      get(index: number): bigint {
+        const address = this.offset + index * size;
+        if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
+        if (m.doorbell[0] !== m.seenDoorbell || !(access[address >>> pageShift]! >= 1)) m.needSlow(address, size, type, 1);
+        return elements[address >>> shift] as bigint;
+      }
+      set(index: number, value: bigint): void {
+        const address = this.offset + index * size;
+        if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
+        if (typeof value !== 'bigint') m.badValue(address, value, type);
+        if (m.doorbell[0] !== m.seenDoorbell || !(access[address >>> pageShift]! >= 2)) m.needSlow(address, size, type, 2);
+        elements[address >>> shift] = value;
+      }
+    } as unknown as new (memory: DsmMemory, offset: number, length: number) => DsmArray<Value>;
   }
-  set(index: number, value: number): void {
-    const m = this.memory;
-    const address = this.offset + index * 1;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (typeof value !== 'number') m.badValue(address, value, this.type);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 1, 'int8', 2);
-    m.i8[address] = value;
-  }
+  return class NumberDsmArray extends DsmArray<number> {
+    constructor(memory: DsmMemory, offset: number, length: number) {
+      super(memory, type, offset, length);
+    }
+    get(index: number): number {
+      const address = this.offset + index * size;
+      if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
+      if (m.doorbell[0] !== m.seenDoorbell || !(access[address >>> pageShift]! >= 1)) m.needSlow(address, size, type, 1);
+      return elements[address >>> shift] as number;
+    }
+    set(index: number, value: number): void {
+      const address = this.offset + index * size;
+      if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
+      if (typeof value !== 'number') m.badValue(address, value, type);
+      if (m.doorbell[0] !== m.seenDoorbell || !(access[address >>> pageShift]! >= 2)) m.needSlow(address, size, type, 2);
+      elements[address >>> shift] = value;
+    }
+  } as unknown as new (memory: DsmMemory, offset: number, length: number) => DsmArray<Value>;
 }
 
-class DsmUint8Array extends DsmArray<number> {
-  constructor(memory: DsmMemory, offset: number, length: number) {
-    super(memory, 'uint8', offset, length);
-  }
-  get(index: number): number {
-    const m = this.memory;
-    const address = this.offset + index * 1;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 1)) m.needSlow(address, 1, 'uint8', 1);
-    return m.u8[address]!;
-  }
-  set(index: number, value: number): void {
-    const m = this.memory;
-    const address = this.offset + index * 1;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (typeof value !== 'number') m.badValue(address, value, this.type);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 1, 'uint8', 2);
-    m.u8[address] = value;
-  }
-}
-
-class DsmInt16Array extends DsmArray<number> {
-  constructor(memory: DsmMemory, offset: number, length: number) {
-    super(memory, 'int16', offset, length);
-  }
-  get(index: number): number {
-    const m = this.memory;
-    const address = this.offset + index * 2;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 1)) m.needSlow(address, 2, 'int16', 1);
-    return m.i16[address >>> 1]!;
-  }
-  set(index: number, value: number): void {
-    const m = this.memory;
-    const address = this.offset + index * 2;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (typeof value !== 'number') m.badValue(address, value, this.type);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 2, 'int16', 2);
-    m.i16[address >>> 1] = value;
-  }
-}
-
-class DsmUint16Array extends DsmArray<number> {
-  constructor(memory: DsmMemory, offset: number, length: number) {
-    super(memory, 'uint16', offset, length);
-  }
-  get(index: number): number {
-    const m = this.memory;
-    const address = this.offset + index * 2;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 1)) m.needSlow(address, 2, 'uint16', 1);
-    return m.u16[address >>> 1]!;
-  }
-  set(index: number, value: number): void {
-    const m = this.memory;
-    const address = this.offset + index * 2;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (typeof value !== 'number') m.badValue(address, value, this.type);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 2, 'uint16', 2);
-    m.u16[address >>> 1] = value;
-  }
-}
-
-class DsmInt32Array extends DsmArray<number> {
-  constructor(memory: DsmMemory, offset: number, length: number) {
-    super(memory, 'int32', offset, length);
-  }
-  get(index: number): number {
-    const m = this.memory;
-    const address = this.offset + index * 4;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 1)) m.needSlow(address, 4, 'int32', 1);
-    return m.i32[address >>> 2]!;
-  }
-  set(index: number, value: number): void {
-    const m = this.memory;
-    const address = this.offset + index * 4;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (typeof value !== 'number') m.badValue(address, value, this.type);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 4, 'int32', 2);
-    m.i32[address >>> 2] = value;
-  }
-}
-
-class DsmUint32Array extends DsmArray<number> {
-  constructor(memory: DsmMemory, offset: number, length: number) {
-    super(memory, 'uint32', offset, length);
-  }
-  get(index: number): number {
-    const m = this.memory;
-    const address = this.offset + index * 4;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 1)) m.needSlow(address, 4, 'uint32', 1);
-    return m.u32[address >>> 2]!;
-  }
-  set(index: number, value: number): void {
-    const m = this.memory;
-    const address = this.offset + index * 4;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (typeof value !== 'number') m.badValue(address, value, this.type);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 4, 'uint32', 2);
-    m.u32[address >>> 2] = value;
-  }
-}
-
-class DsmFloat32Array extends DsmArray<number> {
-  constructor(memory: DsmMemory, offset: number, length: number) {
-    super(memory, 'float32', offset, length);
-  }
-  get(index: number): number {
-    const m = this.memory;
-    const address = this.offset + index * 4;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 1)) m.needSlow(address, 4, 'float32', 1);
-    return m.f32[address >>> 2]!;
-  }
-  set(index: number, value: number): void {
-    const m = this.memory;
-    const address = this.offset + index * 4;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (typeof value !== 'number') m.badValue(address, value, this.type);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 4, 'float32', 2);
-    m.f32[address >>> 2] = value;
-  }
-}
-
-class DsmFloat64Array extends DsmArray<number> {
-  constructor(memory: DsmMemory, offset: number, length: number) {
-    super(memory, 'float64', offset, length);
-  }
-  get(index: number): number {
-    const m = this.memory;
-    const address = this.offset + index * 8;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 1)) m.needSlow(address, 8, 'float64', 1);
-    return m.f64[address >>> 3]!;
-  }
-  set(index: number, value: number): void {
-    const m = this.memory;
-    const address = this.offset + index * 8;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (typeof value !== 'number') m.badValue(address, value, this.type);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 8, 'float64', 2);
-    m.f64[address >>> 3] = value;
-  }
-}
-
-class DsmBigInt64Array extends DsmArray<bigint> {
-  constructor(memory: DsmMemory, offset: number, length: number) {
-    super(memory, 'bigint64', offset, length);
-  }
-  get(index: number): bigint {
-    const m = this.memory;
-    const address = this.offset + index * 8;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 1)) m.needSlow(address, 8, 'bigint64', 1);
-    return m.bi64[address >>> 3]!;
-  }
-  set(index: number, value: bigint): void {
-    const m = this.memory;
-    const address = this.offset + index * 8;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (typeof value !== 'bigint') m.badValue(address, value, this.type);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 8, 'bigint64', 2);
-    m.bi64[address >>> 3] = value;
-  }
-}
-
-class DsmBigUint64Array extends DsmArray<bigint> {
-  constructor(memory: DsmMemory, offset: number, length: number) {
-    super(memory, 'biguint64', offset, length);
-  }
-  get(index: number): bigint {
-    const m = this.memory;
-    const address = this.offset + index * 8;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 1)) m.needSlow(address, 8, 'biguint64', 1);
-    return m.bu64[address >>> 3]!;
-  }
-  set(index: number, value: bigint): void {
-    const m = this.memory;
-    const address = this.offset + index * 8;
-    if ((index >>> 0) !== index || index >= this.length) this.badIndex(index);
-    if (typeof value !== 'bigint') m.badValue(address, value, this.type);
-    if (m.doorbell[0] !== m.seenDoorbell || !(m.access[address >>> m.pageShift]! >= 2)) m.needSlow(address, 8, 'biguint64', 2);
-    m.bu64[address >>> 3] = value;
-  }
-}
-
-/** An offset or address in an error: `0x1f` when it is a non-negative integer, else the value as given (never `0xNaN` or `0x4.8`). */
 export function hexOf(n: unknown): string {
   return notAnAddress(n) === null ? `0x${(n as number).toString(16)}` : typeof n === 'number' ? String(n) : showValue(n);
 }
@@ -698,18 +613,15 @@ export function badIndexError(memory: DsmMemory, type: ValueType, offset: number
   return viewError(memory, `index ${String(index)} is outside ${view} (${indices}; address ${hexOf(address)})`, address, typeSize[type]);
 }
 
-/** The typed views by element type, for useDataViewAccessors. */
-const multiByteViews: readonly (abstract new (...args: never[]) => DsmArray<Value>)[] = [
-  DsmInt16Array, DsmUint16Array, DsmInt32Array, DsmUint32Array, DsmFloat32Array, DsmFloat64Array, DsmBigInt64Array, DsmBigUint64Array,
-];
 const multiByteNames: readonly [string, ValueType][] = [
   ['Int16', 'int16'], ['Uint16', 'uint16'], ['Int32', 'int32'], ['Uint32', 'uint32'],
   ['Float32', 'float32'], ['Float64', 'float64'], ['BigInt64', 'bigint64'], ['BigUint64', 'biguint64'],
 ];
 
 /**
- * Replaces every multi-byte typed method (of the accessor and of the views) by one that goes
- * through `load`/`store`, that is a little-endian DataView: what a big-endian host needs.
+ * Replaces every multi-byte typed method of the accessor by one that goes through
+ * `load`/`store`, that is a little-endian DataView, and has the views of every memory made
+ * afterwards do the same: what a big-endian host needs.
  * Runs at load time on such hosts; exported so that a test can exercise it on any host.
  * @internal
  */
@@ -733,18 +645,8 @@ export function useDataViewAccessors(): void {
       this.store(type, address, value);
     };
   }
-  for (const View of multiByteViews) {
-    const view = View.prototype as unknown as Record<string, unknown>;
-    view['get'] = function (this: DsmArray<Value>, index: number): Value {
-      if ((index >>> 0) !== index || index >= this.length) (this as unknown as { badIndex(i: number): never }).badIndex(index);
-      return this.memory.load(this.type, this.offset + index * this.elementSize);
-    };
-    view['set'] = function (this: DsmArray<Value>, index: number, value: Value): void {
-      if ((index >>> 0) !== index || index >= this.length) (this as unknown as { badIndex(i: number): never }).badIndex(index);
-      if (typeof value !== (isBigIntType(this.type) ? 'bigint' : 'number')) this.memory.badValue(this.offset + index * this.elementSize, value, this.type);
-      this.memory.store(this.type, this.offset + index * this.elementSize, value);
-    };
-  }
+  // The views: classes made from now on (viewClass) go through load and store.
+  viewsThroughDataView = true;
 }
 
 if (!littleEndianHost) useDataViewAccessors();
