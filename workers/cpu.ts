@@ -93,8 +93,9 @@ export class WorkerCpu implements Transport, AccessHooks {
     this.cpu = cpu;
     this.doorbellIndex = doorbellBase + cpu;
     this.doorbell = new Int32Array(control.buffer, control.byteOffset + this.doorbellIndex * 4, 1);
-    // The previous run's memory object when it is this CPU's (rebound below), else its bytes.
-    const same = previous !== undefined && previous.cpu === cpu && previous.paged.pages === config.pages && previous.pageSize === config.pageSize;
+    // The previous run's memory object (rebound below), whichever CPU it served: every CPU
+    // starts from the same image, and the refresh brings its bytes up to it.
+    const same = previous !== undefined && previous.paged.pages === config.pages && previous.pageSize === config.pageSize;
     this.paged = same ? previous.paged : new PagedMemory(config, cpu, 'read', previous?.paged.bytes.buffer as ArrayBuffer | undefined);
     this.paged.startRun(refresh);
     const protocol = typeof protocolOrName === 'string' ? getProtocol(protocolOrName) : protocolOrName;
@@ -109,7 +110,7 @@ export class WorkerCpu implements Transport, AccessHooks {
     // optimized loop may inline the call to them, and a closure made afresh for every run is
     // a different call target in the next run (a deopt per run).
     if (same) {
-      previous.rebind(this);
+      previous.rebind(this, cpu);
       this.memory = previous;
     } else {
       this.memory = new DsmMemory(this.paged, this);

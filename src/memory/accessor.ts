@@ -58,7 +58,7 @@ export class DsmMemory {
   // semantics: a field first defined as undefined and then set to a number loses V8's small-
   // integer representation, and every access on the hot path pays for it (measured: ~2×).
   declare readonly paged: PagedMemory;
-  declare readonly cpu: number;
+  declare cpu: number;
   /** Bytes in the shared region: addresses 0 .. regionBytes-1. */
   declare readonly regionBytes: number;
   declare readonly pageSize: number;
@@ -110,15 +110,24 @@ export class DsmMemory {
     this.bi64 = new BigInt64Array(buffer, 0, bytes >>> 3);
     this.bu64 = new BigUint64Array(buffer, 0, bytes >>> 3);
     this.viewClasses = new Map();
+    // Once more through rebind, on purpose: V8 treats a field stored once as a constant and
+    // folds it into optimized code, and the first rebind of a kept memory would then undo
+    // that (a deoptimization) and leave the loops slower than if the fields had never looked
+    // constant (2-CPU worker Jacobi, runs after the first: 2739–3516 ms against 1312–1588 ms
+    // with this second store; docs/performance.md). The fields rebind sets are per run.
+    this.rebind(hooks, paged.cpu);
   }
 
   /**
-   * The same memory (its bytes, protection table and view classes) for the next run of the
-   * same CPU, with that run's hooks: a runtime that keeps a CPU's memory from run to run calls
-   * it instead of making a new one, so that the views a program makes are of the classes its
-   * optimized code has already seen.
+   * The same memory (its bytes, protection table and view classes) for the next run, with
+   * that run's hooks, serving `cpu` (a worker thread may run another CPU of the cluster next
+   * time: every CPU starts a run from the same image): a runtime that keeps a thread's memory
+   * from run to run calls it instead of making a new one, so that the views a program makes
+   * on that thread are of the classes its optimized code has already seen.
    */
-  rebind(hooks: AccessHooks): void {
+  rebind(hooks: AccessHooks, cpu: number): void {
+    this.cpu = cpu;
+    this.paged.cpu = cpu;
     this.hooks = hooks;
     this.doorbell = hooks.doorbell ?? new Int32Array(1);
     this.seenDoorbell = this.doorbell[0]!;

@@ -46,7 +46,8 @@ export class PagedMemory {
 
   constructor(
     config: DsmConfig,
-    readonly cpu: number,
+    /** The CPU this memory serves (a worker's kept memory may serve another CPU in its next run: DsmMemory.rebind). */
+    public cpu: number,
     initialAccess: Access = 'read',
     /** Bytes to use (a previous run's, of `pages * pageSize` bytes); default a fresh zero-filled buffer. */
     buffer?: ArrayBuffer,

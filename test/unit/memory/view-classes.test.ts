@@ -37,7 +37,7 @@ test('views of one memory share a class per type; another memory has its own', (
   expect(b.float64Array(0, 1).get(0)).toBe(0);
 });
 
-test('a rebound memory keeps its view classes and answers to the new hooks', () => {
+test('a rebound memory keeps its view classes and answers to the new hooks and CPU', () => {
   const paged = new PagedMemory(config, 1, 'none');
   const log: string[] = [];
   const first = hooks(paged, log, 'run1');
@@ -47,7 +47,10 @@ test('a rebound memory keeps its view classes and answers to the new hooks', () 
   expect(log).toEqual(['run1 fault 0 write']);
 
   const second = hooks(paged, log, 'run2');
-  memory.rebind(second);
+  memory.rebind(second, 0);
+  expect([memory.cpu, paged.cpu]).toEqual([0, 0]);
+  // It now serves CPU 0, and its errors say so.
+  expect(() => memory.float64Array(0, 8).get(8)).toThrow(/^CPU 0: index 8 is outside/);
   paged.setAccess(0, 'none');
   const after = memory.float64Array(0, 8);
   expect(after.constructor).toBe(before.constructor);
