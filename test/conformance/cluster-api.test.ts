@@ -20,6 +20,7 @@ import {
   narrate, opsProgram, type Op,
 } from '../../index.js';
 import { B, Clusters, R, W, at } from './harness.js';
+import { badIndices, type HotBadIndexResult } from '../workers/programs/hot-bad-index.js';
 
 const program = (name: string): URL => new URL(`../workers/programs/${name}.js`, import.meta.url);
 const example = (name: string): URL => new URL(`../../examples/${name}.js`, import.meta.url);
@@ -421,6 +422,22 @@ describe.each(backends)('the Cluster API on $name (transport $transport)', (back
       const err = await cluster.run(program('bad-address'), { cpu: 2, kind: 'view' }).then(() => null, (e: unknown) => e as DsmRangeError);
       expect(err).toBeInstanceOf(DsmRangeError);
       expect(err!.message).toBe('CPU 2: index 4 is outside int32Array(0x2000, 4) (indices 0..3; address 0x2010)');
+      await expectHealthy();
+    });
+
+    test('get and set at a bad index in optimized code (after 100000 good calls) throw, and write nothing', async () => {
+      const { results } = await cluster.run<HotBadIndexResult>(program('hot-bad-index'));
+      results.forEach((r, id) => {
+        const view = `float64Array(0x${((id + 1) * 4096).toString(16)}, 8)`;
+        expect(r.thrown).toHaveLength(badIndices.length);
+        r.thrown.forEach(([set, get], k) => {
+          const index = badIndices[k]!;
+          const what = Number.isInteger(index) && index >= 0 ? `index ${index} is outside ${view}` : `index ${String(index)} of ${view}: the index`;
+          for (const thrown of [set, get]) expect(thrown.startsWith(`DsmRangeError: CPU ${id}: ${what}`)).toBe(true);
+        });
+        // The last warm-up wrote 99992..99999; the bad sets (of -5) wrote nowhere.
+        expect(r.around).toEqual([99992, 99993, 99994, 99995, 99996, 99997, 99998, 99999, 0]);
+      });
       await expectHealthy();
     });
   });
