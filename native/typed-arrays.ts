@@ -124,8 +124,9 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
   // its out-of-line throw is a call that stops V8 from reusing the arrays' loads from one
   // element to the next (docs/performance.md, "Native views at plain speed").
   function get(this: Self, index: number): Value {
+    if (typeof index !== 'number') badIndex(this, index); // before the load: a string may name a property (length, buffer)
     const value = this[index];
-    if (value === undefined || typeof index !== 'number') badIndex(this, index);
+    if (value === undefined) badIndex(this, index);
     return value!;
   }
   /** `set(index, value)` as on every backend; `set(array, offset?)` as on every typed array, pinned. */

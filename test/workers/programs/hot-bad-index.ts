@@ -15,14 +15,15 @@ export interface HotBadIndexResult {
   around: number[];
 }
 
-export const badIndices = [8, -1, 1.5, NaN, 2 ** 32, 9] as const;
+/** Bad indices, the last a string that names a property of a typed array. */
+export const badIndices: readonly (number | string)[] = [8, -1, 1.5, NaN, 2 ** 32, 9, 'length'];
 
-function store(view: DsmArray<number>, index: number, value: number): void {
-  view.set(index, value);
+function store(view: DsmArray<number>, index: number | string, value: number): void {
+  view.set(index as number, value);
 }
 
-function load(view: DsmArray<number>, index: number): number {
-  return view.get(index);
+function load(view: DsmArray<number>, index: number | string): number {
+  return view.get(index as number);
 }
 
 function outcome(f: () => unknown): string {
