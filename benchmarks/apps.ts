@@ -1,8 +1,9 @@
 /**
  * Question: do the applications run faster on more CPUs, at sizes where a DSM pays? Jacobi
  * (n = 1024, 100 sweeps), matrix multiply (n = 512), integer radix sort (2^22 keys) and LU
- * (n = 1024) on 1, 2 and 4 CPUs, on worker threads and on native processes, against the plain
- * sequential loop on typed arrays (each example's sequential twin). Each configuration, the
+ * (n = 1024) on 1, 2 and 4 CPUs, on worker threads and on native processes (native also with
+ * 64 KiB pages), against the plain sequential loop on typed arrays (each example's sequential
+ * twin). Each configuration, the
  * sequential one included, runs `warmups` times untimed, then the best of `trials` timed runs
  * counts (for a cluster, wall time of cluster.run, from posting the tasks to collecting the
  * memory): the steady state. The configurations of an application take turns, run by run
@@ -22,6 +23,8 @@ export interface AppRow {
   size: string;
   backend: string;
   cpus: number | 'sequential';
+  /** The cluster's page size in bytes (null for the sequential loop). */
+  pageSize: number | null;
   ms: number;
   vsSequential: number;
   faults: number;
@@ -35,7 +38,25 @@ export interface AppsResult {
   rows: AppRow[];
 }
 
-const pageSize = 4096;
+/** The page size of every configuration but the ones `variants` names with another. */
+export const defaultPageSize = 4096;
+
+/** A backend and the page size its clusters use. */
+export interface Variant {
+  backend: string;
+  pageSize: number;
+}
+
+/**
+ * The configurations measured: each backend at the system page size, and native also at 64
+ * KiB pages, the coherence unit as a tuning knob (16× fewer initializing faults, more false
+ * sharing; docs/performance.md, "Page size").
+ */
+export const defaultVariants: readonly Variant[] = [
+  { backend: 'workers', pageSize: defaultPageSize },
+  { backend: 'native', pageSize: defaultPageSize },
+  { backend: 'native', pageSize: 65536 },
+];
 
 interface App {
   app: string;
@@ -64,18 +85,20 @@ function apps(quick: boolean): App[] {
 interface Config {
   backend: string;
   cpus: number | 'sequential';
+  pageSize: number | null;
   /** Runs the configuration once; returns the run's faults and messages. */
   run: () => Promise<{ faults: number; messages: number }>;
   close: () => Promise<void>;
   best: { ms: number; faults: number; messages: number };
 }
 
-async function clusterConfig(backend: string, cpus: number, bytes: number, program: string, args: unknown): Promise<Config> {
+async function clusterConfig({ backend, pageSize }: Variant, cpus: number, bytes: number, program: string, args: unknown): Promise<Config> {
   const cluster = await Cluster.start({ cpus, pages: Math.ceil(bytes / pageSize), pageSize, timeoutMs: 600000, backend });
   const url = new URL(`../examples/${program}.js`, import.meta.url);
   return {
     backend,
     cpus,
+    pageSize,
     run: async () => {
       const { stats } = await cluster.run(url, args);
       return { faults: stats.total.readFaults + stats.total.writeFaults, messages: stats.total.messages };
@@ -103,29 +126,29 @@ async function timeRounds(configs: Config[], warmups: number, trials: number): P
   }
 }
 
-export async function benchApps(options: { quick: boolean; backends?: string[]; cpuCounts?: number[] }): Promise<AppsResult> {
+export async function benchApps(options: { quick: boolean; variants?: readonly Variant[]; cpuCounts?: number[] }): Promise<AppsResult> {
   const warmups = options.quick ? 0 : 1;
   const trials = options.quick ? 1 : 3;
   const rows: AppRow[] = [];
   for (const a of apps(options.quick)) {
     const configs: Config[] = [
-      { backend: 'plain', cpus: 'sequential', run: async () => (a.sequential(), { faults: 0, messages: 0 }), close: async () => {}, best: { ms: Infinity, faults: 0, messages: 0 } },
+      { backend: 'plain', cpus: 'sequential', pageSize: null, run: async () => (a.sequential(), { faults: 0, messages: 0 }), close: async () => {}, best: { ms: Infinity, faults: 0, messages: 0 } },
     ];
     try {
-      for (const backend of options.backends ?? ['workers', 'native']) {
-        for (const cpus of options.cpuCounts ?? [1, 2, 4]) configs.push(await clusterConfig(backend, cpus, a.bytes(cpus), a.program, a.args));
+      for (const variant of options.variants ?? defaultVariants) {
+        for (const cpus of options.cpuCounts ?? [1, 2, 4]) configs.push(await clusterConfig(variant, cpus, a.bytes(cpus), a.program, a.args));
       }
       await timeRounds(configs, warmups, trials);
     } finally {
       for (const c of configs) await c.close();
     }
     const seqMs = configs[0]!.best.ms;
-    for (const c of configs) rows.push({ app: a.app, size: a.size, backend: c.backend, cpus: c.cpus, ms: c.best.ms, vsSequential: c.best.ms / seqMs, faults: c.best.faults, messages: c.best.messages });
+    for (const c of configs) rows.push({ app: a.app, size: a.size, backend: c.backend, cpus: c.cpus, pageSize: c.pageSize, ms: c.best.ms, vsSequential: c.best.ms / seqMs, faults: c.best.faults, messages: c.best.messages });
   }
   return { cores: availableParallelism(), warmups, trials, rows };
 }
 
-/** The row of `app` on `backend` with `cpus`, or undefined. */
-export function appRow(result: AppsResult, app: string, backend: string, cpus: number | 'sequential'): AppRow | undefined {
-  return result.rows.find((r) => r.app === app && r.cpus === cpus && (cpus === 'sequential' || r.backend === backend));
+/** The row of `app` on `backend` with `cpus` and `pageSize`, or undefined. */
+export function appRow(result: AppsResult, app: string, backend: string, cpus: number | 'sequential', pageSize = defaultPageSize): AppRow | undefined {
+  return result.rows.find((r) => r.app === app && r.cpus === cpus && (cpus === 'sequential' || (r.backend === backend && r.pageSize === pageSize)));
 }

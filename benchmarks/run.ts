@@ -76,8 +76,8 @@ console.log(table([
 const apps = await benchApps({ quick });
 console.log(`\nApplications, best of ${apps.trials} runs after ${apps.warmups} untimed (ms), ${apps.cores} cores on this machine`);
 console.log(table([
-  ['app', 'size', 'backend', 'CPUs', 'ms', '× sequential', 'faults', 'messages'],
-  ...apps.rows.map((r) => [r.app, r.size, r.backend, String(r.cpus), fixed(r.ms, 1), fixed(r.vsSequential), String(r.faults), String(r.messages)]),
+  ['app', 'size', 'backend', 'page KiB', 'CPUs', 'ms', '× sequential', 'faults', 'messages'],
+  ...apps.rows.map((r) => [r.app, r.size, r.backend, r.pageSize === null ? '' : String(r.pageSize / 1024), String(r.cpus), fixed(r.ms, 1), fixed(r.vsSequential), String(r.faults), String(r.messages)]),
 ]));
 
 // The simulator's throughput is no target; the quick smoke test leaves it out.
