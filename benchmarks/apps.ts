@@ -2,9 +2,8 @@
  * Question: do the applications run faster on more CPUs, at sizes where a DSM pays? Jacobi
  * (n = 1024, 100 sweeps), matrix multiply (n = 512), integer radix sort (2^22 keys) and LU
  * (n = 1024) on 1, 2 and 4 CPUs, on worker threads and on native processes (native Jacobi and
- * matmul also with 64 KiB pages), against the plain sequential loop on typed arrays (each example's sequential
- * twin). Each configuration, the
- * sequential one included, runs `warmups` times untimed, then the best of `trials` timed runs
+ * matmul also with 64 KiB pages), against the plain sequential loop on typed arrays (each
+ * example's sequential twin). Each configuration, the sequential one included, runs `warmups` times untimed, then the best of `trials` timed runs
  * counts (for a cluster, wall time of cluster.run, from posting the tasks to collecting the
  * memory): the steady state. The configurations of an application take turns, run by run
  * (timeRounds), so that each ratio compares runs made close together. A worker's program runs once per run, so its loops reach
@@ -41,6 +40,9 @@ export interface AppsResult {
 /** The page size of every configuration but the ones `variants` names with another. */
 export const defaultPageSize = 4096;
 
+/** The larger page size native Jacobi and matmul also run with. */
+export const largePageSize = 65536;
+
 /** A backend and the page size its clusters use. */
 export interface Variant {
   backend: string;
@@ -49,13 +51,14 @@ export interface Variant {
 
 /**
  * The configurations measured: each backend at the system page size, and native also at 64
- * KiB pages (for the applications whose `largePages` says so), the coherence unit as a tuning knob (16× fewer initializing faults, more false
- * sharing; docs/performance.md, "Page size").
+ * KiB pages (for the applications whose `largePages` says so): the coherence unit as a
+ * tuning knob (16× fewer initializing faults, more false sharing; docs/performance.md,
+ * "Page size").
  */
 export const defaultVariants: readonly Variant[] = [
   { backend: 'workers', pageSize: defaultPageSize },
   { backend: 'native', pageSize: defaultPageSize },
-  { backend: 'native', pageSize: 65536 },
+  { backend: 'native', pageSize: largePageSize },
 ];
 
 interface App {

@@ -136,7 +136,8 @@ function nativeClass(Base: TypedArrayConstructor, type: ValueType) {
       return;
     }
     if (typeof value !== valueKind) {
-      if ((index >>> 0) !== index || index >= this.length) badIndex(this, index);
+      // Out of the loop's way: a bad index is still named before a bad value.
+      if (this[index] === undefined) badIndex(this, index);
       this.memory.badValue(this.byteOffset + index * size, value, type);
     }
     this[index] = value!;

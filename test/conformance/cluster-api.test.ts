@@ -443,6 +443,7 @@ describe.each(backends)('the Cluster API on $name (transport $transport)', (back
         });
         // The last warm-up wrote 99992..99999; the bad sets (of -5) wrote nowhere.
         expect(r.around).toEqual([99992, 99993, 99994, 99995, 99996, 99997, 99998, 99999, 0]);
+        expect(r.badBoth.startsWith(`DsmRangeError: CPU ${id}: index 8 is outside ${view}`)).toBe(true);
       });
       await expectHealthy();
     });

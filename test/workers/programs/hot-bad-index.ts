@@ -13,6 +13,8 @@ export interface HotBadIndexResult {
   thrown: [string, string][];
   /** The view's elements and the one after it, read through cpu.memory after all the bad calls. */
   around: number[];
+  /** What set threw given both a bad index (8) and a bad value ("x"): the index is named first. */
+  badBoth: string;
 }
 
 /** Bad indices, the last a string that names a property of a typed array. */
@@ -51,7 +53,8 @@ export default defineProgram((cpu, args: { warm?: number } | undefined): HotBadI
     thrown.push([outcome(() => store(view, bad, -5)), outcome(() => load(view, bad))]);
   }
   if (!(sum > 0)) throw new Error('warm-up did not run');
+  const badBoth = outcome(() => (view as unknown as { set(i: number, v: unknown): void }).set(8, 'x'));
   const around: number[] = [];
   for (let k = 0; k <= 8; k++) around.push(cpu.memory.getFloat64(base + 8 * k));
-  return { thrown, around };
+  return { thrown, around, badBoth };
 });
